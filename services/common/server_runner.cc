@@ -1,0 +1,52 @@
+#include "services/common/server_runner.h"
+
+#include <csignal>
+#include <semaphore.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+
+namespace dlkit {
+namespace {
+
+// A semaphore is one of the few things a signal handler may touch.
+sem_t* ShutdownSemaphore() {
+  static sem_t* semaphore = [] {
+    static sem_t s;
+    sem_init(&s, 0, 0);
+    return &s;
+  }();
+  return semaphore;
+}
+
+void OnSignal(int) { sem_post(ShutdownSemaphore()); }
+
+}  // namespace
+
+absl::StatusOr<StartedServer> StartServer(const std::string& address,
+                                          const std::vector<grpc::Service*>& services) {
+  grpc::ServerBuilder builder;
+  StartedServer started;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &started.port);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.SetMaxSendMessageSize(64 << 20);
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  started.server = builder.BuildAndStart();
+  if (started.server == nullptr || (started.port == 0 && !absl::StartsWith(address, "unix:"))) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", address, " (is another daemon using the port?)"));
+  }
+  return started;
+}
+
+void WaitForShutdown() {
+  ShutdownSemaphore();
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  while (sem_wait(ShutdownSemaphore()) != 0) {
+  }
+}
+
+void RequestShutdown() { sem_post(ShutdownSemaphore()); }
+
+}  // namespace dlkit

@@ -1,0 +1,95 @@
+// dlkitd: the local daemon. Hosts the Launcher, one Manager per experiment and the Tuner on
+// one address (127.0.0.1:9870 by default). The Managers reach the Tuner through its gRPC
+// stub, over the server's in-process channel.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/server_runner.h"
+#include "services/daemon/install_paths.h"
+#include "services/launcher/launcher.h"
+#include "services/launcher/launcher_service.h"
+#include "services/manager/manager_service.h"
+#include "services/tuner/tuner_service.h"
+
+ABSL_FLAG(std::string, home, "", "state folder (default $DLKIT_HOME, else ~/.dlkit)");
+ABSL_FLAG(std::string, address, "",
+          "listen address (default $DLKIT_ADDRESS, else 127.0.0.1:9870)");
+ABSL_FLAG(std::string, reporter_binary, "", "dlkit-reporter (default: found beside dlkitd)");
+ABSL_FLAG(std::string, python_path, "", "folder holding the dlkit and nni Python packages");
+ABSL_FLAG(int32_t, grace_seconds, 10, "SIGTERM to SIGKILL delay when a trial is stopped");
+
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+
+std::string FlagOrEnv(const std::string& flag, const char* env, const std::string& fallback) {
+  if (!flag.empty()) return flag;
+  const char* value = std::getenv(env);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+std::string DefaultHome() {
+  const char* home = std::getenv("HOME");
+  return absl::StrCat(home != nullptr ? home : "/tmp", "/.dlkit");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  signal(SIGPIPE, SIG_IGN);
+  dlkit::Launcher::Options options;
+  options.home = FlagOrEnv(absl::GetFlag(FLAGS_home), "DLKIT_HOME", DefaultHome());
+  options.address =
+      FlagOrEnv(absl::GetFlag(FLAGS_address), "DLKIT_ADDRESS", "127.0.0.1:9870");
+  options.reporter_binary = absl::GetFlag(FLAGS_reporter_binary);
+  if (options.reporter_binary.empty()) {
+    options.reporter_binary = dlkit::FindInstalledFile(
+        {"dlkit-reporter", "../reporter/dlkit-reporter"},
+        "dlkit/services/reporter/dlkit-reporter");
+  }
+  options.python_path = absl::GetFlag(FLAGS_python_path);
+  if (options.python_path.empty()) {
+    options.python_path = dlkit::FindInstalledFile({"../python"},
+                                                   "dlkit/client/python");
+  }
+  options.grace_seconds = absl::GetFlag(FLAGS_grace_seconds);
+  if (options.reporter_binary.empty()) {
+    std::cerr << "dlkitd: cannot find dlkit-reporter beside " << dlkit::ExecutableDirectory()
+              << "; pass --reporter_binary\n";
+    return 1;
+  }
+
+  absl::StatusOr<std::unique_ptr<dlkit::Launcher>> launcher = dlkit::Launcher::Open(options);
+  if (!launcher.ok()) {
+    std::cerr << "dlkitd: " << launcher.status().message() << "\n";
+    return 1;
+  }
+  dlkit::TunerServiceImpl tuner_service;
+  dlkit::ManagerServiceImpl manager_service(launcher->get());
+  dlkit::LauncherServiceImpl launcher_service(launcher->get(), kVersion);
+  absl::StatusOr<dlkit::StartedServer> server = dlkit::StartServer(
+      options.address, {&launcher_service, &manager_service, &tuner_service});
+  if (!server.ok()) {
+    std::cerr << "dlkitd: " << server.status().message() << "\n";
+    return 1;
+  }
+  (*launcher)->Start(
+      dlkit::v1::TunerService::NewStub(server->server->InProcessChannel(grpc::ChannelArguments())));
+  std::cerr << "dlkitd " << kVersion << ": listening on " << options.address << ", home "
+            << options.home << ", pid " << getpid() << std::endl;
+
+  dlkit::WaitForShutdown();
+  std::cerr << "dlkitd: shutting down" << std::endl;
+  (*launcher)->Shutdown();
+  server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  return 0;
+}

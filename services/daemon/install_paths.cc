@@ -1,0 +1,35 @@
+#include "services/daemon/install_paths.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace dlkit {
+
+std::string ExecutableDirectory() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "." : exe.parent_path().string();
+}
+
+std::string FindInstalledFile(const std::vector<std::string>& installed_paths,
+                              const std::string& runfiles_path) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates;
+  const fs::path dir = ExecutableDirectory();
+  for (const std::string& p : installed_paths) candidates.push_back(dir / p);
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) candidates.push_back(fs::path(exe.string() + ".runfiles") / runfiles_path);
+  for (const char* var : {"RUNFILES_DIR", "TEST_SRCDIR"}) {
+    const char* root = std::getenv(var);
+    if (root != nullptr && *root != '\0') candidates.push_back(fs::path(root) / runfiles_path);
+  }
+  for (const fs::path& candidate : candidates) {
+    if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
+  }
+  return "";
+}
+
+}  // namespace dlkit

@@ -1,0 +1,255 @@
+#include "services/launcher/launcher.h"
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/common/grpc_status.h"
+#include "services/common/spec_validation.h"
+#include "services/common/status_macros.h"
+#include "services/launcher/sqlite_experiment_registry.h"
+
+namespace dlkit {
+
+Launcher::Launcher(Options options, std::unique_ptr<ExperimentRegistry> registry)
+    : options_(std::move(options)), registry_(std::move(registry)) {}
+
+Launcher::~Launcher() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<Launcher>> Launcher::Open(Options options) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(options.home) / "experiments", ec);
+  if (ec) {
+    return absl::InternalError(
+        absl::StrCat("cannot create DLKIT_HOME ", options.home, ": ", ec.message()));
+  }
+  DLKIT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteExperimentRegistry> registry,
+                         SqliteExperimentRegistry::Open(RegistryPath(options.home)));
+  return std::unique_ptr<Launcher>(new Launcher(std::move(options), std::move(registry)));
+}
+
+void Launcher::Start(std::shared_ptr<v1::TunerService::StubInterface> tuner) {
+  absl::MutexLock lock(&mu_);
+  tuner_ = std::move(tuner);
+  absl::StatusOr<std::vector<RegistryEntry>> entries = registry_->List();
+  if (!entries.ok()) {
+    std::cerr << "dlkitd: cannot list experiments: " << entries.status() << "\n";
+    return;
+  }
+  for (const RegistryEntry& entry : *entries) {
+    absl::StatusOr<std::unique_ptr<ExperimentManager>> manager =
+        ExperimentManager::Open(ManagerOptions(entry.directory));
+    if (!manager.ok()) {
+      // One damaged experiment must not keep the daemon (and every other one) down.
+      std::cerr << "dlkitd: cannot open experiment " << entry.id << ": " << manager.status()
+                << "\n";
+      continue;
+    }
+    (*manager)->Start();
+    managers_[entry.id] = std::move(manager).value();
+  }
+}
+
+ExperimentManager::Options Launcher::ManagerOptions(const std::string& directory) {
+  ExperimentManager::Options options;
+  options.directory = directory;
+  options.tuner = tuner_.get();
+  options.manager_address = options_.address;
+  LocalTrialBackend::Options backend;
+  backend.reporter_binary = options_.reporter_binary;
+  backend.manager_address = options_.address;
+  backend.python_path = options_.python_path;
+  backend.grace_seconds = options_.grace_seconds;
+  options.backend = std::make_shared<LocalTrialBackend>(backend);
+  return options;
+}
+
+std::string Launcher::NewExperimentId() {
+  static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device device;
+  while (true) {
+    std::string id;
+    for (int i = 0; i < 8; ++i) id.push_back(kAlphabet[device() % (sizeof(kAlphabet) - 1)]);
+    if (managers_.count(id) == 0 && !registry_->Get(id).ok()) return id;
+  }
+}
+
+absl::StatusOr<std::vector<std::string>> Launcher::CheckSpec(const v1::ExperimentSpec& spec) {
+  DLKIT_RETURN_IF_ERROR(ValidateExperimentSpec(spec));
+  std::vector<std::string> warnings;
+  if (spec.training_service().platform() == v1::KUBERNETES) {
+    return absl::UnimplementedError(
+        "trainingService.platform: kubernetes is not available in this daemon yet; use "
+        "\"local\"");
+  }
+  if (!std::filesystem::is_directory(spec.trial_code_directory())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "trialCodeDirectory: ", spec.trial_code_directory(), " is not a directory"));
+  }
+  // The Tuner checks the algorithm names and classArgs against the space.
+  v1::ValidateAlgorithmRequest request;
+  v1::StudyConfig* config = request.mutable_config();
+  *config->mutable_search_space() = spec.search_space();
+  *config->mutable_tuner() = spec.tuner();
+  *config->mutable_assessor() = spec.assessor();
+  *config->mutable_objective() = spec.objective();
+  config->set_seed(spec.seed());
+  v1::ValidateAlgorithmResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  std::shared_ptr<v1::TunerService::StubInterface> tuner;
+  {
+    absl::MutexLock lock(&mu_);
+    tuner = tuner_;
+  }
+  if (tuner == nullptr) return absl::UnavailableError("the daemon is still starting");
+  grpc::Status status = tuner->ValidateAlgorithm(&context, request, &response);
+  if (!status.ok()) {
+    absl::Status problem = FromGrpcStatus(status);
+    if (problem.code() == absl::StatusCode::kInvalidArgument) {
+      return absl::InvalidArgumentError(absl::StrCat("tuner: ", problem.message()));
+    }
+    return problem;
+  }
+  return warnings;
+}
+
+absl::StatusOr<v1::ValidateExperimentResponse> Launcher::Validate(
+    const v1::ExperimentSpec& spec) {
+  v1::ExperimentSpec with_defaults = spec;
+  ApplyExperimentDefaults(&with_defaults);
+  DLKIT_ASSIGN_OR_RETURN(std::vector<std::string> warnings, CheckSpec(with_defaults));
+  v1::ValidateExperimentResponse response;
+  for (const std::string& w : warnings) response.add_warnings(w);
+  return response;
+}
+
+absl::StatusOr<v1::SubmitExperimentResponse> Launcher::Submit(
+    const v1::SubmitExperimentRequest& request) {
+  v1::ExperimentSpec spec = request.spec();
+  ApplyExperimentDefaults(&spec);
+  DLKIT_ASSIGN_OR_RETURN(std::vector<std::string> warnings, CheckSpec(spec));
+  absl::MutexLock lock(&mu_);
+  v1::SubmitExperimentResponse response;
+  if (!request.request_id().empty()) {
+    absl::StatusOr<RegistryEntry> earlier = registry_->FindByRequestId(request.request_id());
+    if (earlier.ok() && managers_.count(earlier->id) > 0) {
+      *response.mutable_experiment() = managers_[earlier->id]->GetExperiment();
+      return response;  // a retried submit: the experiment the first one created
+    }
+  }
+  const std::string id = NewExperimentId();
+  const std::string directory =
+      (std::filesystem::path(options_.home) / "experiments" / id).string();
+  auto cleanup = [&directory] {
+    std::error_code ec;
+    std::filesystem::remove_all(directory, ec);
+  };
+  absl::StatusOr<std::unique_ptr<ExperimentManager>> manager =
+      ExperimentManager::Create(id, spec, ManagerOptions(directory));
+  if (!manager.ok()) {
+    cleanup();
+    return manager.status();
+  }
+  RegistryEntry entry;
+  entry.id = id;
+  entry.name = spec.name();
+  entry.directory = directory;
+  entry.request_id = request.request_id();
+  entry.created = absl::Now();
+  absl::Status added = registry_->Add(entry);
+  if (!added.ok()) {
+    manager->reset();
+    cleanup();
+    return added;
+  }
+  std::shared_ptr<ExperimentManager> started = std::move(manager).value();
+  started->Start();
+  managers_[id] = started;
+  *response.mutable_experiment() = started->GetExperiment();
+  for (const std::string& w : warnings) response.add_warnings(w);
+  return response;
+}
+
+absl::StatusOr<std::shared_ptr<ExperimentManager>> Launcher::FindManager(
+    const std::string& experiment_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = managers_.find(experiment_id);
+  if (it == managers_.end()) {
+    return absl::NotFoundError(absl::StrCat(
+        "no experiment \"", experiment_id, "\" here (`dlctl list` shows the experiments)"));
+  }
+  return it->second;
+}
+
+std::vector<v1::Experiment> Launcher::List() {
+  std::vector<std::shared_ptr<ExperimentManager>> managers;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, manager] : managers_) managers.push_back(manager);
+  }
+  std::vector<v1::Experiment> out;
+  for (const auto& manager : managers) out.push_back(manager->GetExperiment());
+  std::sort(out.begin(), out.end(), [](const v1::Experiment& a, const v1::Experiment& b) {
+    return a.created().seconds() != b.created().seconds()
+               ? a.created().seconds() < b.created().seconds()
+               : a.created().nanos() < b.created().nanos();
+  });
+  return out;
+}
+
+absl::StatusOr<v1::Experiment> Launcher::Get(const std::string& id) {
+  DLKIT_ASSIGN_OR_RETURN(std::shared_ptr<ExperimentManager> manager, FindManager(id));
+  return manager->GetExperiment();
+}
+
+absl::StatusOr<v1::Experiment> Launcher::Stop(const std::string& id) {
+  DLKIT_ASSIGN_OR_RETURN(std::shared_ptr<ExperimentManager> manager, FindManager(id));
+  return manager->Stop();
+}
+
+absl::StatusOr<v1::Experiment> Launcher::Resume(const std::string& id) {
+  DLKIT_ASSIGN_OR_RETURN(std::shared_ptr<ExperimentManager> manager, FindManager(id));
+  return manager->Resume();
+}
+
+absl::Status Launcher::Delete(const std::string& id) {
+  std::shared_ptr<ExperimentManager> manager;
+  std::string directory;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = managers_.find(id);
+    if (it == managers_.end()) return absl::OkStatus();  // already gone: idempotent
+    manager = it->second;
+    managers_.erase(it);
+    absl::StatusOr<RegistryEntry> entry = registry_->Get(id);
+    if (entry.ok()) directory = entry->directory;
+    DLKIT_RETURN_IF_ERROR(registry_->Remove(id));
+  }
+  manager->Shutdown();
+  if (!directory.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(directory, ec);
+  }
+  return absl::OkStatus();
+}
+
+int Launcher::RunningCount() {
+  int running = 0;
+  for (const v1::Experiment& e : List()) running += e.state() == v1::EXPERIMENT_RUNNING;
+  return running;
+}
+
+void Launcher::Shutdown() {
+  std::map<std::string, std::shared_ptr<ExperimentManager>> managers;
+  {
+    absl::MutexLock lock(&mu_);
+    managers.swap(managers_);
+  }
+  for (auto& [id, manager] : managers) manager->Shutdown();
+}
+
+}  // namespace dlkit

@@ -1,0 +1,74 @@
+#ifndef DLKIT_SERVICES_LAUNCHER_LAUNCHER_H_
+#define DLKIT_SERVICES_LAUNCHER_LAUNCHER_H_
+
+// The Launcher: accepts experiments, keeps the registry of them under $DLKIT_HOME, and owns
+// one ExperimentManager per experiment (local mode: all in this process). It is also the
+// directory the Manager service uses to route calls.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "dlkit/v1/launcher.pb.h"
+#include "dlkit/v1/tuner.grpc.pb.h"
+#include "services/launcher/experiment_registry.h"
+#include "services/manager/local_trial_backend.h"
+#include "services/manager/manager_directory.h"
+
+namespace dlkit {
+
+class Launcher final : public ManagerDirectory {
+ public:
+  struct Options {
+    std::string home;             // $DLKIT_HOME
+    std::string address;          // where this daemon's services answer
+    std::string reporter_binary;  // dlkit-reporter, for local trials
+    std::string python_path;      // the dlkit/nni packages, for local trials
+    int grace_seconds = 10;
+  };
+
+  // Opens the registry under options.home (creating the folder).
+  static absl::StatusOr<std::unique_ptr<Launcher>> Open(Options options);
+  // Connects the Tuner and opens every registered experiment. Experiments that were running
+  // when the previous daemon went away come back STOPPED. (Two steps, because in the daemon
+  // the Tuner's channel exists only once the server that hosts this Launcher has started.)
+  void Start(std::shared_ptr<v1::TunerService::StubInterface> tuner);
+  ~Launcher() override;
+
+  absl::StatusOr<v1::SubmitExperimentResponse> Submit(const v1::SubmitExperimentRequest& request);
+  absl::StatusOr<v1::ValidateExperimentResponse> Validate(const v1::ExperimentSpec& spec);
+  std::vector<v1::Experiment> List();
+  absl::StatusOr<v1::Experiment> Get(const std::string& id);
+  absl::StatusOr<v1::Experiment> Stop(const std::string& id);
+  absl::StatusOr<v1::Experiment> Resume(const std::string& id);
+  absl::Status Delete(const std::string& id);
+  int RunningCount();
+  // Ends every manager (and its trials); experiments stay as they are on disk.
+  void Shutdown();
+
+  absl::StatusOr<std::shared_ptr<ExperimentManager>> FindManager(
+      const std::string& experiment_id) override;
+
+  const Options& options() const { return options_; }
+
+ private:
+  Launcher(Options options, std::unique_ptr<ExperimentRegistry> registry);
+  ExperimentManager::Options ManagerOptions(const std::string& directory)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<std::string>> CheckSpec(const v1::ExperimentSpec& spec);
+  std::string NewExperimentId() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const Options options_;
+  absl::Mutex mu_;
+  std::shared_ptr<v1::TunerService::StubInterface> tuner_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<ExperimentRegistry> registry_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<ExperimentManager>> managers_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace dlkit
+
+#endif  // DLKIT_SERVICES_LAUNCHER_LAUNCHER_H_

@@ -1,0 +1,92 @@
+#include "services/launcher/launcher_service.h"
+
+#include <unistd.h>
+
+#include "services/common/server_runner.h"
+#include "services/common/unary_reactor.h"
+
+namespace dlkit {
+namespace {
+
+// Most Launcher calls answer with one experiment; this wraps one into its response.
+template <typename Response>
+absl::StatusOr<Response> WithExperiment(absl::StatusOr<v1::Experiment> experiment) {
+  if (!experiment.ok()) return experiment.status();
+  Response response;
+  *response.mutable_experiment() = *std::move(experiment);
+  return response;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* LauncherServiceImpl::SubmitExperiment(
+    grpc::CallbackServerContext* context, const v1::SubmitExperimentRequest* request,
+    v1::SubmitExperimentResponse* response) {
+  return FinishUnary(context, launcher_->Submit(*request), response);
+}
+
+grpc::ServerUnaryReactor* LauncherServiceImpl::ValidateExperiment(
+    grpc::CallbackServerContext* context, const v1::ValidateExperimentRequest* request,
+    v1::ValidateExperimentResponse* response) {
+  return FinishUnary(context, launcher_->Validate(request->spec()), response);
+}
+
+grpc::ServerUnaryReactor* LauncherServiceImpl::ListExperiments(
+    grpc::CallbackServerContext* context, const v1::ListExperimentsRequest* /*request*/,
+    v1::ListExperimentsResponse* response) {
+  for (v1::Experiment& e : launcher_->List()) *response->add_experiments() = std::move(e);
+  return FinishUnary(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* LauncherServiceImpl::GetExperiment(
+    grpc::CallbackServerContext* context, const v1::GetExperimentRequest* request,
+    v1::GetExperimentResponse* response) {
+  return FinishUnary(context,
+                     WithExperiment<v1::GetExperimentResponse>(
+                         launcher_->Get(request->experiment_id())),
+                     response);
+}
+
+grpc::ServerUnaryReactor* LauncherServiceImpl::StopExperiment(
+    grpc::CallbackServerContext* context, const v1::StopExperimentRequest* request,
+    v1::StopExperimentResponse* response) {
+  return FinishUnary(context,
+                     WithExperiment<v1::StopExperimentResponse>(
+                         launcher_->Stop(request->experiment_id())),
+                     response);
+}
+
+grpc::ServerUnaryReactor* LauncherServiceImpl::ResumeExperiment(
+    grpc::CallbackServerContext* context, const v1::ResumeExperimentRequest* request,
+    v1::ResumeExperimentResponse* response) {
+  return FinishUnary(context,
+                     WithExperiment<v1::ResumeExperimentResponse>(
+                         launcher_->Resume(request->experiment_id())),
+                     response);
+}
+
+grpc::ServerUnaryReactor* LauncherServiceImpl::DeleteExperiment(
+    grpc::CallbackServerContext* context, const v1::DeleteExperimentRequest* request,
+    v1::DeleteExperimentResponse* /*response*/) {
+  return FinishUnary(context, launcher_->Delete(request->experiment_id()));
+}
+
+grpc::ServerUnaryReactor* LauncherServiceImpl::GetDaemonStatus(
+    grpc::CallbackServerContext* context, const v1::GetDaemonStatusRequest* /*request*/,
+    v1::GetDaemonStatusResponse* response) {
+  response->set_version(version_);
+  response->set_pid(getpid());
+  response->set_home(launcher_->options().home);
+  response->set_address(launcher_->options().address);
+  response->set_experiments_running(launcher_->RunningCount());
+  return FinishUnary(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* LauncherServiceImpl::ShutdownDaemon(
+    grpc::CallbackServerContext* context, const v1::ShutdownDaemonRequest* /*request*/,
+    v1::ShutdownDaemonResponse* /*response*/) {
+  RequestShutdown();  // the daemon's main thread does the rest after this call returns
+  return FinishUnary(context, absl::OkStatus());
+}
+
+}  // namespace dlkit

@@ -1,0 +1,53 @@
+#ifndef DLKIT_SERVICES_LAUNCHER_LAUNCHER_SERVICE_H_
+#define DLKIT_SERVICES_LAUNCHER_LAUNCHER_SERVICE_H_
+
+// gRPC edge of the Launcher.
+
+#include <string>
+
+#include "dlkit/v1/launcher.grpc.pb.h"
+#include "services/launcher/launcher.h"
+
+namespace dlkit {
+
+class LauncherServiceImpl final : public v1::LauncherService::CallbackService {
+ public:
+  LauncherServiceImpl(Launcher* launcher, std::string version)
+      : launcher_(launcher), version_(std::move(version)) {}
+
+  grpc::ServerUnaryReactor* SubmitExperiment(grpc::CallbackServerContext* context,
+                                             const v1::SubmitExperimentRequest* request,
+                                             v1::SubmitExperimentResponse* response) override;
+  grpc::ServerUnaryReactor* ValidateExperiment(grpc::CallbackServerContext* context,
+                                               const v1::ValidateExperimentRequest* request,
+                                               v1::ValidateExperimentResponse* response) override;
+  grpc::ServerUnaryReactor* ListExperiments(grpc::CallbackServerContext* context,
+                                            const v1::ListExperimentsRequest* request,
+                                            v1::ListExperimentsResponse* response) override;
+  grpc::ServerUnaryReactor* GetExperiment(grpc::CallbackServerContext* context,
+                                          const v1::GetExperimentRequest* request,
+                                          v1::GetExperimentResponse* response) override;
+  grpc::ServerUnaryReactor* StopExperiment(grpc::CallbackServerContext* context,
+                                           const v1::StopExperimentRequest* request,
+                                           v1::StopExperimentResponse* response) override;
+  grpc::ServerUnaryReactor* ResumeExperiment(grpc::CallbackServerContext* context,
+                                             const v1::ResumeExperimentRequest* request,
+                                             v1::ResumeExperimentResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteExperiment(grpc::CallbackServerContext* context,
+                                             const v1::DeleteExperimentRequest* request,
+                                             v1::DeleteExperimentResponse* response) override;
+  grpc::ServerUnaryReactor* GetDaemonStatus(grpc::CallbackServerContext* context,
+                                            const v1::GetDaemonStatusRequest* request,
+                                            v1::GetDaemonStatusResponse* response) override;
+  grpc::ServerUnaryReactor* ShutdownDaemon(grpc::CallbackServerContext* context,
+                                           const v1::ShutdownDaemonRequest* request,
+                                           v1::ShutdownDaemonResponse* response) override;
+
+ private:
+  Launcher* const launcher_;
+  const std::string version_;
+};
+
+}  // namespace dlkit
+
+#endif  // DLKIT_SERVICES_LAUNCHER_LAUNCHER_SERVICE_H_

@@ -1,0 +1,962 @@
+#include "services/manager/experiment_manager.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+#include <random>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
+#include "services/common/grpc_status.h"
+#include "services/common/status_macros.h"
+#include "services/manager/sqlite_experiment_store.h"
+
+namespace dlkit {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr size_t kMaxMetricBatch = 8192;
+constexpr int kStopGraceSeconds = 10;
+constexpr auto kTunerDeadline = std::chrono::seconds(120);
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+absl::Duration ToAbslDuration(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+google::protobuf::Duration ToProtoDuration(absl::Duration d) {
+  return TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(d));
+}
+
+bool IsTerminal(v1::TrialState state) {
+  return state == v1::SUCCEEDED || state == v1::FAILED || state == v1::EARLY_STOPPED ||
+         state == v1::KILLED;
+}
+
+std::string RandomHex(size_t bytes) {
+  std::random_device device;  // /dev/urandom on Linux: fine for secrets
+  std::string out;
+  static const char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < bytes; ++i) {
+    unsigned v = device() & 0xff;
+    out.push_back(kHex[v >> 4]);
+    out.push_back(kHex[v & 15]);
+  }
+  return out;
+}
+
+int MetricSlot(v1::MetricKind kind) {
+  int k = static_cast<int>(kind);
+  return k >= 0 && k < 4 ? k : 0;
+}
+
+}  // namespace
+
+ExperimentManager::ExperimentManager(std::string id, Options options,
+                                     std::unique_ptr<ExperimentStore> store)
+    : id_(std::move(id)), options_(std::move(options)), store_(std::move(store)) {}
+
+absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Create(
+    const std::string& id, const v1::ExperimentSpec& spec, Options options) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(options.directory) / "trials", ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat("cannot create experiment folder ",
+                                            options.directory, ": ", ec.message()));
+  }
+  DLKIT_ASSIGN_OR_RETURN(
+      std::unique_ptr<SqliteExperimentStore> store,
+      SqliteExperimentStore::Open(options.directory + "/experiment.db"));
+  std::unique_ptr<ExperimentManager> manager(
+      new ExperimentManager(id, std::move(options), std::move(store)));
+  absl::MutexLock lock(&manager->mu_);
+  v1::Experiment& e = manager->experiment_;
+  e.set_id(id);
+  *e.mutable_spec() = spec;
+  e.set_state(v1::EXPERIMENT_RUNNING);
+  e.set_reason("submitted");
+  *e.mutable_created() = ToTimestamp(absl::Now());
+  e.set_manager_address(manager->options_.manager_address);
+  e.set_log_directory(manager->options_.directory + "/trials");
+  manager->running_since_ = absl::Now();
+  manager->SaveExperiment();
+  {
+    absl::MutexLock store_lock(&manager->store_mu_);
+    DLKIT_RETURN_IF_ERROR(
+        manager->store_->RecordTransition("", "RUNNING", "submitted", absl::Now()));
+  }
+  return manager;
+}
+
+absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Open(Options options) {
+  DLKIT_ASSIGN_OR_RETURN(
+      std::unique_ptr<SqliteExperimentStore> store,
+      SqliteExperimentStore::Open(options.directory + "/experiment.db"));
+  DLKIT_ASSIGN_OR_RETURN(v1::Experiment experiment, store->LoadExperiment());
+  DLKIT_ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, store->LoadTrials(false));
+  std::unique_ptr<ExperimentManager> manager(
+      new ExperimentManager(experiment.id(), std::move(options), std::move(store)));
+  absl::MutexLock lock(&manager->mu_);
+  manager->experiment_ = experiment;
+  manager->experiment_.set_manager_address(manager->options_.manager_address);
+  manager->elapsed_before_ = ToAbslDuration(experiment.elapsed());
+  for (v1::Trial& trial : trials) {
+    TrialRuntime& runtime = manager->trials_[trial.id()];
+    runtime.trial = std::move(trial);
+    manager->order_.push_back(runtime.trial.id());
+    if (runtime.trial.state() == v1::WAITING) manager->queue_.push_back(runtime.trial.id());
+    if (runtime.trial.state() == v1::RUNNING) {
+      runtime.interrupt = true;
+      manager->FinishTrial(runtime, v1::KILLED, "the daemon exited while the trial ran");
+    }
+    manager->MarkChanged(runtime.trial.id());
+  }
+  if (experiment.state() == v1::EXPERIMENT_RUNNING) {
+    manager->experiment_.set_state(v1::EXPERIMENT_STOPPED);
+    manager->SetState(v1::EXPERIMENT_STOPPED,
+                      absl::StrCat("the daemon exited while the experiment ran; `dlctl resume ",
+                                   experiment.id(), "` continues it"));
+  }
+  return manager;
+}
+
+ExperimentManager::~ExperimentManager() { Shutdown(); }
+
+void ExperimentManager::Start() {
+  absl::MutexLock lock(&mu_);
+  if (scheduler_.joinable()) return;
+  scheduler_ = std::thread([this] { SchedulerLoop(); });
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+void ExperimentManager::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (shutdown_) return;
+    shutdown_ = true;
+    stopping_ = true;
+    // The experiment keeps its state on disk: the next daemon shows it STOPPED.
+    if (experiment_.state() == v1::EXPERIMENT_RUNNING) {
+      elapsed_before_ = ElapsedLocked();
+      running_since_ = absl::Now();
+      SaveExperiment();
+    }
+    for (auto& [watcher, unused] : watchers_) watcher->OnEnd();
+    watchers_.clear();
+  }
+  if (scheduler_.joinable()) scheduler_.join();
+  if (writer_.joinable()) writer_.join();
+  if (options_.backend) options_.backend->TerminateAll();
+}
+
+// --- state ---------------------------------------------------------------------------------
+
+absl::Duration ExperimentManager::ElapsedLocked() {
+  absl::Duration elapsed = elapsed_before_;
+  if (experiment_.state() == v1::EXPERIMENT_RUNNING && running_since_ != absl::InfinitePast()) {
+    elapsed += absl::Now() - running_since_;
+  }
+  return elapsed;
+}
+
+v1::Experiment ExperimentManager::ExperimentLocked() {
+  v1::Experiment e = experiment_;
+  *e.mutable_elapsed() = ToProtoDuration(ElapsedLocked());
+  v1::TrialCounts* counts = e.mutable_counts();
+  const bool minimize = e.spec().objective().direction() == v1::MINIMIZE;
+  for (const std::string& id : order_) {
+    const v1::Trial& t = trials_[id].trial;
+    switch (t.state()) {
+      case v1::WAITING: counts->set_waiting(counts->waiting() + 1); break;
+      case v1::RUNNING: counts->set_running(counts->running() + 1); break;
+      case v1::SUCCEEDED: counts->set_succeeded(counts->succeeded() + 1); break;
+      case v1::FAILED: counts->set_failed(counts->failed() + 1); break;
+      case v1::EARLY_STOPPED: counts->set_early_stopped(counts->early_stopped() + 1); break;
+      case v1::KILLED: counts->set_killed(counts->killed() + 1); break;
+      default: break;
+    }
+    if (t.has_final() && (!e.has_best() || (minimize ? t.final_value() < e.best_value()
+                                                     : t.final_value() > e.best_value()))) {
+      e.set_has_best(true);
+      e.set_best_value(t.final_value());
+      e.set_best_trial_id(t.id());
+    }
+  }
+  return e;
+}
+
+void ExperimentManager::SaveExperiment() {
+  v1::Experiment e = experiment_;
+  *e.mutable_elapsed() = ToProtoDuration(ElapsedLocked());
+  absl::MutexLock lock(&store_mu_);
+  absl::Status status = store_->SaveExperiment(e);
+  if (!status.ok()) std::cerr << "dlkit: experiment " << id_ << ": " << status << "\n";
+}
+
+void ExperimentManager::SaveTrial(TrialRuntime& runtime) {
+  absl::MutexLock lock(&store_mu_);
+  absl::Status status = store_->SaveTrial(runtime.trial);
+  if (!status.ok()) std::cerr << "dlkit: experiment " << id_ << ": " << status << "\n";
+}
+
+void ExperimentManager::SetState(v1::ExperimentState state, const std::string& reason) {
+  const bool was_running = experiment_.state() == v1::EXPERIMENT_RUNNING;
+  if (was_running && state != v1::EXPERIMENT_RUNNING) {
+    elapsed_before_ = ElapsedLocked();
+    running_since_ = absl::InfinitePast();
+  }
+  if (!was_running && state == v1::EXPERIMENT_RUNNING) running_since_ = absl::Now();
+  experiment_.set_state(state);
+  experiment_.set_reason(reason);
+  if (state == v1::EXPERIMENT_DONE || state == v1::EXPERIMENT_FAILED) {
+    *experiment_.mutable_ended() = ToTimestamp(absl::Now());
+  } else {
+    experiment_.clear_ended();
+  }
+  SaveExperiment();
+  {
+    absl::MutexLock lock(&store_mu_);
+    (void)store_->RecordTransition("", v1::ExperimentState_Name(state), reason, absl::Now());
+  }
+  v1::WatchExperimentResponse update;
+  *update.mutable_experiment() = ExperimentLocked();
+  Publish(update);
+  Wake();
+}
+
+void ExperimentManager::Wake() { wake_ = true; }
+
+void ExperimentManager::MarkChanged(const std::string& trial_id) {
+  unsent_changes_[trial_id] = ++history_version_;
+}
+
+int ExperimentManager::CountedTrials() {
+  int counted = 0;
+  for (const auto& [id, runtime] : trials_) {
+    if (!runtime.trial.interrupted() && runtime.trial.attempt() == 0) ++counted;
+  }
+  return counted;
+}
+
+int ExperimentManager::ActiveTrials() {
+  int active = 0;
+  for (const auto& [id, runtime] : trials_) {
+    if (runtime.trial.state() == v1::RUNNING) ++active;
+  }
+  return active;
+}
+
+std::string ExperimentManager::NewTrialId() {
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device device;
+  while (true) {
+    std::string id;
+    for (int i = 0; i < 5; ++i) id.push_back(kAlphabet[device() % (sizeof(kAlphabet) - 1)]);
+    if (trials_.count(id) == 0) return id;
+  }
+}
+
+// --- watchers ------------------------------------------------------------------------------
+
+void ExperimentManager::Publish(const v1::WatchExperimentResponse& update) {
+  for (auto& [watcher, unused] : watchers_) watcher->OnUpdate(update);
+}
+
+void ExperimentManager::PublishTrial(const TrialRuntime& runtime, bool with_experiment) {
+  if (watchers_.empty()) return;
+  v1::WatchExperimentResponse update;
+  *update.add_trials() = runtime.trial;
+  if (with_experiment) *update.mutable_experiment() = ExperimentLocked();
+  Publish(update);
+}
+
+void ExperimentManager::Watch(ExperimentWatcher* watcher, bool include_metrics) {
+  absl::MutexLock lock(&mu_);
+  v1::WatchExperimentResponse snapshot;
+  snapshot.set_snapshot(true);
+  *snapshot.mutable_experiment() = ExperimentLocked();
+  for (const std::string& id : order_) *snapshot.add_trials() = trials_[id].trial;
+  watcher->OnUpdate(snapshot);
+  if (shutdown_) {
+    watcher->OnEnd();
+    return;
+  }
+  watchers_[watcher] = include_metrics;
+}
+
+void ExperimentManager::Unwatch(ExperimentWatcher* watcher) {
+  absl::MutexLock lock(&mu_);
+  watchers_.erase(watcher);
+}
+
+// --- scheduling ----------------------------------------------------------------------------
+
+void ExperimentManager::SchedulerLoop() {
+  absl::MutexLock lock(&mu_);
+  while (!shutdown_) {
+    wake_ = false;
+    while (!shutdown_ && ScheduleOnce()) {
+    }
+    absl::Time deadline = absl::InfiniteFuture();
+    const absl::Duration max_duration =
+        ToAbslDuration(experiment_.spec().max_experiment_duration());
+    if (experiment_.state() == v1::EXPERIMENT_RUNNING && max_duration > absl::ZeroDuration()) {
+      deadline = absl::Now() + (max_duration - ElapsedLocked());
+    }
+    auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return wake_ || shutdown_; };
+    mu_.AwaitWithDeadline(absl::Condition(&woken), deadline);
+  }
+}
+
+v1::StudyConfig ExperimentManager::StudyConfigLocked() {
+  v1::StudyConfig config;
+  const v1::ExperimentSpec& spec = experiment_.spec();
+  *config.mutable_search_space() = spec.search_space();
+  *config.mutable_tuner() = spec.tuner();
+  *config.mutable_assessor() = spec.assessor();
+  *config.mutable_objective() = spec.objective();
+  config.set_seed(spec.seed());
+  return config;
+}
+
+absl::Status ExperimentManager::CallTuner(
+    const std::function<grpc::Status(grpc::ClientContext*, const v1::HistoryUpdate&)>& call) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const bool full = attempt > 0 || tuner_known_version_ == 0;
+    v1::HistoryUpdate update;
+    update.set_base_version(full ? 0 : tuner_known_version_);
+    update.set_new_version(history_version_);
+    if (full) {
+      for (const std::string& id : order_) unsent_changes_[id] = history_version_;
+    }
+    for (const auto& [id, version] : unsent_changes_) {
+      const TrialRuntime& runtime = trials_[id];
+      v1::TrialRecord* record = update.add_records();
+      record->set_trial_id(id);
+      record->set_index(runtime.trial.index());
+      record->set_state(runtime.trial.state());
+      *record->mutable_parameters() = runtime.trial.parameters();
+      record->set_has_final(runtime.trial.has_final());
+      record->set_final_value(runtime.trial.final_value());
+      for (double v : runtime.intermediate) record->add_intermediate(v);
+    }
+    const int64_t sent_version = history_version_;
+    grpc::Status status;
+    mu_.Unlock();
+    {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + kTunerDeadline);
+      context.set_wait_for_ready(true);
+      status = call(&context, update);
+    }
+    mu_.Lock();
+    if (status.ok()) {
+      tuner_known_version_ = sent_version;
+      for (auto it = unsent_changes_.begin(); it != unsent_changes_.end();) {
+        it = it->second <= sent_version ? unsent_changes_.erase(it) : std::next(it);
+      }
+      return absl::OkStatus();
+    }
+    if (status.error_code() != grpc::StatusCode::FAILED_PRECONDITION) {
+      return FromGrpcStatus(status);
+    }
+    // The Tuner lost its memory (restarted): send everything once more.
+  }
+  return absl::InternalError("the Tuner refused the full history");
+}
+
+bool ExperimentManager::ScheduleOnce() {
+  if (experiment_.state() != v1::EXPERIMENT_RUNNING) return false;
+  const v1::ExperimentSpec& spec = experiment_.spec();
+  const absl::Duration max_duration = ToAbslDuration(spec.max_experiment_duration());
+  auto end_with = [this](v1::ExperimentState state, const std::string& why) {
+    for (const std::string& id : order_) RequestKill(trials_[id], v1::KILLED, why, false);
+    queue_.clear();
+    SetState(state, why);
+  };
+  if (max_duration > absl::ZeroDuration() && ElapsedLocked() >= max_duration) {
+    end_with(v1::EXPERIMENT_DONE,
+             absl::StrCat("maxExperimentDuration (", absl::FormatDuration(max_duration),
+                          ") reached"));
+    return false;
+  }
+  int failed = 0;
+  std::string last_failure;
+  for (const std::string& id : order_) {
+    const v1::Trial& t = trials_[id].trial;
+    if (t.state() == v1::FAILED && t.attempt() >= spec.trial_retries()) {
+      ++failed;
+      last_failure = absl::StrCat("trial ", t.id(), ": ", t.reason());
+    }
+  }
+  if (spec.max_failed_trials() > 0 && failed >= spec.max_failed_trials()) {
+    end_with(v1::EXPERIMENT_FAILED,
+             absl::StrCat(failed, " trials failed (maxFailedTrials is ",
+                          spec.max_failed_trials(), "); last: ", last_failure));
+    return false;
+  }
+  if (!tuner_error_.empty()) {
+    end_with(v1::EXPERIMENT_FAILED, absl::StrCat("the tuner failed: ", tuner_error_));
+    return false;
+  }
+  RunAssessments();
+  if (experiment_.state() != v1::EXPERIMENT_RUNNING || shutdown_) return false;
+
+  int slots = std::max(spec.trial_concurrency(), 1) - ActiveTrials();
+  bool launched = false;
+  while (slots > 0 && !queue_.empty()) {
+    std::string id = queue_.front();
+    queue_.pop_front();
+    auto it = trials_.find(id);
+    if (it == trials_.end() || it->second.trial.state() != v1::WAITING) continue;
+    Launch(it->second);
+    --slots;
+    launched = true;
+  }
+  const int remaining = spec.max_trial_number() > 0
+                            ? spec.max_trial_number() - CountedTrials()
+                            : std::numeric_limits<int>::max();
+  if (slots > 0 && remaining > 0 && !exhausted_) {
+    v1::SuggestResponse response;
+    const v1::StudyConfig config = StudyConfigLocked();
+    const int count = std::min(slots, remaining);
+    absl::Status status = CallTuner([&](grpc::ClientContext* context,
+                                        const v1::HistoryUpdate& history) {
+      v1::SuggestRequest request;
+      request.set_experiment_id(id_);
+      *request.mutable_config() = config;
+      *request.mutable_history() = history;
+      request.set_count(count);
+      return options_.tuner->Suggest(context, request, &response);
+    });
+    if (!status.ok()) {
+      tuner_error_ = std::string(status.message());
+      return true;
+    }
+    if (response.exhausted()) exhausted_ = true;
+    for (const v1::ParameterSet& parameters : response.parameters()) {
+      TrialRuntime& runtime = CreateTrial(parameters, false, 0);
+      // The state may have changed while the Tuner answered: then they wait for resume.
+      if (experiment_.state() == v1::EXPERIMENT_RUNNING && !shutdown_) {
+        Launch(runtime);
+        launched = true;
+      } else {
+        queue_.push_back(runtime.trial.id());
+      }
+    }
+    if (!response.parameters().empty()) return true;
+  }
+  if (launched) return true;
+  if (ActiveTrials() == 0 && queue_.empty() && (remaining <= 0 || exhausted_)) {
+    SetState(v1::EXPERIMENT_DONE,
+             remaining <= 0
+                 ? absl::StrCat("maxTrialNumber (", spec.max_trial_number(), ") reached")
+                 : "the search space is exhausted");
+  }
+  return false;
+}
+
+void ExperimentManager::RunAssessments() {
+  if (experiment_.spec().assessor().name().empty()) return;
+  std::vector<std::string> pending;
+  for (auto& [id, runtime] : trials_) {
+    if (runtime.assess_pending && runtime.trial.state() == v1::RUNNING) pending.push_back(id);
+    runtime.assess_pending = false;
+  }
+  const v1::StudyConfig config = StudyConfigLocked();
+  for (const std::string& trial_id : pending) {
+    v1::AssessResponse response;
+    absl::Status status = CallTuner([&](grpc::ClientContext* context,
+                                        const v1::HistoryUpdate& history) {
+      v1::AssessRequest request;
+      request.set_experiment_id(id_);
+      *request.mutable_config() = config;
+      *request.mutable_history() = history;
+      request.set_trial_id(trial_id);
+      return options_.tuner->Assess(context, request, &response);
+    });
+    if (!status.ok()) {
+      std::cerr << "dlkit: experiment " << id_ << ": assessor: " << status << "\n";
+      continue;
+    }
+    if (response.decision() == v1::STOP) {
+      RequestKill(trials_[trial_id], v1::EARLY_STOPPED,
+                  absl::StrCat("stopped early by the ", config.assessor().name(), " assessor"),
+                  false);
+    }
+  }
+}
+
+ExperimentManager::TrialRuntime& ExperimentManager::CreateTrial(
+    const v1::ParameterSet& parameters, bool user_added, int attempt) {
+  const std::string trial_id = NewTrialId();
+  TrialRuntime& runtime = trials_[trial_id];
+  order_.push_back(trial_id);
+  v1::Trial& t = runtime.trial;
+  t.set_id(trial_id);
+  t.set_experiment_id(id_);
+  t.set_index(static_cast<int64_t>(order_.size()));
+  t.set_state(v1::WAITING);
+  *t.mutable_parameters() = parameters;
+  *t.mutable_created() = ToTimestamp(absl::Now());
+  t.set_log_path(absl::StrCat(options_.directory, "/trials/", trial_id, "/trial.log"));
+  t.set_attempt(attempt);
+  t.set_user_added(user_added);
+  SaveTrial(runtime);
+  {
+    absl::MutexLock lock(&store_mu_);
+    (void)store_->RecordTransition(trial_id, "WAITING", "created", absl::Now());
+  }
+  MarkChanged(trial_id);
+  PublishTrial(runtime, true);
+  return runtime;
+}
+
+void ExperimentManager::Launch(TrialRuntime& runtime) {
+  v1::Trial& t = runtime.trial;
+  runtime.secret = RandomHex(16);
+  TrialLaunch launch;
+  launch.experiment_id = id_;
+  launch.trial_id = t.id();
+  launch.index = t.index();
+  launch.secret = runtime.secret;
+  launch.log_path = t.log_path();
+  launch.output_dir = std::filesystem::path(t.log_path()).parent_path().string();
+  launch.spec = experiment_.spec();
+  absl::Status status = options_.backend->Launch(
+      launch, [this](const std::string& trial_id, const std::string& why) {
+        OnBackendGone(trial_id, why);
+      });
+  if (!status.ok()) {
+    FinishTrial(runtime, v1::FAILED, absl::StrCat("could not start: ", status.message()));
+    return;
+  }
+  t.set_state(v1::RUNNING);
+  *t.mutable_started() = ToTimestamp(absl::Now());
+  SaveTrial(runtime);
+  {
+    absl::MutexLock lock(&store_mu_);
+    (void)store_->RecordTransition(t.id(), "RUNNING", "launched", absl::Now());
+  }
+  MarkChanged(t.id());
+  PublishTrial(runtime, true);
+}
+
+void ExperimentManager::OnBackendGone(const std::string& trial_id, const std::string& why) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return;  // the daemon is going away: the trial stays RUNNING on disk
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end() || IsTerminal(it->second.trial.state())) return;
+  TrialRuntime& runtime = it->second;
+  if (runtime.kill_requested) {
+    FinishTrial(runtime, runtime.kill_state, runtime.kill_reason);
+    return;
+  }
+  FinishTrial(runtime, v1::FAILED, absl::StrCat("lost: ", why, " before the trial ended"));
+}
+
+void ExperimentManager::RequestKill(TrialRuntime& runtime, v1::TrialState reason_state,
+                                    const std::string& why, bool interrupt) {
+  if (IsTerminal(runtime.trial.state())) return;
+  if (runtime.trial.state() == v1::WAITING) {
+    // A WAITING trial has no process; when the experiment is only paused it waits for resume.
+    if (!interrupt) FinishTrial(runtime, reason_state, why);
+    return;
+  }
+  if (runtime.kill_requested) return;
+  runtime.kill_requested = true;
+  runtime.kill_state = reason_state;
+  runtime.kill_reason = why;
+  runtime.interrupt = interrupt;
+  if (runtime.sink != nullptr) {
+    v1::StopCommand stop;
+    stop.set_reason(reason_state);
+    stop.set_grace_seconds(kStopGraceSeconds);
+    runtime.sink->SendStop(stop);
+  } else {
+    options_.backend->Terminate(runtime.trial.id());
+  }
+}
+
+void ExperimentManager::FinishTrial(TrialRuntime& runtime, v1::TrialState state,
+                                    const std::string& reason) {
+  v1::Trial& t = runtime.trial;
+  t.set_state(state);
+  t.set_reason(reason);
+  t.set_interrupted(runtime.interrupt);
+  *t.mutable_ended() = ToTimestamp(absl::Now());
+  SaveTrial(runtime);
+  {
+    absl::MutexLock lock(&store_mu_);
+    (void)store_->RecordTransition(t.id(), v1::TrialState_Name(state), reason, absl::Now());
+  }
+  MarkChanged(t.id());
+  const v1::ExperimentSpec& spec = experiment_.spec();
+  if (state == v1::FAILED && t.attempt() < spec.trial_retries() &&
+      experiment_.state() == v1::EXPERIMENT_RUNNING && !stopping_) {
+    TrialRuntime& retry = CreateTrial(t.parameters(), t.user_added(), t.attempt() + 1);
+    queue_.push_front(retry.trial.id());
+  }
+  PublishTrial(runtime, true);
+  Wake();
+}
+
+// --- sessions ------------------------------------------------------------------------------
+
+absl::StatusOr<v1::ParameterSet> ExperimentManager::AttachSession(const v1::TrialHello& hello,
+                                                                  TrialSessionSink* sink) {
+  absl::MutexLock lock(&mu_);
+  auto it = trials_.find(hello.trial_id());
+  if (it == trials_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("trial ", hello.trial_id(), " is not part of experiment ", id_));
+  }
+  TrialRuntime& runtime = it->second;
+  if (runtime.secret.empty() || hello.secret() != runtime.secret) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("wrong secret for trial ", hello.trial_id()));
+  }
+  if (IsTerminal(runtime.trial.state())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("trial ", hello.trial_id(), " has already ended (",
+                     v1::TrialState_Name(runtime.trial.state()), ")"));
+  }
+  runtime.sink = sink;
+  if (runtime.committed_seq > 0) sink->SendAck(runtime.committed_seq);
+  if (runtime.kill_requested) {
+    v1::StopCommand stop;
+    stop.set_reason(runtime.kill_state);
+    stop.set_grace_seconds(kStopGraceSeconds);
+    sink->SendStop(stop);
+  }
+  return runtime.trial.parameters();
+}
+
+void ExperimentManager::DetachSession(const std::string& trial_id, TrialSessionSink* sink) {
+  absl::MutexLock lock(&mu_);
+  auto it = trials_.find(trial_id);
+  if (it != trials_.end() && it->second.sink == sink) it->second.sink = nullptr;
+}
+
+void ExperimentManager::OnTrialStarted(const std::string& trial_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end()) return;
+  absl::MutexLock store_lock(&store_mu_);
+  (void)store_->RecordTransition(trial_id, "RUNNING", "process started", absl::Now());
+}
+
+void ExperimentManager::OnMetric(const std::string& trial_id, const v1::MetricReport& metric) {
+  absl::MutexLock lock(&mu_);
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end()) return;
+  TrialRuntime& runtime = it->second;
+  if (metric.seq() <= runtime.highest_seq) {
+    // A resend after a reconnect: ack now if stored, else the writer acks it.
+    if (metric.seq() <= runtime.committed_seq && runtime.sink) {
+      runtime.sink->SendAck(runtime.committed_seq);
+    }
+    return;
+  }
+  runtime.highest_seq = metric.seq();
+  MetricRow row;
+  row.trial_id = trial_id;
+  row.seq = metric.seq();
+  row.kind = metric.kind();
+  row.step = runtime.steps[MetricSlot(metric.kind())]++;
+  row.value = metric.value();
+  row.time = absl::Now();
+  v1::Trial& t = runtime.trial;
+  if (metric.kind() == v1::INTERMEDIATE) {
+    runtime.intermediate.push_back(metric.value());
+    t.set_last_intermediate(metric.value());
+    t.set_has_last_intermediate(true);
+    MarkChanged(trial_id);
+    if (!experiment_.spec().assessor().name().empty()) {
+      runtime.assess_pending = true;
+      Wake();
+    }
+  } else if (metric.kind() == v1::FINAL) {
+    t.set_has_final(true);
+    t.set_final_value(metric.value());
+    MarkChanged(trial_id);
+  }
+  metric_queue_.push_back(std::move(row));
+}
+
+void ExperimentManager::WriterLoop() {
+  while (true) {
+    std::vector<MetricRow> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return !metric_queue_.empty() || shutdown_;
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (metric_queue_.empty()) return;  // shut down and drained
+      while (!metric_queue_.empty() && batch.size() < kMaxMetricBatch) {
+        batch.push_back(std::move(metric_queue_.front()));
+        metric_queue_.pop_front();
+      }
+    }
+    absl::Status status;
+    {
+      absl::MutexLock store_lock(&store_mu_);
+      status = store_->AppendMetrics(batch);
+    }
+    absl::MutexLock lock(&mu_);
+    if (!status.ok()) {
+      // Not acked, so the Reporters keep them and resend; try again shortly.
+      std::cerr << "dlkit: experiment " << id_ << ": storing metrics: " << status << "\n";
+      for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+        metric_queue_.push_front(std::move(*it));
+      }
+      mu_.Unlock();
+      absl::SleepFor(absl::Milliseconds(200));
+      mu_.Lock();
+      continue;
+    }
+    std::map<std::string, int64_t> acked;
+    v1::WatchExperimentResponse metrics_update;
+    std::set<std::string> finals;
+    for (const MetricRow& row : batch) {
+      int64_t& seq = acked[row.trial_id];
+      seq = std::max(seq, row.seq);
+      if (row.kind == v1::FINAL) finals.insert(row.trial_id);
+      v1::MetricEvent* event = metrics_update.add_metrics();
+      event->set_trial_id(row.trial_id);
+      event->set_kind(row.kind);
+      event->mutable_measurement()->set_step(row.step);
+      event->mutable_measurement()->set_value(row.value);
+      *event->mutable_measurement()->mutable_time() = ToTimestamp(row.time);
+    }
+    for (const auto& [trial_id, seq] : acked) {
+      TrialRuntime& runtime = trials_[trial_id];
+      runtime.committed_seq = std::max(runtime.committed_seq, seq);
+      if (runtime.sink != nullptr) runtime.sink->SendAck(runtime.committed_seq);
+    }
+    for (auto& [watcher, include_metrics] : watchers_) {
+      if (include_metrics) watcher->OnUpdate(metrics_update);
+    }
+    for (const std::string& trial_id : finals) PublishTrial(trials_[trial_id], true);
+  }
+}
+
+void ExperimentManager::OnTrialExit(const std::string& trial_id, const v1::TrialExit& exit) {
+  absl::MutexLock lock(&mu_);
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end()) return;
+  TrialRuntime& runtime = it->second;
+  if (!IsTerminal(runtime.trial.state())) {
+    v1::Trial& t = runtime.trial;
+    t.set_exit_code(exit.exit_code());
+    t.set_signal(exit.signal());
+    t.set_log_tail(exit.log_tail());
+    if (runtime.kill_requested) {
+      FinishTrial(runtime, runtime.kill_state, runtime.kill_reason);
+    } else if (exit.exit_code() == 0 && exit.signal() == 0) {
+      FinishTrial(runtime, v1::SUCCEEDED, "exited with code 0");
+    } else if (exit.signal() != 0) {
+      FinishTrial(runtime, v1::FAILED, absl::StrCat("killed by signal ", exit.signal()));
+    } else {
+      FinishTrial(runtime, v1::FAILED, absl::StrCat("exited with code ", exit.exit_code()));
+    }
+  }
+  if (runtime.sink != nullptr) runtime.sink->Close();
+}
+
+// --- user calls ----------------------------------------------------------------------------
+
+v1::Experiment ExperimentManager::GetExperiment() {
+  absl::MutexLock lock(&mu_);
+  return ExperimentLocked();
+}
+
+absl::StatusOr<v1::Experiment> ExperimentManager::Stop() {
+  absl::MutexLock lock(&mu_);
+  if (experiment_.state() == v1::EXPERIMENT_STOPPED) return ExperimentLocked();  // idempotent
+  if (experiment_.state() != v1::EXPERIMENT_RUNNING) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("experiment ", id_, " is ", v1::ExperimentState_Name(experiment_.state()),
+                     ", not running"));
+  }
+  for (const std::string& id : order_) {
+    RequestKill(trials_[id], v1::KILLED, "the experiment was stopped", true);
+  }
+  SetState(v1::EXPERIMENT_STOPPED, "stopped by the user");
+  return ExperimentLocked();
+}
+
+absl::StatusOr<v1::Experiment> ExperimentManager::Resume() {
+  absl::MutexLock lock(&mu_);
+  if (experiment_.state() == v1::EXPERIMENT_RUNNING) return ExperimentLocked();  // idempotent
+  // Interrupted trials run again with the same parameters, before anything new.
+  std::vector<std::string> interrupted;
+  for (const std::string& id : order_) {
+    const v1::Trial& t = trials_[id].trial;
+    if (t.interrupted() && !t.requeued() && IsTerminal(t.state())) interrupted.push_back(id);
+  }
+  for (const std::string& id : interrupted) {
+    TrialRuntime& old = trials_[id];
+    old.trial.set_requeued(true);
+    SaveTrial(old);
+    TrialRuntime& again = CreateTrial(old.trial.parameters(), old.trial.user_added(), 0);
+    queue_.push_back(again.trial.id());
+  }
+  tuner_error_.clear();
+  SetState(v1::EXPERIMENT_RUNNING, "resumed by the user");
+  return ExperimentLocked();
+}
+
+absl::StatusOr<v1::Experiment> ExperimentManager::Update(
+    const v1::UpdateExperimentRequest& request) {
+  absl::MutexLock lock(&mu_);
+  v1::ExperimentSpec* spec = experiment_.mutable_spec();
+  if (request.trial_concurrency() < 0 || request.max_trial_number() < 0 ||
+      request.max_experiment_duration().seconds() < 0) {
+    return absl::InvalidArgumentError("limits must not be negative");
+  }
+  if (request.trial_concurrency() > 0) spec->set_trial_concurrency(request.trial_concurrency());
+  if (request.max_trial_number() > 0) spec->set_max_trial_number(request.max_trial_number());
+  if (request.has_max_experiment_duration() &&
+      ToAbslDuration(request.max_experiment_duration()) > absl::ZeroDuration()) {
+    *spec->mutable_max_experiment_duration() = request.max_experiment_duration();
+  }
+  SaveExperiment();
+  v1::WatchExperimentResponse update;
+  *update.mutable_experiment() = ExperimentLocked();
+  Publish(update);
+  Wake();
+  return ExperimentLocked();
+}
+
+v1::Trial ExperimentManager::WithSeries(const TrialRuntime& runtime) {
+  v1::Trial trial = runtime.trial;
+  absl::MutexLock lock(&store_mu_);
+  absl::StatusOr<v1::Trial> stored = store_->LoadTrial(trial.id(), true);
+  if (stored.ok()) {
+    *trial.mutable_intermediate() = stored->intermediate();
+    *trial.mutable_loss() = stored->loss();
+    *trial.mutable_history() = stored->history();
+  }
+  return trial;
+}
+
+absl::StatusOr<v1::ListTrialsResponse> ExperimentManager::ListTrials(
+    const v1::ListTrialsRequest& request) {
+  absl::MutexLock lock(&mu_);
+  std::vector<const TrialRuntime*> selected;
+  for (const std::string& id : order_) {
+    const TrialRuntime& runtime = trials_[id];
+    if (request.states_size() > 0 &&
+        std::find(request.states().begin(), request.states().end(),
+                  runtime.trial.state()) == request.states().end()) {
+      continue;
+    }
+    selected.push_back(&runtime);
+  }
+  const bool minimize = experiment_.spec().objective().direction() == v1::MINIMIZE;
+  auto seconds = [](const google::protobuf::Timestamp& t) {
+    return t.seconds() + t.nanos() * 1e-9;
+  };
+  auto key = [&](const TrialRuntime* r) -> std::pair<int, double> {
+    const v1::Trial& t = r->trial;
+    switch (request.sort()) {
+      case v1::SORT_BY_FINAL:  // best first; trials without a result last
+        if (!t.has_final()) return {1, 0};
+        return {0, minimize ? t.final_value() : -t.final_value()};
+      case v1::SORT_BY_STARTED:
+        return {t.has_started() ? 0 : 1, seconds(t.started())};
+      case v1::SORT_BY_DURATION: {
+        if (!t.has_started()) return {1, 0};
+        double end = t.has_ended() ? seconds(t.ended()) : absl::ToUnixMicros(absl::Now()) * 1e-6;
+        return {0, end - seconds(t.started())};
+      }
+      default:
+        return {0, static_cast<double>(t.index())};
+    }
+  };
+  std::stable_sort(selected.begin(), selected.end(),
+                   [&](const TrialRuntime* a, const TrialRuntime* b) {
+                     auto ka = key(a), kb = key(b);
+                     if (ka.first != kb.first) return ka.first < kb.first;
+                     return request.reverse() ? ka.second > kb.second : ka.second < kb.second;
+                   });
+  int64_t offset = 0;
+  if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &offset)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_token \"", request.page_token(), "\" is not one this server gave"));
+  }
+  v1::ListTrialsResponse response;
+  response.set_total(static_cast<int32_t>(selected.size()));
+  const int64_t end = request.page_size() > 0
+                          ? std::min<int64_t>(offset + request.page_size(), selected.size())
+                          : static_cast<int64_t>(selected.size());
+  for (int64_t i = offset; i < end; ++i) {
+    *response.add_trials() =
+        request.include_series() ? WithSeries(*selected[i]) : selected[i]->trial;
+  }
+  if (end < static_cast<int64_t>(selected.size())) {
+    response.set_next_page_token(absl::StrCat(end));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Trial> ExperimentManager::GetTrial(const std::string& trial_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end()) {
+    return absl::NotFoundError(absl::StrCat("experiment ", id_, " has no trial ", trial_id));
+  }
+  return WithSeries(it->second);
+}
+
+absl::StatusOr<v1::Trial> ExperimentManager::KillTrial(const std::string& trial_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end()) {
+    return absl::NotFoundError(absl::StrCat("experiment ", id_, " has no trial ", trial_id));
+  }
+  RequestKill(it->second, v1::KILLED, "killed by the user", false);
+  return it->second.trial;
+}
+
+absl::StatusOr<std::vector<v1::Trial>> ExperimentManager::AddTrials(
+    const std::vector<v1::ParameterSet>& sets) {
+  absl::MutexLock lock(&mu_);
+  std::vector<v1::Trial> created;
+  for (const v1::ParameterSet& parameters : sets) {
+    TrialRuntime& runtime = CreateTrial(parameters, true, 0);
+    queue_.push_back(runtime.trial.id());
+    created.push_back(runtime.trial);
+  }
+  Wake();
+  return created;
+}
+
+absl::StatusOr<std::string> ExperimentManager::TrialLogPath(const std::string& trial_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end()) {
+    return absl::NotFoundError(absl::StrCat("experiment ", id_, " has no trial ", trial_id));
+  }
+  return it->second.trial.log_path();
+}
+
+bool ExperimentManager::TrialEnded(const std::string& trial_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = trials_.find(trial_id);
+  return it == trials_.end() || IsTerminal(it->second.trial.state());
+}
+
+}  // namespace dlkit

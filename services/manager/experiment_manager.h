@@ -1,0 +1,188 @@
+#ifndef DLKIT_SERVICES_MANAGER_EXPERIMENT_MANAGER_H_
+#define DLKIT_SERVICES_MANAGER_EXPERIMENT_MANAGER_H_
+
+// One experiment's brain: its state machine, its trials, its store. Asks the Tuner (through
+// its gRPC stub) for parameters, starts trials on a backend, takes their sessions' metrics,
+// enforces the limits, and tells watchers what changed. Plain class: ManagerServiceImpl is
+// the gRPC edge in front of it.
+//
+// Threads: one scheduler thread (woken by events, never polling), one metric writer thread
+// (batches metrics into one transaction, then acks), and the callers'.
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "dlkit/v1/manager.pb.h"
+#include "dlkit/v1/tuner.grpc.pb.h"
+#include "dlkit/v1/types.pb.h"
+#include "services/manager/experiment_store.h"
+#include "services/manager/trial_backend.h"
+
+namespace dlkit {
+
+// The Manager's side of one trial's session (implemented by the TrialSession reactor).
+class TrialSessionSink {
+ public:
+  virtual ~TrialSessionSink() = default;
+  virtual void SendAck(int64_t seq) = 0;
+  virtual void SendStop(const v1::StopCommand& stop) = 0;
+  // Ends the session (OK once the trial's exit is stored).
+  virtual void Close() = 0;
+};
+
+// Someone following the experiment (WatchExperiment).
+class ExperimentWatcher {
+ public:
+  virtual ~ExperimentWatcher() = default;
+  virtual void OnUpdate(const v1::WatchExperimentResponse& update) = 0;
+  virtual void OnEnd() = 0;  // the manager is going away
+};
+
+class ExperimentManager {
+ public:
+  struct Options {
+    std::string directory;           // this experiment's folder (store, trial logs)
+    v1::TunerService::StubInterface* tuner = nullptr;  // not owned
+    std::shared_ptr<TrialBackend> backend;            // this experiment's own
+    std::string manager_address;     // recorded in Experiment.manager_address
+  };
+
+  // A new experiment in an empty directory; not started yet.
+  static absl::StatusOr<std::unique_ptr<ExperimentManager>> Create(
+      const std::string& id, const v1::ExperimentSpec& spec, Options options);
+  // An existing one. If it was RUNNING (the daemon went away), it is STOPPED now and its
+  // unfinished trials are marked interrupted, ready for Resume.
+  static absl::StatusOr<std::unique_ptr<ExperimentManager>> Open(Options options);
+  ~ExperimentManager();
+
+  // Starts the scheduler (and, for a RUNNING experiment, trials).
+  void Start();
+  // Ends the scheduler and this manager's trials (the daemon is going away); the
+  // experiment stays RUNNING on disk so that the next daemon shows it STOPPED.
+  void Shutdown();
+
+  const std::string& id() const { return id_; }
+  v1::Experiment GetExperiment();
+  absl::StatusOr<v1::Experiment> Stop();
+  absl::StatusOr<v1::Experiment> Resume();
+  absl::StatusOr<v1::Experiment> Update(const v1::UpdateExperimentRequest& request);
+  absl::StatusOr<v1::ListTrialsResponse> ListTrials(const v1::ListTrialsRequest& request);
+  absl::StatusOr<v1::Trial> GetTrial(const std::string& trial_id);
+  absl::StatusOr<v1::Trial> KillTrial(const std::string& trial_id);
+  absl::StatusOr<std::vector<v1::Trial>> AddTrials(const std::vector<v1::ParameterSet>& sets);
+  absl::StatusOr<std::string> TrialLogPath(const std::string& trial_id);
+  bool TrialEnded(const std::string& trial_id);
+
+  // --- TrialSession --------------------------------------------------------------------
+  // Checks the secret and attaches the sink; returns the trial's parameters.
+  // FAILED_PRECONDITION if the trial has already ended.
+  absl::StatusOr<v1::ParameterSet> AttachSession(const v1::TrialHello& hello,
+                                                 TrialSessionSink* sink);
+  void DetachSession(const std::string& trial_id, TrialSessionSink* sink);
+  void OnTrialStarted(const std::string& trial_id);
+  // Queues the metric for the writer; the sink gets the ack once it is committed.
+  void OnMetric(const std::string& trial_id, const v1::MetricReport& metric);
+  // Stores the trial's end; then closes its session.
+  void OnTrialExit(const std::string& trial_id, const v1::TrialExit& exit);
+
+  // --- WatchExperiment -----------------------------------------------------------------
+  // Sends the snapshot to the watcher, then every change, until Unwatch.
+  void Watch(ExperimentWatcher* watcher, bool include_metrics);
+  void Unwatch(ExperimentWatcher* watcher);
+
+ private:
+  struct TrialRuntime {
+    v1::Trial trial;  // without series
+    std::vector<double> intermediate;
+    int64_t steps[4] = {0, 0, 0, 0};  // next step per MetricKind
+    int64_t highest_seq = 0;          // highest seq queued for storage
+    int64_t committed_seq = 0;        // highest seq stored
+    TrialSessionSink* sink = nullptr;
+    bool kill_requested = false;
+    std::string kill_reason;
+    bool interrupt = false;           // kill is from an experiment stop
+    v1::TrialState kill_state = v1::KILLED;
+    bool assess_pending = false;
+    std::string secret;               // in memory only: a new daemon means new sessions
+  };
+
+  ExperimentManager(std::string id, Options options, std::unique_ptr<ExperimentStore> store);
+
+  void SchedulerLoop();
+  void WriterLoop();
+  // One scheduling round; false when there is nothing more to do now.
+  bool ScheduleOnce() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Calls the Tuner with the history changes it has not seen (all of it if it lost them).
+  // Releases mu_ during the RPC.
+  absl::Status CallTuner(
+      const std::function<grpc::Status(grpc::ClientContext*, const v1::HistoryUpdate&)>& call)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::StudyConfig StudyConfigLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RunAssessments() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A new WAITING trial, stored; it runs when the scheduler launches it.
+  TrialRuntime& CreateTrial(const v1::ParameterSet& parameters, bool user_added, int attempt)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Launch(TrialRuntime& runtime) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnBackendGone(const std::string& trial_id, const std::string& why);
+  void FinishTrial(TrialRuntime& runtime, v1::TrialState state, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RequestKill(TrialRuntime& runtime, v1::TrialState reason_state, const std::string& why,
+                   bool interrupt) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetState(v1::ExperimentState state, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SaveTrial(TrialRuntime& runtime) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SaveExperiment() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void MarkChanged(const std::string& trial_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Publish(const v1::WatchExperimentResponse& update) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PublishTrial(const TrialRuntime& runtime, bool with_experiment)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::Experiment ExperimentLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Duration ElapsedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int CountedTrials() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int ActiveTrials() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string NewTrialId() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::Trial WithSeries(const TrialRuntime& runtime) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Wake() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::string id_;
+  const Options options_;
+
+  absl::Mutex store_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::unique_ptr<ExperimentStore> store_ ABSL_PT_GUARDED_BY(store_mu_);
+
+  absl::Mutex mu_;
+  v1::Experiment experiment_ ABSL_GUARDED_BY(mu_);  // spec, state, reason, times
+  absl::Time running_since_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Duration elapsed_before_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, TrialRuntime> trials_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> order_ ABSL_GUARDED_BY(mu_);  // trial ids by index
+  std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);  // WAITING trials, run these first
+  bool exhausted_ ABSL_GUARDED_BY(mu_) = false;
+  std::string tuner_error_ ABSL_GUARDED_BY(mu_);
+  // Tuner history sync: trial id -> version of its last change not yet sent.
+  int64_t history_version_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t tuner_known_version_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, int64_t> unsent_changes_ ABSL_GUARDED_BY(mu_);
+  std::map<ExperimentWatcher*, bool> watchers_ ABSL_GUARDED_BY(mu_);  // -> include metrics
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;  // Shutdown: leave trials as they are on disk
+  std::deque<MetricRow> metric_queue_ ABSL_GUARDED_BY(mu_);
+  std::thread scheduler_;
+  std::thread writer_;
+};
+
+}  // namespace dlkit
+
+#endif  // DLKIT_SERVICES_MANAGER_EXPERIMENT_MANAGER_H_

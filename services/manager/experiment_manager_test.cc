@@ -1,0 +1,425 @@
+#include "services/manager/experiment_manager.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
+#include "services/tuner/tuner_service.h"
+
+namespace dlkit {
+namespace {
+
+// Records launches; the test plays the Reporter through the manager's session calls.
+class FakeBackend final : public TrialBackend {
+ public:
+  absl::Status Launch(const TrialLaunch& launch, GoneCallback on_gone) override {
+    absl::MutexLock lock(&mu_);
+    launches_.push_back(launch);
+    on_gone_[launch.trial_id] = std::move(on_gone);
+    return absl::OkStatus();
+  }
+  void Terminate(const std::string& trial_id) override {
+    absl::MutexLock lock(&mu_);
+    terminated_.push_back(trial_id);
+  }
+  void TerminateAll() override {}
+
+  std::vector<TrialLaunch> launches() {
+    absl::MutexLock lock(&mu_);
+    return launches_;
+  }
+  std::vector<std::string> terminated() {
+    absl::MutexLock lock(&mu_);
+    return terminated_;
+  }
+  // What the local backend does when a Reporter process exits.
+  void Gone(const std::string& trial_id, const std::string& why) {
+    GoneCallback callback;
+    {
+      absl::MutexLock lock(&mu_);
+      callback = on_gone_[trial_id];
+    }
+    callback(trial_id, why);
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<TrialLaunch> launches_;
+  std::map<std::string, GoneCallback> on_gone_;
+  std::vector<std::string> terminated_;
+};
+
+class RecordingSink final : public TrialSessionSink {
+ public:
+  void SendAck(int64_t seq) override {
+    absl::MutexLock lock(&mu_);
+    acked_ = std::max(acked_, seq);
+  }
+  void SendStop(const v1::StopCommand& stop) override {
+    absl::MutexLock lock(&mu_);
+    stops_.push_back(stop);
+  }
+  void Close() override {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+  }
+  int64_t acked() {
+    absl::MutexLock lock(&mu_);
+    return acked_;
+  }
+  size_t stops() {
+    absl::MutexLock lock(&mu_);
+    return stops_.size();
+  }
+  bool closed() {
+    absl::MutexLock lock(&mu_);
+    return closed_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  int64_t acked_ = 0;
+  std::vector<v1::StopCommand> stops_;
+  bool closed_ = false;
+};
+
+bool WaitFor(const std::function<bool()>& condition, double seconds = 10) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return condition();
+}
+
+v1::ExperimentSpec BasicSpec(int concurrency, int max_trials) {
+  v1::ExperimentSpec spec;
+  spec.set_name("unit");
+  v1::ParameterSpec* x = spec.mutable_search_space()->add_parameters();
+  x->set_name("x");
+  x->set_distribution(v1::UNIFORM);
+  x->add_args(0);
+  x->add_args(1);
+  spec.set_trial_command("true");
+  spec.set_trial_code_directory("/tmp");
+  spec.set_trial_concurrency(concurrency);
+  spec.set_max_trial_number(max_trials);
+  spec.mutable_tuner()->set_name("Random");
+  spec.mutable_objective()->set_metric("default");
+  spec.mutable_objective()->set_direction(v1::MAXIMIZE);
+  spec.set_seed(3);
+  return spec;
+}
+
+struct Fixture {
+  Fixture() {
+    char dir[] = "/tmp/dlkit-manager-test.XXXXXX";
+    REQUIRE(mkdtemp(dir) != nullptr);
+    directory = dir;
+    grpc::ServerBuilder builder;
+    builder.RegisterService(&tuner_service);
+    server = builder.BuildAndStart();
+    tuner = v1::TunerService::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
+  }
+  ~Fixture() {
+    manager.reset();
+    server->Shutdown();
+    std::filesystem::remove_all(directory);
+  }
+  ExperimentManager::Options Options() {
+    ExperimentManager::Options options;
+    options.directory = directory + "/exp";
+    options.tuner = tuner.get();
+    options.backend = backend;
+    options.manager_address = "test";
+    return options;
+  }
+  void Create(const v1::ExperimentSpec& spec) {
+    auto created = ExperimentManager::Create("exp1", spec, Options());
+    REQUIRE(created.ok());
+    manager = std::move(created).value();
+    manager->Start();
+  }
+  v1::Experiment Experiment() { return manager->GetExperiment(); }
+  // Plays one whole trial: session, metrics, exit.
+  void RunTrial(const TrialLaunch& launch, RecordingSink* sink, int exit_code,
+                std::vector<double> intermediate, double final_value) {
+    v1::TrialHello hello;
+    hello.set_trial_id(launch.trial_id);
+    hello.set_secret(launch.secret);
+    REQUIRE(manager->AttachSession(hello, sink).ok());
+    int64_t seq = 0;
+    for (double v : intermediate) {
+      v1::MetricReport m;
+      m.set_seq(++seq);
+      m.set_kind(v1::INTERMEDIATE);
+      m.set_value(v);
+      manager->OnMetric(launch.trial_id, m);
+    }
+    v1::MetricReport final_metric;
+    final_metric.set_seq(++seq);
+    final_metric.set_kind(v1::FINAL);
+    final_metric.set_value(final_value);
+    manager->OnMetric(launch.trial_id, final_metric);
+    REQUIRE(WaitFor([&] { return sink->acked() == seq; }));
+    v1::TrialExit exit;
+    exit.set_exit_code(exit_code);
+    manager->OnTrialExit(launch.trial_id, exit);
+  }
+
+  std::string directory;
+  TunerServiceImpl tuner_service;
+  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<v1::TunerService::Stub> tuner;
+  std::shared_ptr<FakeBackend> backend = std::make_shared<FakeBackend>();
+  std::unique_ptr<ExperimentManager> manager;
+};
+
+TEST_CASE("Trials run at the configured concurrency until maxTrialNumber", "[manager]") {
+  Fixture f;
+  f.Create(BasicSpec(2, 5));
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(f.backend->launches().size() == 2);  // concurrency 2: no third yet
+
+  std::vector<std::unique_ptr<RecordingSink>> sinks;
+  for (size_t i = 0; i < 5; ++i) {
+    REQUIRE(WaitFor([&] { return f.backend->launches().size() > i; }));
+    sinks.push_back(std::make_unique<RecordingSink>());
+    f.RunTrial(f.backend->launches()[i], sinks.back().get(), 0, {0.1, 0.2},
+               0.5 + 0.1 * static_cast<double>(i));
+    CHECK(sinks.back()->closed());
+  }
+  REQUIRE(WaitFor([&] { return f.Experiment().state() == v1::EXPERIMENT_DONE; }));
+  v1::Experiment e = f.Experiment();
+  CHECK(e.counts().succeeded() == 5);
+  CHECK(e.reason().find("maxTrialNumber") != std::string::npos);
+  CHECK(e.has_best());
+  CHECK(e.best_value() == Approx(0.9));
+  CHECK(f.backend->launches().size() == 5);
+
+  auto trial = f.manager->GetTrial(f.backend->launches()[0].trial_id);
+  REQUIRE(trial.ok());
+  CHECK(trial->state() == v1::SUCCEEDED);
+  REQUIRE(trial->intermediate_size() == 2);
+  CHECK(trial->intermediate(1).value() == Approx(0.2));
+  CHECK(trial->final_value() == Approx(0.5));
+}
+
+TEST_CASE("A metric sent twice is stored once and acked", "[manager]") {
+  Fixture f;
+  f.Create(BasicSpec(1, 1));
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
+  TrialLaunch launch = f.backend->launches()[0];
+  RecordingSink sink;
+  v1::TrialHello hello;
+  hello.set_trial_id(launch.trial_id);
+  hello.set_secret(launch.secret);
+  REQUIRE(f.manager->AttachSession(hello, &sink).ok());
+  v1::MetricReport m;
+  m.set_seq(1);
+  m.set_kind(v1::INTERMEDIATE);
+  m.set_value(0.3);
+  f.manager->OnMetric(launch.trial_id, m);
+  f.manager->OnMetric(launch.trial_id, m);  // a resend after a reconnect
+  REQUIRE(WaitFor([&] { return sink.acked() == 1; }));
+  f.manager->OnMetric(launch.trial_id, m);  // once more, after it is stored
+  auto trial = f.manager->GetTrial(launch.trial_id);
+  REQUIRE(trial.ok());
+  CHECK(trial->intermediate_size() == 1);
+}
+
+TEST_CASE("Sessions need the trial's own secret", "[manager]") {
+  Fixture f;
+  f.Create(BasicSpec(1, 1));
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
+  TrialLaunch launch = f.backend->launches()[0];
+  RecordingSink sink;
+  v1::TrialHello hello;
+  hello.set_trial_id(launch.trial_id);
+  hello.set_secret("not-the-secret");
+  CHECK(f.manager->AttachSession(hello, &sink).status().code() ==
+        absl::StatusCode::kPermissionDenied);
+  hello.set_trial_id("nosuch");
+  CHECK(f.manager->AttachSession(hello, &sink).status().code() == absl::StatusCode::kNotFound);
+}
+
+TEST_CASE("maxFailedTrials fails the experiment with the reason", "[manager]") {
+  Fixture f;
+  v1::ExperimentSpec spec = BasicSpec(1, 10);
+  spec.set_max_failed_trials(2);
+  f.Create(spec);
+  RecordingSink sinks[2];
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(WaitFor([&] { return f.backend->launches().size() > static_cast<size_t>(i); }));
+    f.RunTrial(f.backend->launches()[i], &sinks[i], 3, {}, 0);
+  }
+  REQUIRE(WaitFor([&] { return f.Experiment().state() == v1::EXPERIMENT_FAILED; }));
+  CHECK(f.Experiment().reason().find("maxFailedTrials") != std::string::npos);
+  CHECK(f.Experiment().reason().find("exited with code 3") != std::string::npos);
+  CHECK(f.backend->launches().size() == 2);
+}
+
+TEST_CASE("A failed trial is retried with the same parameters", "[manager]") {
+  Fixture f;
+  v1::ExperimentSpec spec = BasicSpec(1, 1);
+  spec.set_trial_retries(1);
+  f.Create(spec);
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
+  RecordingSink first, second;
+  f.RunTrial(f.backend->launches()[0], &first, 1, {}, 0);
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 2; }));
+  auto original = f.manager->GetTrial(f.backend->launches()[0].trial_id);
+  auto retry = f.manager->GetTrial(f.backend->launches()[1].trial_id);
+  REQUIRE(original.ok());
+  REQUIRE(retry.ok());
+  CHECK(retry->attempt() == 1);
+  CHECK(retry->parameters().SerializeAsString() == original->parameters().SerializeAsString());
+  f.RunTrial(f.backend->launches()[1], &second, 0, {}, 0.7);
+  REQUIRE(WaitFor([&] { return f.Experiment().state() == v1::EXPERIMENT_DONE; }));
+  CHECK(f.backend->launches().size() == 2);  // the retry does not count against max trials
+}
+
+TEST_CASE("Killing a trial sends a stop on its session and ends it KILLED", "[manager]") {
+  Fixture f;
+  f.Create(BasicSpec(1, 1));
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
+  TrialLaunch launch = f.backend->launches()[0];
+  RecordingSink sink;
+  v1::TrialHello hello;
+  hello.set_trial_id(launch.trial_id);
+  hello.set_secret(launch.secret);
+  REQUIRE(f.manager->AttachSession(hello, &sink).ok());
+  REQUIRE(f.manager->KillTrial(launch.trial_id).ok());
+  CHECK(sink.stops() == 1);
+  REQUIRE(f.manager->KillTrial(launch.trial_id).ok());  // idempotent
+  CHECK(sink.stops() == 1);
+  v1::TrialExit exit;
+  exit.set_signal(15);
+  exit.set_exit_code(143);
+  f.manager->OnTrialExit(launch.trial_id, exit);
+  auto trial = f.manager->GetTrial(launch.trial_id);
+  REQUIRE(trial.ok());
+  CHECK(trial->state() == v1::KILLED);
+  CHECK(trial->reason() == "killed by the user");
+}
+
+TEST_CASE("A trial whose Reporter vanishes is FAILED as lost", "[manager]") {
+  Fixture f;
+  f.Create(BasicSpec(1, 1));
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
+  const std::string id = f.backend->launches()[0].trial_id;
+  f.backend->Gone(id, "reporter was killed by signal 9");
+  auto trial = f.manager->GetTrial(id);
+  REQUIRE(trial.ok());
+  CHECK(trial->state() == v1::FAILED);
+  CHECK(trial->reason().find("signal 9") != std::string::npos);
+}
+
+TEST_CASE("Stop interrupts running trials; resume runs their parameters again", "[manager]") {
+  Fixture f;
+  f.Create(BasicSpec(2, 3));
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 2; }));
+  RecordingSink sinks[2];
+  for (int i = 0; i < 2; ++i) {
+    v1::TrialHello hello;
+    hello.set_trial_id(f.backend->launches()[i].trial_id);
+    hello.set_secret(f.backend->launches()[i].secret);
+    REQUIRE(f.manager->AttachSession(hello, &sinks[i]).ok());
+  }
+  auto stopped = f.manager->Stop();
+  REQUIRE(stopped.ok());
+  CHECK(stopped->state() == v1::EXPERIMENT_STOPPED);
+  CHECK(sinks[0].stops() == 1);
+  CHECK(sinks[1].stops() == 1);
+  for (int i = 0; i < 2; ++i) {
+    v1::TrialExit exit;
+    exit.set_signal(15);
+    f.manager->OnTrialExit(f.backend->launches()[i].trial_id, exit);
+  }
+  const v1::ParameterSet first_parameters =
+      f.manager->GetTrial(f.backend->launches()[0].trial_id)->parameters();
+  CHECK(f.manager->GetTrial(f.backend->launches()[0].trial_id)->interrupted());
+
+  REQUIRE(f.manager->Resume().ok());
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 4; }));
+  CHECK(f.backend->launches()[2].index == 3);  // numbering goes on
+  auto rerun = f.manager->GetTrial(f.backend->launches()[2].trial_id);
+  REQUIRE(rerun.ok());
+  CHECK(rerun->parameters().SerializeAsString() == first_parameters.SerializeAsString());
+  RecordingSink more[3];
+  for (int i = 2; i < 5; ++i) {
+    REQUIRE(WaitFor([&] { return f.backend->launches().size() > static_cast<size_t>(i); }));
+    f.RunTrial(f.backend->launches()[i], &more[i - 2], 0, {}, 0.1);
+  }
+  REQUIRE(WaitFor([&] { return f.Experiment().state() == v1::EXPERIMENT_DONE; }));
+  CHECK(f.Experiment().counts().succeeded() == 3);  // interrupted ones are not counted
+  CHECK(f.backend->launches().size() == 5);
+}
+
+TEST_CASE("A manager reopened after the daemon died shows it STOPPED", "[manager]") {
+  Fixture f;
+  f.Create(BasicSpec(1, 2));
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
+  RecordingSink sink;
+  f.RunTrial(f.backend->launches()[0], &sink, 0, {0.4}, 0.4);
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 2; }));
+  f.manager->Shutdown();  // like a daemon that goes away with a trial running
+  f.manager.reset();
+
+  auto reopened = ExperimentManager::Open(f.Options());
+  REQUIRE(reopened.ok());
+  f.manager = std::move(reopened).value();
+  v1::Experiment e = f.Experiment();
+  CHECK(e.state() == v1::EXPERIMENT_STOPPED);
+  CHECK(e.reason().find("daemon") != std::string::npos);
+  CHECK(e.counts().succeeded() == 1);
+  CHECK(e.counts().killed() == 1);
+  auto done = f.manager->GetTrial(f.backend->launches()[0].trial_id);
+  REQUIRE(done.ok());
+  REQUIRE(done->intermediate_size() == 1);
+  CHECK(done->final_value() == Approx(0.4));
+}
+
+TEST_CASE("GridSearch ends the experiment when the space is exhausted", "[manager]") {
+  Fixture f;
+  v1::ExperimentSpec spec = BasicSpec(2, 0);
+  v1::ParameterSpec* p = spec.mutable_search_space()->mutable_parameters(0);
+  p->set_distribution(v1::CHOICE);
+  p->clear_args();
+  for (int v : {1, 2, 3}) p->add_options()->set_int_value(v);
+  spec.mutable_tuner()->set_name("GridSearch");
+  f.Create(spec);
+  RecordingSink sinks[3];
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(WaitFor([&] { return f.backend->launches().size() > static_cast<size_t>(i); }));
+    f.RunTrial(f.backend->launches()[i], &sinks[i], 0, {}, i);
+  }
+  REQUIRE(WaitFor([&] { return f.Experiment().state() == v1::EXPERIMENT_DONE; }));
+  CHECK(f.Experiment().reason() == "the search space is exhausted");
+  CHECK(f.backend->launches().size() == 3);
+}
+
+TEST_CASE("maxExperimentDuration ends the experiment and kills its trials", "[manager]") {
+  Fixture f;
+  v1::ExperimentSpec spec = BasicSpec(1, 0);
+  *spec.mutable_max_experiment_duration() =
+      google::protobuf::util::TimeUtil::MillisecondsToDuration(300);
+  f.Create(spec);
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
+  REQUIRE(WaitFor([&] { return f.Experiment().state() == v1::EXPERIMENT_DONE; }, 5));
+  CHECK(f.Experiment().reason().find("maxExperimentDuration") != std::string::npos);
+  CHECK(f.backend->terminated().size() == 1);  // no session: the backend ends it
+}
+
+}  // namespace
+}  // namespace dlkit

@@ -1,0 +1,125 @@
+#include "services/manager/local_trial_backend.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+extern char** environ;
+
+namespace dlkit {
+namespace {
+
+std::string DescribeWaitStatus(int status) {
+  if (WIFSIGNALED(status)) {
+    return absl::StrCat("reporter was killed by signal ", WTERMSIG(status));
+  }
+  return absl::StrCat("reporter exited with code ", WEXITSTATUS(status));
+}
+
+}  // namespace
+
+absl::Status LocalTrialBackend::Launch(const TrialLaunch& launch, GoneCallback on_gone) {
+  std::error_code ec;
+  std::filesystem::create_directories(launch.output_dir, ec);
+  if (ec) {
+    return absl::InternalError(
+        absl::StrCat("cannot create trial folder ", launch.output_dir, ": ", ec.message()));
+  }
+  std::vector<std::string> args = {
+      options_.reporter_binary,
+      "--manager=" + options_.manager_address,
+      "--experiment=" + launch.experiment_id,
+      "--trial=" + launch.trial_id,
+      absl::StrCat("--sequence=", launch.index),
+      "--log=" + launch.log_path,
+      "--workdir=" + launch.spec.trial_code_directory(),
+      "--output_dir=" + launch.output_dir,
+      "--python_path=" + options_.python_path,
+      "--objective_metric=" + launch.spec.objective().metric(),
+      absl::StrCat("--grace_seconds=", options_.grace_seconds),
+      "--",
+      launch.spec.trial_command(),
+  };
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (strncmp(*e, "DLKIT_TRIAL_SECRET=", 19) != 0) env.emplace_back(*e);
+  }
+  env.push_back("DLKIT_TRIAL_SECRET=" + launch.secret);
+  for (const auto& [key, value] : launch.spec.trial_env()) env.push_back(key + "=" + value);
+  std::vector<char*> argv, envp;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (std::string& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  int log_fd = open(launch.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    return absl::InternalError(
+        absl::StrCat("cannot open trial log ", launch.log_path, ": ", std::strerror(errno)));
+  }
+
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(log_fd);
+    return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
+  }
+  if (pid == 0) {
+    for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    // The Reporter's own complaints land in the trial's log, where users look.
+    dup2(log_fd, STDOUT_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    execve(argv[0], argv.data(), envp.data());
+    const char msg[] = "dlkit: cannot start dlkit-reporter\n";
+    (void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    _exit(127);
+  }
+  close(log_fd);
+  absl::MutexLock lock(&mu_);
+  running_[launch.trial_id] = pid;
+  ++active_waiters_;
+  std::string trial_id = launch.trial_id;
+  // One small thread per trial waits for its Reporter; it is detached and counted so that
+  // TerminateAll can wait for every callback to have run.
+  std::thread([this, pid, trial_id, on_gone = std::move(on_gone)] {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      running_.erase(trial_id);
+    }
+    if (on_gone) on_gone(trial_id, DescribeWaitStatus(status));
+    absl::MutexLock lock(&mu_);
+    --active_waiters_;
+  }).detach();
+  return absl::OkStatus();
+}
+
+void LocalTrialBackend::Terminate(const std::string& trial_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = running_.find(trial_id);
+  // The Reporter kills its trial's process group when it gets SIGTERM.
+  if (it != running_.end()) kill(it->second, SIGTERM);
+}
+
+void LocalTrialBackend::TerminateAll() {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, pid] : running_) kill(pid, SIGTERM);
+  auto all_gone = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return active_waiters_ == 0; };
+  mu_.Await(absl::Condition(&all_gone));
+}
+
+}  // namespace dlkit

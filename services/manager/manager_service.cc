@@ -1,0 +1,440 @@
+#include "services/manager/manager_service.h"
+
+#include <deque>
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "services/common/grpc_status.h"
+#include "services/common/unary_reactor.h"
+
+namespace dlkit {
+namespace {
+
+// Runs `call` on the experiment's manager, or fails with the directory's NOT_FOUND.
+template <typename Response, typename Call>
+absl::StatusOr<Response> OnManager(ManagerDirectory* directory, const std::string& id,
+                                   Call call) {
+  absl::StatusOr<std::shared_ptr<ExperimentManager>> manager = directory->FindManager(id);
+  if (!manager.ok()) return manager.status();
+  return call(**manager);
+}
+
+// --- TrialSession --------------------------------------------------------------------------
+
+class TrialSessionReactor final
+    : public grpc::ServerBidiReactor<v1::TrialSessionRequest, v1::TrialSessionResponse>,
+      public TrialSessionSink {
+ public:
+  explicit TrialSessionReactor(ManagerDirectory* directory) : directory_(directory) {
+    StartRead(&request_);
+  }
+
+  void SendAck(int64_t seq) override {
+    v1::TrialSessionResponse response;
+    response.set_ack_seq(seq);
+    Send(std::move(response));
+  }
+  void SendStop(const v1::StopCommand& stop) override {
+    v1::TrialSessionResponse response;
+    *response.mutable_stop() = stop;
+    Send(std::move(response));
+  }
+  void Close() override {
+    absl::MutexLock lock(&mu_);
+    close_requested_ = true;
+    MaybeFinishLocked(grpc::Status::OK);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      // The Reporter went away (or half-closed). If it comes back it opens a new session;
+      // if it is gone for good the backend notices its process ended.
+      absl::MutexLock lock(&mu_);
+      close_requested_ = true;
+      MaybeFinishLocked(grpc::Status::OK);
+      return;
+    }
+    if (manager_ == nullptr) {
+      if (!request_.has_hello()) {
+        FinishNow(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               "a trial session must start with hello"));
+        return;
+      }
+      absl::StatusOr<std::shared_ptr<ExperimentManager>> manager =
+          directory_->FindManager(request_.hello().experiment_id());
+      if (!manager.ok()) {
+        FinishNow(ToGrpcStatus(manager.status()));
+        return;
+      }
+      absl::StatusOr<v1::ParameterSet> parameters = (*manager)->AttachSession(request_.hello(), this);
+      if (!parameters.ok()) {
+        FinishNow(ToGrpcStatus(parameters.status()));
+        return;
+      }
+      trial_id_ = request_.hello().trial_id();
+      {
+        absl::MutexLock lock(&mu_);
+        manager_ = *manager;
+      }
+      v1::TrialSessionResponse response;
+      *response.mutable_parameters() = std::move(parameters).value();
+      // Parameters must reach the Reporter before any ack queued by AttachSession.
+      SendFirst(std::move(response));
+    } else {
+      switch (request_.kind_case()) {
+        case v1::TrialSessionRequest::kMetric:
+          manager_->OnMetric(trial_id_, request_.metric());
+          break;
+        case v1::TrialSessionRequest::kStarted:
+          manager_->OnTrialStarted(trial_id_);
+          break;
+        case v1::TrialSessionRequest::kExit:
+          manager_->OnTrialExit(trial_id_, request_.exit());
+          break;
+        default:
+          break;  // heartbeats and repeated hellos need nothing
+      }
+    }
+    StartRead(&request_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) {
+      outgoing_.clear();
+      close_requested_ = true;
+    } else {
+      outgoing_.pop_front();
+    }
+    WriteNextLocked();
+    MaybeFinishLocked(grpc::Status::OK);
+  }
+
+  void OnDone() override {
+    std::shared_ptr<ExperimentManager> manager;
+    {
+      absl::MutexLock lock(&mu_);
+      manager = manager_;
+    }
+    if (manager != nullptr) manager->DetachSession(trial_id_, this);
+    delete this;
+  }
+
+ private:
+  void Send(v1::TrialSessionResponse response) {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || close_requested_) return;
+    outgoing_.push_back(std::move(response));
+    WriteNextLocked();
+  }
+  void SendFirst(v1::TrialSessionResponse response) {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    if (writing_) {
+      outgoing_.insert(outgoing_.begin() + 1, std::move(response));
+    } else {
+      outgoing_.push_front(std::move(response));
+    }
+    WriteNextLocked();
+  }
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || finished_ || outgoing_.empty()) return;
+    writing_ = true;
+    StartWrite(&outgoing_.front());
+  }
+  void MaybeFinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || !close_requested_ || writing_ || !outgoing_.empty()) return;
+    finished_ = true;
+    Finish(status);
+  }
+  void FinishNow(const grpc::Status& status) {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    finished_ = true;
+    Finish(status);
+  }
+
+  ManagerDirectory* const directory_;
+  v1::TrialSessionRequest request_;
+  std::string trial_id_;
+  std::shared_ptr<ExperimentManager> manager_;  // set once, after hello
+  absl::Mutex mu_;
+  std::deque<v1::TrialSessionResponse> outgoing_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool close_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// --- WatchExperiment -----------------------------------------------------------------------
+
+class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchExperimentResponse>,
+                           public ExperimentWatcher {
+ public:
+  WatchReactor(ManagerDirectory* directory, const v1::WatchExperimentRequest& request) {
+    absl::StatusOr<std::shared_ptr<ExperimentManager>> manager =
+        directory->FindManager(request.experiment_id());
+    if (!manager.ok()) {
+      absl::MutexLock lock(&mu_);
+      finished_ = true;
+      Finish(ToGrpcStatus(manager.status()));
+      return;
+    }
+    manager_ = *manager;
+    manager_->Watch(this, request.include_metrics());
+  }
+
+  void OnUpdate(const v1::WatchExperimentResponse& update) override {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || end_requested_) return;
+    outgoing_.push_back(update);
+    const v1::ExperimentState state = update.experiment().state();
+    if (update.has_experiment() &&
+        (state == v1::EXPERIMENT_DONE || state == v1::EXPERIMENT_FAILED)) {
+      end_requested_ = true;  // the experiment has ended: so does the watch
+    }
+    WriteNextLocked();
+  }
+
+  void OnEnd() override {
+    absl::MutexLock lock(&mu_);
+    end_requested_ = true;
+    WriteNextLocked();
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) {
+      outgoing_.clear();
+      end_requested_ = true;
+    } else {
+      outgoing_.pop_front();
+    }
+    WriteNextLocked();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    end_requested_ = true;
+    WriteNextLocked();
+  }
+
+  void OnDone() override {
+    if (manager_ != nullptr) manager_->Unwatch(this);
+    delete this;
+  }
+
+ private:
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || finished_) return;
+    if (!outgoing_.empty()) {
+      writing_ = true;
+      StartWrite(&outgoing_.front());
+    } else if (end_requested_) {
+      finished_ = true;
+      Finish(grpc::Status::OK);
+    }
+  }
+
+  std::shared_ptr<ExperimentManager> manager_;
+  absl::Mutex mu_;
+  std::deque<v1::WatchExperimentResponse> outgoing_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool end_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// --- ReadTrialLog --------------------------------------------------------------------------
+
+// Reading a file and waiting for it to grow is blocking work, so it runs on its own thread;
+// the reactor lives until that thread calls Finish.
+class LogReactor final : public grpc::ServerWriteReactor<v1::ReadTrialLogResponse> {
+ public:
+  LogReactor(ManagerDirectory* directory, const v1::ReadTrialLogRequest& request) {
+    absl::StatusOr<std::shared_ptr<ExperimentManager>> manager =
+        directory->FindManager(request.experiment_id());
+    absl::StatusOr<std::string> path =
+        manager.ok() ? (*manager)->TrialLogPath(request.trial_id()) : manager.status();
+    if (!path.ok()) {
+      Finish(ToGrpcStatus(path.status()));
+      return;
+    }
+    std::thread([this, manager = *manager, path = *path, request] {
+      Run(manager, path, request);
+    }).detach();
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    write_ok_ = ok;
+    writing_ = false;
+  }
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void Run(std::shared_ptr<ExperimentManager> manager, const std::string& path,
+           const v1::ReadTrialLogRequest& request) {
+    int64_t offset = std::max<int64_t>(request.offset(), 0);
+    while (true) {
+      const bool ended = manager->TrialEnded(request.trial_id());  // before reading: no race
+      std::ifstream in(path, std::ios::binary);
+      std::string chunk;
+      if (in) {
+        in.seekg(offset);
+        chunk.resize(64 << 10);
+        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        chunk.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+      }
+      if (!chunk.empty()) {
+        offset += static_cast<int64_t>(chunk.size());
+        response_.set_data(std::move(chunk));
+        response_.set_next_offset(offset);
+        absl::MutexLock lock(&mu_);
+        writing_ = true;
+        StartWrite(&response_);
+        auto done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !writing_; };
+        mu_.Await(absl::Condition(&done));
+        if (!write_ok_) {
+          Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the reader left"));
+          return;
+        }
+        continue;
+      }
+      if (!request.follow() || ended) break;
+      absl::MutexLock lock(&mu_);
+      auto cancelled = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return cancelled_; };
+      // Following a file means looking again; a short wait keeps it live and cheap.
+      if (mu_.AwaitWithTimeout(absl::Condition(&cancelled), absl::Milliseconds(200))) {
+        Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the reader left"));
+        return;
+      }
+    }
+    Finish(grpc::Status::OK);
+  }
+
+  v1::ReadTrialLogResponse response_;
+  absl::Mutex mu_;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_ok_ ABSL_GUARDED_BY(mu_) = true;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperiment(
+    grpc::CallbackServerContext* context, const v1::ManagerGetExperimentRequest* request,
+    v1::ManagerGetExperimentResponse* response) {
+  return FinishUnary(
+      context,
+      OnManager<v1::ManagerGetExperimentResponse>(
+          directory_, request->experiment_id(), [](ExperimentManager& m) {
+            v1::ManagerGetExperimentResponse r;
+            *r.mutable_experiment() = m.GetExperiment();
+            return absl::StatusOr<v1::ManagerGetExperimentResponse>(r);
+          }),
+      response);
+}
+
+grpc::ServerUnaryReactor* ManagerServiceImpl::UpdateExperiment(
+    grpc::CallbackServerContext* context, const v1::UpdateExperimentRequest* request,
+    v1::UpdateExperimentResponse* response) {
+  return FinishUnary(
+      context,
+      OnManager<v1::UpdateExperimentResponse>(
+          directory_, request->experiment_id(),
+          [request](ExperimentManager& m) -> absl::StatusOr<v1::UpdateExperimentResponse> {
+            absl::StatusOr<v1::Experiment> e = m.Update(*request);
+            if (!e.ok()) return e.status();
+            v1::UpdateExperimentResponse r;
+            *r.mutable_experiment() = *std::move(e);
+            return r;
+          }),
+      response);
+}
+
+grpc::ServerUnaryReactor* ManagerServiceImpl::ListTrials(grpc::CallbackServerContext* context,
+                                                         const v1::ListTrialsRequest* request,
+                                                         v1::ListTrialsResponse* response) {
+  return FinishUnary(context,
+                     OnManager<v1::ListTrialsResponse>(
+                         directory_, request->experiment_id(),
+                         [request](ExperimentManager& m) { return m.ListTrials(*request); }),
+                     response);
+}
+
+grpc::ServerUnaryReactor* ManagerServiceImpl::GetTrial(grpc::CallbackServerContext* context,
+                                                       const v1::GetTrialRequest* request,
+                                                       v1::GetTrialResponse* response) {
+  return FinishUnary(
+      context,
+      OnManager<v1::GetTrialResponse>(
+          directory_, request->experiment_id(),
+          [request](ExperimentManager& m) -> absl::StatusOr<v1::GetTrialResponse> {
+            absl::StatusOr<v1::Trial> t = m.GetTrial(request->trial_id());
+            if (!t.ok()) return t.status();
+            v1::GetTrialResponse r;
+            *r.mutable_trial() = *std::move(t);
+            return r;
+          }),
+      response);
+}
+
+grpc::ServerUnaryReactor* ManagerServiceImpl::KillTrial(grpc::CallbackServerContext* context,
+                                                        const v1::KillTrialRequest* request,
+                                                        v1::KillTrialResponse* response) {
+  return FinishUnary(
+      context,
+      OnManager<v1::KillTrialResponse>(
+          directory_, request->experiment_id(),
+          [request](ExperimentManager& m) -> absl::StatusOr<v1::KillTrialResponse> {
+            absl::StatusOr<v1::Trial> t = m.KillTrial(request->trial_id());
+            if (!t.ok()) return t.status();
+            v1::KillTrialResponse r;
+            *r.mutable_trial() = *std::move(t);
+            return r;
+          }),
+      response);
+}
+
+grpc::ServerUnaryReactor* ManagerServiceImpl::AddTrials(grpc::CallbackServerContext* context,
+                                                        const v1::AddTrialsRequest* request,
+                                                        v1::AddTrialsResponse* response) {
+  return FinishUnary(
+      context,
+      OnManager<v1::AddTrialsResponse>(
+          directory_, request->experiment_id(),
+          [request](ExperimentManager& m) -> absl::StatusOr<v1::AddTrialsResponse> {
+            std::vector<v1::ParameterSet> sets(request->parameters().begin(),
+                                               request->parameters().end());
+            absl::StatusOr<std::vector<v1::Trial>> trials = m.AddTrials(sets);
+            if (!trials.ok()) return trials.status();
+            v1::AddTrialsResponse r;
+            for (v1::Trial& t : *trials) *r.add_trials() = std::move(t);
+            return r;
+          }),
+      response);
+}
+
+grpc::ServerWriteReactor<v1::WatchExperimentResponse>* ManagerServiceImpl::WatchExperiment(
+    grpc::CallbackServerContext* /*context*/, const v1::WatchExperimentRequest* request) {
+  return new WatchReactor(directory_, *request);
+}
+
+grpc::ServerWriteReactor<v1::ReadTrialLogResponse>* ManagerServiceImpl::ReadTrialLog(
+    grpc::CallbackServerContext* /*context*/, const v1::ReadTrialLogRequest* request) {
+  return new LogReactor(directory_, *request);
+}
+
+grpc::ServerBidiReactor<v1::TrialSessionRequest, v1::TrialSessionResponse>*
+ManagerServiceImpl::TrialSession(grpc::CallbackServerContext* /*context*/) {
+  return new TrialSessionReactor(directory_);
+}
+
+}  // namespace dlkit

@@ -1,0 +1,47 @@
+#ifndef DLKIT_SERVICES_MANAGER_MANAGER_SERVICE_H_
+#define DLKIT_SERVICES_MANAGER_MANAGER_SERVICE_H_
+
+// gRPC edge of the Manager: unary calls translate to ExperimentManager calls; the streams
+// (TrialSession, WatchExperiment, ReadTrialLog) are reactors that own themselves.
+
+#include "dlkit/v1/manager.grpc.pb.h"
+#include "services/manager/manager_directory.h"
+
+namespace dlkit {
+
+class ManagerServiceImpl final : public v1::ManagerService::CallbackService {
+ public:
+  explicit ManagerServiceImpl(ManagerDirectory* directory) : directory_(directory) {}
+
+  grpc::ServerUnaryReactor* GetExperiment(grpc::CallbackServerContext* context,
+                                          const v1::ManagerGetExperimentRequest* request,
+                                          v1::ManagerGetExperimentResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateExperiment(grpc::CallbackServerContext* context,
+                                             const v1::UpdateExperimentRequest* request,
+                                             v1::UpdateExperimentResponse* response) override;
+  grpc::ServerUnaryReactor* ListTrials(grpc::CallbackServerContext* context,
+                                       const v1::ListTrialsRequest* request,
+                                       v1::ListTrialsResponse* response) override;
+  grpc::ServerUnaryReactor* GetTrial(grpc::CallbackServerContext* context,
+                                     const v1::GetTrialRequest* request,
+                                     v1::GetTrialResponse* response) override;
+  grpc::ServerUnaryReactor* KillTrial(grpc::CallbackServerContext* context,
+                                      const v1::KillTrialRequest* request,
+                                      v1::KillTrialResponse* response) override;
+  grpc::ServerUnaryReactor* AddTrials(grpc::CallbackServerContext* context,
+                                      const v1::AddTrialsRequest* request,
+                                      v1::AddTrialsResponse* response) override;
+  grpc::ServerWriteReactor<v1::WatchExperimentResponse>* WatchExperiment(
+      grpc::CallbackServerContext* context, const v1::WatchExperimentRequest* request) override;
+  grpc::ServerWriteReactor<v1::ReadTrialLogResponse>* ReadTrialLog(
+      grpc::CallbackServerContext* context, const v1::ReadTrialLogRequest* request) override;
+  grpc::ServerBidiReactor<v1::TrialSessionRequest, v1::TrialSessionResponse>* TrialSession(
+      grpc::CallbackServerContext* context) override;
+
+ private:
+  ManagerDirectory* const directory_;
+};
+
+}  // namespace dlkit
+
+#endif  // DLKIT_SERVICES_MANAGER_MANAGER_SERVICE_H_

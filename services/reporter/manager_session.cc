@@ -1,0 +1,200 @@
+#include "services/reporter/manager_session.h"
+
+#include <unistd.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
+#include "services/common/grpc_status.h"
+
+namespace dlkit {
+
+ManagerSession::ManagerSession(Options options, StopHandler on_stop)
+    : options_(std::move(options)), on_stop_(std::move(on_stop)) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  channel_ = grpc::CreateCustomChannel(options_.manager_address,
+                                       grpc::InsecureChannelCredentials(), args);
+  stub_ = v1::ManagerService::NewStub(channel_);
+}
+
+absl::StatusOr<std::unique_ptr<ManagerSession>> ManagerSession::Open(Options options,
+                                                                     StopHandler on_stop) {
+  std::unique_ptr<ManagerSession> session(new ManagerSession(std::move(options), on_stop));
+  {
+    absl::MutexLock lock(&session->mu_);
+    absl::Status connected = session->Connect();
+    if (!connected.ok()) return connected;
+  }
+  session->reader_ = std::thread([s = session.get()] { s->ReadLoop(); });
+  absl::MutexLock lock(&session->mu_);
+  auto ready = [s = session.get()]() ABSL_SHARED_LOCKS_REQUIRED(s->mu_) {
+    return s->have_parameters_ || s->lost_ || s->closed_;
+  };
+  if (!session->mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(60)) ||
+      !session->have_parameters_) {
+    return absl::UnavailableError(absl::StrCat("the Manager at ", session->options_.manager_address,
+                                               " sent no parameters for trial ",
+                                               session->options_.trial_id));
+  }
+  return session;
+}
+
+ManagerSession::~ManagerSession() {
+  {
+    absl::MutexLock lock(&mu_);
+    shutting_down_ = true;
+    if (context_) context_->TryCancel();
+  }
+  if (reader_.joinable()) reader_.join();
+}
+
+absl::Status ManagerSession::Connect() {
+  context_ = std::make_unique<grpc::ClientContext>();
+  context_->set_wait_for_ready(true);
+  stream_ = stub_->TrialSession(context_.get());
+  v1::TrialSessionRequest hello;
+  hello.mutable_hello()->set_trial_id(options_.trial_id);
+  hello.mutable_hello()->set_secret(options_.secret);
+  hello.mutable_hello()->set_pid(getpid());
+  hello.mutable_hello()->set_experiment_id(options_.experiment_id);
+  if (!stream_->Write(hello)) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot reach the Manager at ", options_.manager_address));
+  }
+  // Whatever the previous stream lost goes again, in order.
+  if (started_) {
+    v1::TrialSessionRequest started;
+    started.set_started(true);
+    stream_->Write(started);
+  }
+  for (const v1::TrialSessionRequest& pending : unacked_) stream_->Write(pending);
+  if (exit_sent_) stream_->Write(exit_);
+  return absl::OkStatus();
+}
+
+bool ManagerSession::Write(const v1::TrialSessionRequest& request) {
+  absl::MutexLock lock(&mu_);
+  return stream_ != nullptr && stream_->Write(request);
+}
+
+void ManagerSession::ReadLoop() {
+  absl::Time broken_since = absl::InfiniteFuture();
+  while (true) {
+    grpc::ClientReaderWriter<v1::TrialSessionRequest, v1::TrialSessionResponse>* stream;
+    {
+      absl::MutexLock lock(&mu_);
+      stream = stream_.get();
+    }
+    v1::TrialSessionResponse response;
+    while (stream->Read(&response)) {
+      broken_since = absl::InfiniteFuture();
+      switch (response.kind_case()) {
+        case v1::TrialSessionResponse::kParameters: {
+          absl::MutexLock lock(&mu_);
+          if (!have_parameters_) parameters_ = response.parameters();
+          have_parameters_ = true;
+          break;
+        }
+        case v1::TrialSessionResponse::kAckSeq: {
+          absl::MutexLock lock(&mu_);
+          acked_seq_ = std::max(acked_seq_, response.ack_seq());
+          while (!unacked_.empty() && unacked_.front().metric().seq() <= acked_seq_) {
+            unacked_.pop_front();
+          }
+          break;
+        }
+        case v1::TrialSessionResponse::kStop:
+          if (on_stop_) on_stop_(response.stop());
+          break;
+        default:
+          break;
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    grpc::Status status = stream->Finish();
+    if (shutting_down_) return;
+    if (status.ok() && exit_sent_) {
+      closed_ = true;
+      return;
+    }
+    if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+        status.error_code() == grpc::StatusCode::NOT_FOUND ||
+        status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+      lost_ = true;  // the Manager refuses this trial: retrying cannot help
+      return;
+    }
+    if (broken_since == absl::InfiniteFuture()) broken_since = absl::Now();
+    if (absl::Now() - broken_since > options_.reconnect_window) {
+      lost_ = true;
+      return;
+    }
+    mu_.Unlock();
+    absl::SleepFor(absl::Milliseconds(200));
+    mu_.Lock();
+    if (shutting_down_) return;
+    (void)Connect();  // a failed write shows up as a failed Read on the next turn
+  }
+}
+
+absl::Status ManagerSession::Report(v1::MetricKind kind, double value,
+                                    const std::string& metric_name, absl::Duration timeout) {
+  v1::TrialSessionRequest request;
+  int64_t seq;
+  {
+    absl::MutexLock lock(&mu_);
+    seq = next_seq_++;
+    v1::MetricReport* metric = request.mutable_metric();
+    metric->set_seq(seq);
+    metric->set_kind(kind);
+    metric->set_value(value);
+    metric->set_metric_name(metric_name);
+    unacked_.push_back(request);
+  }
+  Write(request);
+  absl::MutexLock lock(&mu_);
+  auto acked = [this, seq]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return acked_seq_ >= seq || lost_;
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&acked), timeout) || acked_seq_ < seq) {
+    return absl::UnavailableError(
+        absl::StrCat("the Manager did not confirm report ", seq, " in time"));
+  }
+  return absl::OkStatus();
+}
+
+void ManagerSession::SendStarted() {
+  v1::TrialSessionRequest request;
+  request.set_started(true);
+  {
+    absl::MutexLock lock(&mu_);
+    started_ = true;
+  }
+  Write(request);
+}
+
+absl::Status ManagerSession::Finish(const v1::TrialExit& exit, absl::Duration timeout) {
+  v1::TrialSessionRequest request;
+  *request.mutable_exit() = exit;
+  {
+    absl::MutexLock lock(&mu_);
+    exit_ = request;
+    exit_sent_ = true;
+  }
+  Write(request);
+  absl::MutexLock lock(&mu_);
+  auto done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return closed_ || lost_; };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&done), timeout) || !closed_) {
+    return absl::UnavailableError("the Manager did not confirm the trial's exit");
+  }
+  return absl::OkStatus();
+}
+
+bool ManagerSession::lost() const {
+  absl::MutexLock lock(&mu_);
+  return lost_;
+}
+
+}  // namespace dlkit

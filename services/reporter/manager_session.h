@@ -1,0 +1,84 @@
+#ifndef DLKIT_SERVICES_REPORTER_MANAGER_SESSION_H_
+#define DLKIT_SERVICES_REPORTER_MANAGER_SESSION_H_
+
+// The Reporter's one bidirectional stream to its Manager (ManagerService.TrialSession):
+// hello and parameters, metrics with per-trial sequence numbers and acks, stop commands,
+// and the exit status. A broken stream is reopened and everything not yet acked is sent
+// again; the Manager ignores what it already stored.
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "dlkit/v1/manager.grpc.pb.h"
+
+namespace dlkit {
+
+class ManagerSession {
+ public:
+  struct Options {
+    std::string manager_address;
+    std::string experiment_id;
+    std::string trial_id;
+    std::string secret;
+    // How long a broken stream may take to come back before the trial gives up.
+    absl::Duration reconnect_window = absl::Seconds(30);
+  };
+  using StopHandler = std::function<void(const v1::StopCommand&)>;
+
+  // Opens the stream, says hello and waits for the trial's parameters.
+  static absl::StatusOr<std::unique_ptr<ManagerSession>> Open(Options options,
+                                                              StopHandler on_stop);
+  ~ManagerSession();
+
+  const v1::ParameterSet& parameters() const { return parameters_; }
+
+  // Sends the measurement and waits until the Manager has stored it.
+  absl::Status Report(v1::MetricKind kind, double value, const std::string& metric_name,
+                      absl::Duration timeout);
+  void SendStarted();
+  // Sends the exit status and waits until the Manager has closed the session.
+  absl::Status Finish(const v1::TrialExit& exit, absl::Duration timeout);
+  // True once the stream is gone for good (the Manager is unreachable).
+  bool lost() const;
+
+ private:
+  ManagerSession(Options options, StopHandler on_stop);
+  absl::Status Connect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool Write(const v1::TrialSessionRequest& request);
+  void ReadLoop();
+
+  const Options options_;
+  const StopHandler on_stop_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ManagerService::Stub> stub_;
+  v1::ParameterSet parameters_;
+
+  // Guards the state below and every Write (gRPC allows one Write at a time).
+  mutable absl::Mutex mu_;
+  std::unique_ptr<grpc::ClientContext> context_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<grpc::ClientReaderWriter<v1::TrialSessionRequest, v1::TrialSessionResponse>>
+      stream_ ABSL_GUARDED_BY(mu_);
+  bool have_parameters_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  int64_t acked_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<v1::TrialSessionRequest> unacked_ ABSL_GUARDED_BY(mu_);
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool exit_sent_ ABSL_GUARDED_BY(mu_) = false;
+  v1::TrialSessionRequest exit_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;  // the Manager ended the session after exit
+  bool lost_ ABSL_GUARDED_BY(mu_) = false;
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread reader_;
+};
+
+}  // namespace dlkit
+
+#endif  // DLKIT_SERVICES_REPORTER_MANAGER_SESSION_H_

@@ -1,0 +1,78 @@
+#include "services/reporter/reporter_service.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/unary_reactor.h"
+
+namespace dlkit {
+namespace {
+
+// A report waits for the Manager's ack; a Manager that is briefly away (restarting) gets
+// this long before the trial sees an error.
+constexpr absl::Duration kReportTimeout = absl::Seconds(60);
+
+}  // namespace
+
+absl::Status ReporterServiceImpl::CheckSecret(const std::string& secret) const {
+  if (secret != info_.secret) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("wrong trial secret: this reporter serves only trial ", info_.trial_id));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReporterServiceImpl::Forward(v1::MetricKind kind, double value,
+                                          const std::string& metric_name) {
+  if (kind == v1::METRIC_KIND_UNSPECIFIED) {
+    return absl::InvalidArgumentError("report kind is unspecified");
+  }
+  if (std::isnan(value)) {
+    return absl::InvalidArgumentError("a reported metric is NaN");
+  }
+  return session_->Report(kind, value, metric_name.empty() ? "default" : metric_name,
+                          kReportTimeout);
+}
+
+grpc::ServerUnaryReactor* ReporterServiceImpl::GetParameters(
+    grpc::CallbackServerContext* context, const v1::GetParametersRequest* request,
+    v1::GetParametersResponse* response) {
+  absl::Status status = CheckSecret(request->secret());
+  if (status.ok()) {
+    response->set_trial_id(info_.trial_id);
+    response->set_experiment_id(info_.experiment_id);
+    response->set_sequence(info_.sequence);
+    *response->mutable_parameters() = session_->parameters();
+  }
+  return FinishUnary(context, status);
+}
+
+grpc::ServerUnaryReactor* ReporterServiceImpl::Report(grpc::CallbackServerContext* context,
+                                                      const v1::ReportRequest* request,
+                                                      v1::ReportResponse* response) {
+  absl::Status status = CheckSecret(request->secret());
+  bool repeat = false;
+  if (status.ok() && request->report_id() != 0) {
+    absl::MutexLock lock(&mu_);
+    repeat = !seen_report_ids_.insert(request->report_id()).second;
+  }
+  if (status.ok() && !repeat) {
+    status = Forward(request->kind(), request->value(), request->metric_name());
+    if (!status.ok() && request->report_id() != 0) {
+      absl::MutexLock lock(&mu_);
+      seen_report_ids_.erase(request->report_id());  // not stored: a retry must go through
+    }
+  }
+  response->set_should_stop(should_stop_);
+  return FinishUnary(context, status);
+}
+
+grpc::ServerUnaryReactor* ReporterServiceImpl::ShouldStop(
+    grpc::CallbackServerContext* context, const v1::ShouldStopRequest* request,
+    v1::ShouldStopResponse* response) {
+  absl::Status status = CheckSecret(request->secret());
+  response->set_should_stop(should_stop_);
+  return FinishUnary(context, status);
+}
+
+}  // namespace dlkit
