@@ -76,8 +76,7 @@ std::string FlagsHelp(const std::vector<FlagSpec>& flags) {
   return out;
 }
 
-absl::Status BadValue(absl::string_view flag, absl::string_view value,
-                      absl::string_view expected) {
+absl::Status BadValue(absl::string_view flag, absl::string_view value, absl::string_view expected) {
   return absl::InvalidArgumentError(
       absl::StrCat("invalid --", flag, " \"", value, "\": expected ", expected));
 }
@@ -148,13 +147,7 @@ const std::vector<CommandSpec>& Commands() {
        1,
        {{"format", "csv|json", "file format (default csv)"},
         {"file", "F", "write to F instead of stdout"}}},
-      {"daemon",
-       {},
-       "start|stop|status",
-       "control the local daemon (dlkitd)",
-       1,
-       1,
-       {}},
+      {"daemon", {}, "start|stop|status", "control the local daemon (dlkitd)", 1, 1, {}},
       {"help", {}, "[COMMAND]", "show help for dlctl or one command", 0, 1, {}},
   };
   return *commands;
@@ -230,7 +223,8 @@ std::string GeneralUsage() {
   for (size_t i = 0; i < Commands().size(); ++i) {
     const CommandSpec& c = Commands()[i];
     std::string summary = c.summary;
-    if (!c.aliases.empty()) absl::StrAppend(&summary, " (alias ", absl::StrJoin(c.aliases, ", "), ")");
+    if (!c.aliases.empty())
+      absl::StrAppend(&summary, " (alias ", absl::StrJoin(c.aliases, ", "), ")");
     absl::StrAppend(&out, "  ", heads[i], std::string(width - heads[i].size() + 2, ' '), summary,
                     "\n");
   }
@@ -321,15 +315,14 @@ std::variant<ParsedArgs, UsageError> ParseArgs(const std::vector<std::string>& a
     return UsageError{absl::StrCat(c.name, ": missing ", missing), CommandUsage(c)};
   }
   if (n > c.max_positional) {
-    return UsageError{absl::StrCat(c.name, ": unexpected argument \"",
-                                   parsed.positional[c.max_positional], "\""),
-                      CommandUsage(c)};
+    return UsageError{
+        absl::StrCat(c.name, ": unexpected argument \"", parsed.positional[c.max_positional], "\""),
+        CommandUsage(c)};
   }
   return parsed;
 }
 
-absl::StatusOr<GlobalOptions> ResolveGlobalOptions(const ParsedArgs& args,
-                                                   const EnvLookup& env) {
+absl::StatusOr<GlobalOptions> ResolveGlobalOptions(const ParsedArgs& args, const EnvLookup& env) {
   GlobalOptions options;
   auto from_env = [&](const char* name) -> std::string {
     std::optional<std::string> v = env(name);
@@ -389,9 +382,9 @@ absl::StatusOr<TrialsOptions> TrialsOptionsFrom(const ParsedArgs& args) {
   if (args.Has("status")) {
     for (absl::string_view s : absl::StrSplit(args.Value("status"), ',', absl::SkipEmpty())) {
       absl::StatusOr<v1::TrialState> state = ParseTrialState(s);
-      if (!state.ok()) return absl::InvalidArgumentError(absl::StrCat("--status: ", state.status().message()));
-      if (std::find(options.states.begin(), options.states.end(), *state) ==
-          options.states.end()) {
+      if (!state.ok())
+        return absl::InvalidArgumentError(absl::StrCat("--status: ", state.status().message()));
+      if (std::find(options.states.begin(), options.states.end(), *state) == options.states.end()) {
         options.states.push_back(*state);
       }
     }

@@ -79,8 +79,7 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 
 // --address / $DLKIT_ADDRESS / 127.0.0.1:9870; --home / $DLKIT_HOME / $HOME/.dlkit;
 // --output table|json. InvalidArgument on a bad --output.
-absl::StatusOr<GlobalOptions> ResolveGlobalOptions(const ParsedArgs& args,
-                                                   const EnvLookup& env);
+absl::StatusOr<GlobalOptions> ResolveGlobalOptions(const ParsedArgs& args, const EnvLookup& env);
 
 // Typed options per command; InvalidArgument (a usage error) on bad values.
 absl::StatusOr<InitOptions> InitOptionsFrom(const ParsedArgs& args);

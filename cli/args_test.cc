@@ -1,8 +1,7 @@
 #include "cli/args.h"
 
-#include <map>
-
 #include <catch2/catch.hpp>
+#include <map>
 
 namespace dlkit::cli {
 namespace {
@@ -68,8 +67,8 @@ TEST_CASE("missing and extra positionals are usage errors with the command's usa
 }
 
 TEST_CASE("flags take values as --flag value or --flag=value, anywhere") {
-  ParsedArgs args = MustParse({"--output", "json", "trials", "exp-1", "--sort=metric",
-                               "--limit", "3", "--reverse", "--address=h:1"});
+  ParsedArgs args = MustParse({"--output", "json", "trials", "exp-1", "--sort=metric", "--limit",
+                               "3", "--reverse", "--address=h:1"});
   CHECK(args.command->name == "trials");
   CHECK(args.positional == std::vector<std::string>{"exp-1"});
   CHECK(args.Value("sort") == "metric");
@@ -124,9 +123,9 @@ TEST_CASE("global options: flag, then environment, then default") {
 }
 
 TEST_CASE("trials options: sort, states, limit") {
-  TrialsOptions options = *TrialsOptionsFrom(
-      MustParse({"trials", "e", "--sort", "duration", "--status", "succeeded,FAILED,failed",
-                 "--limit", "7", "--reverse"}));
+  TrialsOptions options =
+      *TrialsOptionsFrom(MustParse({"trials", "e", "--sort", "duration", "--status",
+                                    "succeeded,FAILED,failed", "--limit", "7", "--reverse"}));
   CHECK(options.experiment_id == "e");
   CHECK(options.sort == TrialSort::kDuration);
   CHECK(options.reverse);
@@ -141,8 +140,8 @@ TEST_CASE("trials options: sort, states, limit") {
 }
 
 TEST_CASE("update needs at least one change, with valid values") {
-  UpdateOptions options = *UpdateOptionsFrom(
-      MustParse({"update", "e", "--concurrency", "4", "--duration", "1h30m"}));
+  UpdateOptions options =
+      *UpdateOptionsFrom(MustParse({"update", "e", "--concurrency", "4", "--duration", "1h30m"}));
   CHECK(*options.concurrency == 4);
   CHECK(!options.max_trials.has_value());
   CHECK(*options.duration == absl::Minutes(90));
@@ -163,7 +162,8 @@ TEST_CASE("init, submit, logs, export and daemon options") {
   LogsOptions logs = *LogsOptionsFrom(MustParse({"logs", "e", "3", "--follow"}));
   CHECK(logs.trial == "3");
   CHECK(logs.follow);
-  ExportOptions exp = *ExportOptionsFrom(MustParse({"export", "e", "--format", "json", "--file", "o.json"}));
+  ExportOptions exp =
+      *ExportOptionsFrom(MustParse({"export", "e", "--format", "json", "--file", "o.json"}));
   CHECK(exp.format == ExportFormat::kJson);
   CHECK(exp.file == "o.json");
   CHECK(ExportOptionsFrom(MustParse({"export", "e"}))->format == ExportFormat::kCsv);

@@ -29,9 +29,9 @@ using ManagerStub = v1::ManagerService::StubInterface;
 struct CommandContext {
   std::ostream* err = nullptr;  // warnings and notes (stderr)
   OutputFormat output = OutputFormat::kTable;
-  bool tty = false;             // stdout is a terminal (live redraw in --watch)
-  int terminal_width = 0;       // columns when tty (0: unknown)
-  std::string address;          // the daemon's, for messages
+  bool tty = false;        // stdout is a terminal (live redraw in --watch)
+  int terminal_width = 0;  // columns when tty (0: unknown)
+  std::string address;     // the daemon's, for messages
   absl::Duration rpc_timeout = absl::Seconds(30);
   // Streams (logs --follow, --watch) reconnect after this long, so every call has a
   // deadline and a long watch still never ends on its own.
@@ -79,9 +79,8 @@ absl::Status RunInit(const InitOptions& options, const CommandContext& ctx, std:
 
 // submit: loads and checks the config, then calls `ensure_daemon` (if set; dlctl starts
 // the daemon there, see daemon_control.h) and submits.
-absl::Status RunSubmit(LauncherStub* launcher, ManagerStubs* managers,
-                       const SubmitOptions& options, const CommandContext& ctx,
-                       std::ostream& out,
+absl::Status RunSubmit(LauncherStub* launcher, ManagerStubs* managers, const SubmitOptions& options,
+                       const CommandContext& ctx, std::ostream& out,
                        const std::function<absl::Status()>& ensure_daemon = nullptr);
 
 // Follows an experiment until it ends (submit --watch). FAILED_PRECONDITION when it
@@ -97,21 +96,18 @@ absl::Status RunStop(LauncherStub* launcher, const std::string& experiment_id,
                      const CommandContext& ctx, std::ostream& out);
 absl::Status RunResume(LauncherStub* launcher, const std::string& experiment_id,
                        const CommandContext& ctx, std::ostream& out);
-absl::Status RunUpdate(LauncherStub* launcher, ManagerStubs* managers,
-                       const UpdateOptions& options, const CommandContext& ctx,
-                       std::ostream& out);
+absl::Status RunUpdate(LauncherStub* launcher, ManagerStubs* managers, const UpdateOptions& options,
+                       const CommandContext& ctx, std::ostream& out);
 
-absl::Status RunTrials(LauncherStub* launcher, ManagerStubs* managers,
-                       const TrialsOptions& options, const CommandContext& ctx,
-                       std::ostream& out);
+absl::Status RunTrials(LauncherStub* launcher, ManagerStubs* managers, const TrialsOptions& options,
+                       const CommandContext& ctx, std::ostream& out);
 absl::Status RunLogs(LauncherStub* launcher, ManagerStubs* managers, const LogsOptions& options,
                      const CommandContext& ctx, std::ostream& out);
 absl::Status RunKillTrial(LauncherStub* launcher, ManagerStubs* managers,
                           const std::string& experiment_id, const std::string& trial,
                           const CommandContext& ctx, std::ostream& out);
-absl::Status RunExport(LauncherStub* launcher, ManagerStubs* managers,
-                       const ExportOptions& options, const CommandContext& ctx,
-                       std::ostream& out);
+absl::Status RunExport(LauncherStub* launcher, ManagerStubs* managers, const ExportOptions& options,
+                       const CommandContext& ctx, std::ostream& out);
 
 // ---- shared by the commands ---------------------------------------------------------------
 

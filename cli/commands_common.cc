@@ -1,13 +1,11 @@
 // Helpers shared by the command functions: stubs per manager address, error mapping,
 // paging, trial lookup.
 
-#include <cctype>
-
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/cord.h"
 #include "cli/commands.h"
 
 namespace dlkit::cli {
@@ -49,9 +47,7 @@ absl::Status BadInputStatus(absl::string_view message, absl::StatusCode code) {
   return status;
 }
 
-bool ShowsUsage(const absl::Status& status) {
-  return status.GetPayload(kUsagePayload).has_value();
-}
+bool ShowsUsage(const absl::Status& status) { return status.GetPayload(kUsagePayload).has_value(); }
 
 int ExitCodeFor(const absl::Status& status) {
   if (status.ok()) return 0;

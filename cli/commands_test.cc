@@ -2,13 +2,12 @@
 
 #include "cli/commands.h"
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -170,8 +169,7 @@ TEST_CASE("trials --sort metric puts the best first per the objective's directio
   options.experiment_id = "exp-1";
   options.sort = TrialSort::kMetric;
   REQUIRE(RunTrials(f.launcher.get(), f.managers.get(), options, f.ctx, f.out).ok());
-  CHECK(TrialIdsInTable(f.out.str()) ==
-        std::vector<std::string>{"t2", "t4", "t1", "t3", "t5"});
+  CHECK(TrialIdsInTable(f.out.str()) == std::vector<std::string>{"t2", "t4", "t1", "t3", "t5"});
   CHECK(absl::StrContains(Lines(f.out.str())[0], "ACCURACY"));
   std::vector<v1::ListTrialsRequest> requests = f.fake->list_trials_requests();
   REQUIRE(!requests.empty());
@@ -189,8 +187,7 @@ TEST_CASE("trials --sort metric puts the best first per the objective's directio
   options.reverse = true;
   std::stringstream reversed;
   REQUIRE(RunTrials(f.launcher.get(), f.managers.get(), options, f.ctx, reversed).ok());
-  CHECK(TrialIdsInTable(reversed.str()) ==
-        std::vector<std::string>{"t2", "t4", "t1", "t3", "t5"});
+  CHECK(TrialIdsInTable(reversed.str()) == std::vector<std::string>{"t2", "t4", "t1", "t3", "t5"});
   CHECK(f.fake->list_trials_requests().back().reverse());
 }
 
@@ -264,8 +261,8 @@ TEST_CASE("manager calls go to the experiment's manager_address when it has one"
   REQUIRE(other.ok());
   v1::Experiment remote = MakeExperiment("exp-r", v1::MAXIMIZE);
   remote.set_manager_address((*other)->address());
-  f.fake->AddExperiment(remote);       // the launcher knows it ...
-  (*other)->AddExperiment(remote);     // ... its manager has the trials
+  f.fake->AddExperiment(remote);    // the launcher knows it ...
+  (*other)->AddExperiment(remote);  // ... its manager has the trials
   (*other)->SetTrials("exp-r", {MakeTrial("remote-1", 1, v1::SUCCEEDED, 0.3, 0.1)});
   TrialsOptions options;
   options.experiment_id = "exp-r";
@@ -391,9 +388,9 @@ TEST_CASE("submit retries UNAVAILABLE with the same request id and prints how to
   CHECK(absl::StrContains(f.err.str(), "warning: fake: a server-side warning"));
 
   // The daemon is ensured before submitting; its failure is the command's.
-  absl::Status no_daemon =
-      RunSubmit(f.launcher.get(), f.managers.get(), options, f.ctx, f.out,
-                [] { return absl::UnavailableError("no daemon answers at x"); });
+  absl::Status no_daemon = RunSubmit(f.launcher.get(), f.managers.get(), options, f.ctx, f.out, [] {
+    return absl::UnavailableError("no daemon answers at x");
+  });
   CHECK(no_daemon.code() == absl::StatusCode::kUnavailable);
   CHECK(f.fake->submits().size() == 3);
 
@@ -573,16 +570,16 @@ TEST_CASE("dlctl: data on stdout, one error line with the code name, exit codes"
   CHECK(nlohmann::json::parse(out)["id"] == "exp-1");
   CHECK(err.empty());
 
-  CHECK(Dlctl({"trials", "exp-1", "--address=" + f.fake->address(), "--sort", "metric",
-               "--limit", "1"},
+  CHECK(Dlctl({"trials", "exp-1", "--address=" + f.fake->address(), "--sort", "metric", "--limit",
+               "1"},
               &out, &err) == 0);
   CHECK(TrialIdsInTable(out) == std::vector<std::string>{"t2"});
 
   CHECK(Dlctl({"status", "nope", "--address", f.fake->address()}, &out, &err) == 1);
   CHECK(err == "dlctl: cannot get experiment nope: no experiment nope (NOT_FOUND)\n");
 
-  CHECK(Dlctl({"trials", "exp-1", "--limit", "none", "--address", f.fake->address()}, &out,
-              &err) == 2);
+  CHECK(Dlctl({"trials", "exp-1", "--limit", "none", "--address", f.fake->address()}, &out, &err) ==
+        2);
   CHECK(absl::StartsWith(err, "dlctl: invalid --limit \"none\""));
   CHECK(absl::StrContains(err, "(INVALID_ARGUMENT)\n"));
   CHECK(absl::StrContains(err, "usage: dlctl trials ID"));

@@ -244,14 +244,14 @@ absl::StatusOr<v1::GetDaemonStatusResponse> WaitForDaemon(LauncherStub* launcher
     if (ChildExited(pid, &how)) {
       PrintLogTail(options, err);
       return absl::UnavailableError(absl::StrCat(kDaemonName, " (pid ", pid, ") ", how,
-                                                 " before answering at ", options.address,
-                                                 "; see ", LogPath(options)));
+                                                 " before answering at ", options.address, "; see ",
+                                                 LogPath(options)));
     }
     if (absl::Now() >= deadline) {
       PrintLogTail(options, err);
-      return absl::DeadlineExceededError(absl::StrCat(
-          kDaemonName, " did not answer at ", options.address, " within ",
-          FormatShortDuration(options.start_timeout), "; see ", LogPath(options)));
+      return absl::DeadlineExceededError(
+          absl::StrCat(kDaemonName, " did not answer at ", options.address, " within ",
+                       FormatShortDuration(options.start_timeout), "; see ", LogPath(options)));
     }
     absl::SleepFor(kPollInterval);
   }
@@ -264,9 +264,9 @@ absl::StatusOr<v1::GetDaemonStatusResponse> EnsureDaemon(LauncherStub* launcher,
       ProbeDaemon(launcher, options.probe_timeout, options.address);
   if (status.ok() || !NoDaemon(status.status())) return status;
   if (!IsLocalAddress(options.address)) {
-    return absl::UnavailableError(absl::StrCat(
-        "no daemon answers at ", options.address,
-        " (not a local address, so dlctl does not start one; start dlkitd there)"));
+    return absl::UnavailableError(
+        absl::StrCat("no daemon answers at ", options.address,
+                     " (not a local address, so dlctl does not start one; start dlkitd there)"));
   }
   absl::StatusOr<std::string> binary = FindDaemonBinary(options);
   if (!binary.ok()) return binary.status();
@@ -277,9 +277,8 @@ absl::StatusOr<v1::GetDaemonStatusResponse> EnsureDaemon(LauncherStub* launcher,
   return WaitForDaemon(launcher, *pid, options, err);
 }
 
-absl::Status RunDaemon(LauncherStub* launcher, DaemonAction action,
-                       const DaemonOptions& options, const CommandContext& ctx,
-                       std::ostream& out) {
+absl::Status RunDaemon(LauncherStub* launcher, DaemonAction action, const DaemonOptions& options,
+                       const CommandContext& ctx, std::ostream& out) {
   switch (action) {
     case DaemonAction::kStatus: {
       absl::StatusOr<v1::GetDaemonStatusResponse> status =
@@ -295,8 +294,8 @@ absl::Status RunDaemon(LauncherStub* launcher, DaemonAction action,
         if (ctx.output == OutputFormat::kJson) {
           PrintDaemonStatus(*status, ctx, out);
         } else {
-          out << kDaemonName << " already runs at " << options.address << " (pid "
-              << status->pid() << ")\n";
+          out << kDaemonName << " already runs at " << options.address << " (pid " << status->pid()
+              << ")\n";
         }
         return absl::OkStatus();
       }
@@ -305,8 +304,8 @@ absl::Status RunDaemon(LauncherStub* launcher, DaemonAction action,
       if (ctx.output == OutputFormat::kJson) {
         PrintDaemonStatus(*status, ctx, out);
       } else {
-        out << kDaemonName << " " << status->version() << " runs at " << options.address
-            << " (pid " << status->pid() << ", log " << LogPath(options) << ")\n";
+        out << kDaemonName << " " << status->version() << " runs at " << options.address << " (pid "
+            << status->pid() << ", log " << LogPath(options) << ")\n";
       }
       return absl::OkStatus();
     }
@@ -330,9 +329,9 @@ absl::Status RunDaemon(LauncherStub* launcher, DaemonAction action,
             ProbeDaemon(launcher, absl::Seconds(1), options.address);
         if (!probe.ok() && NoDaemon(probe.status())) break;
         if (absl::Now() >= deadline) {
-          return absl::DeadlineExceededError(absl::StrCat(
-              kDaemonName, " at ", options.address, " still answers ",
-              FormatShortDuration(kStopTimeout), " after it was asked to stop"));
+          return absl::DeadlineExceededError(
+              absl::StrCat(kDaemonName, " at ", options.address, " still answers ",
+                           FormatShortDuration(kStopTimeout), " after it was asked to stop"));
         }
         absl::SleepFor(kPollInterval);
       }

@@ -61,9 +61,8 @@ bool IsLocalAddress(absl::string_view address);
 std::string TailFile(const std::string& path, int lines);
 
 // `dlctl daemon start|stop|status`.
-absl::Status RunDaemon(LauncherStub* launcher, DaemonAction action,
-                       const DaemonOptions& options, const CommandContext& ctx,
-                       std::ostream& out);
+absl::Status RunDaemon(LauncherStub* launcher, DaemonAction action, const DaemonOptions& options,
+                       const CommandContext& ctx, std::ostream& out);
 
 }  // namespace dlkit::cli
 

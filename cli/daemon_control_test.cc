@@ -8,13 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include <catch2/catch.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -149,8 +148,7 @@ TEST_CASE("EnsureDaemon starts dlkitd detached, finds it running the second time
   std::unique_ptr<LauncherStub> launcher = LauncherAt(address);
 
   std::stringstream err;
-  absl::StatusOr<v1::GetDaemonStatusResponse> status =
-      EnsureDaemon(launcher.get(), options, err);
+  absl::StatusOr<v1::GetDaemonStatusResponse> status = EnsureDaemon(launcher.get(), options, err);
   REQUIRE(status.ok());
   int pid = static_cast<int>(status->pid());
   CHECK(pid != getpid());
@@ -161,8 +159,7 @@ TEST_CASE("EnsureDaemon starts dlkitd detached, finds it running the second time
   CHECK(absl::StrContains(log, "fake_dlkitd listening on " + address));
 
   std::stringstream again;
-  absl::StatusOr<v1::GetDaemonStatusResponse> second =
-      EnsureDaemon(launcher.get(), options, again);
+  absl::StatusOr<v1::GetDaemonStatusResponse> second = EnsureDaemon(launcher.get(), options, again);
   REQUIRE(second.ok());
   CHECK(second->pid() == pid);
   CHECK(again.str().empty());
@@ -195,13 +192,12 @@ TEST_CASE("a dlkitd that exits at once: the error says so and shows its log") {
   DaemonOptions options;
   options.address = FreeAddress();
   options.home = home;
-  options.env = Env({{"DLKIT_DAEMON_BIN",
-                      WriteScript(home + "/crash", "echo \"boom: bad flag $1\"; exit 3")}});
+  options.env = Env(
+      {{"DLKIT_DAEMON_BIN", WriteScript(home + "/crash", "echo \"boom: bad flag $1\"; exit 3")}});
   std::unique_ptr<LauncherStub> launcher = LauncherAt(options.address);
   std::stringstream err;
   absl::Time start = absl::Now();
-  absl::StatusOr<v1::GetDaemonStatusResponse> status =
-      EnsureDaemon(launcher.get(), options, err);
+  absl::StatusOr<v1::GetDaemonStatusResponse> status = EnsureDaemon(launcher.get(), options, err);
   CHECK(absl::Now() - start < absl::Seconds(10));  // noticed the exit, did not wait it out
   CHECK(status.status().code() == absl::StatusCode::kUnavailable);
   CHECK(absl::StrContains(status.status().message(), "exited with code 3"));
@@ -214,12 +210,11 @@ TEST_CASE("a dlkitd that never answers: DEADLINE_EXCEEDED after start_timeout, w
   options.address = FreeAddress();
   options.home = home;
   options.start_timeout = absl::Seconds(1);
-  options.env = Env({{"DLKIT_DAEMON_BIN",
-                      WriteScript(home + "/hang", "echo still starting; exec sleep 30")}});
+  options.env = Env(
+      {{"DLKIT_DAEMON_BIN", WriteScript(home + "/hang", "echo still starting; exec sleep 30")}});
   std::unique_ptr<LauncherStub> launcher = LauncherAt(options.address);
   std::stringstream err;
-  absl::StatusOr<v1::GetDaemonStatusResponse> status =
-      EnsureDaemon(launcher.get(), options, err);
+  absl::StatusOr<v1::GetDaemonStatusResponse> status = EnsureDaemon(launcher.get(), options, err);
   int pid = StartedPid(err.str());
   REQUIRE(pid > 0);
   kill(pid, SIGKILL);
@@ -237,8 +232,7 @@ TEST_CASE("no daemon is started for a remote address") {
   options.env = Env({{"DLKIT_DAEMON_BIN", "/bin/true"}});
   std::unique_ptr<LauncherStub> launcher = LauncherAt(options.address);
   std::stringstream err;
-  absl::StatusOr<v1::GetDaemonStatusResponse> status =
-      EnsureDaemon(launcher.get(), options, err);
+  absl::StatusOr<v1::GetDaemonStatusResponse> status = EnsureDaemon(launcher.get(), options, err);
   CHECK(status.status().code() == absl::StatusCode::kUnavailable);
   CHECK(absl::StrContains(status.status().message(), "not a local address"));
   CHECK_FALSE(fs::exists(options.home + "/daemon.log"));

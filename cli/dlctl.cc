@@ -27,8 +27,7 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
 }
 
 int Fail(const absl::Status& status, const CommandSpec* command, std::ostream& err) {
-  err << "dlctl: " << status.message() << " (" << absl::StatusCodeToString(status.code())
-      << ")\n";
+  err << "dlctl: " << status.message() << " (" << absl::StatusCodeToString(status.code()) << ")\n";
   if (ShowsUsage(status) && command != nullptr) err << "\n" << CommandUsage(*command);
   return ExitCodeFor(status);
 }
@@ -40,8 +39,7 @@ absl::Status AsUsage(const absl::StatusOr<T>& options) {
 }
 
 absl::Status Dispatch(const ParsedArgs& args, const GlobalOptions& globals,
-                      const CliEnvironment& environment, std::ostream& out,
-                      std::ostream& err) {
+                      const CliEnvironment& environment, std::ostream& out, std::ostream& err) {
   const std::string& name = args.command->name;
   CommandContext ctx;
   ctx.err = &err;
@@ -72,9 +70,8 @@ absl::Status Dispatch(const ParsedArgs& args, const GlobalOptions& globals,
   if (name == "submit") {
     absl::StatusOr<SubmitOptions> options = SubmitOptionsFrom(args);
     if (!options.ok()) return AsUsage(options);
-    return RunSubmit(launcher.get(), &managers, *options, ctx, out, [&]() {
-      return EnsureDaemon(launcher.get(), daemon, err).status();
-    });
+    return RunSubmit(launcher.get(), &managers, *options, ctx, out,
+                     [&]() { return EnsureDaemon(launcher.get(), daemon, err).status(); });
   }
   if (name == "list") return RunList(launcher.get(), ctx, out);
   if (name == "status") return RunStatus(launcher.get(), pos[0], ctx, out);

@@ -16,7 +16,7 @@ void PrintExperiment(const v1::Experiment& experiment, const CommandContext& ctx
   if (ctx.output == OutputFormat::kJson) {
     out << ExperimentToJson(experiment).dump(2) << "\n";
   } else {
-    out << RenderExperimentStatus(experiment, ctx.clock());
+    out << RenderExperimentStatus(experiment);
   }
 }
 
@@ -40,7 +40,7 @@ absl::Status RunList(LauncherStub* launcher, const CommandContext& ctx, std::ost
     out << "no experiments yet; write one with `dlctl init` and run `dlctl submit`\n";
     return absl::OkStatus();
   }
-  out << RenderExperimentsTable(experiments, ctx.clock());
+  out << RenderExperimentsTable(experiments);
   return absl::OkStatus();
 }
 
@@ -66,8 +66,8 @@ absl::Status RunStop(LauncherStub* launcher, const std::string& experiment_id,
     out << ExperimentToJson(response.experiment()).dump(2) << "\n";
   } else {
     out << "experiment " << experiment_id << " is "
-        << ExperimentStateName(response.experiment().state())
-        << "; continue it with `dlctl resume " << experiment_id << "`\n";
+        << ExperimentStateName(response.experiment().state()) << "; continue it with `dlctl resume "
+        << experiment_id << "`\n";
   }
   return absl::OkStatus();
 }
@@ -80,8 +80,7 @@ absl::Status RunResume(LauncherStub* launcher, const std::string& experiment_id,
   auto context = NewContext(ctx.rpc_timeout);
   grpc::Status status = launcher->ResumeExperiment(context.get(), request, &response);
   if (!status.ok()) {
-    return RpcError(status, absl::StrCat("cannot resume experiment ", experiment_id),
-                    ctx.address);
+    return RpcError(status, absl::StrCat("cannot resume experiment ", experiment_id), ctx.address);
   }
   if (ctx.output == OutputFormat::kJson) {
     out << ExperimentToJson(response.experiment()).dump(2) << "\n";
@@ -92,11 +91,9 @@ absl::Status RunResume(LauncherStub* launcher, const std::string& experiment_id,
   return absl::OkStatus();
 }
 
-absl::Status RunUpdate(LauncherStub* launcher, ManagerStubs* managers,
-                       const UpdateOptions& options, const CommandContext& ctx,
-                       std::ostream& out) {
-  absl::StatusOr<v1::Experiment> experiment =
-      GetExperiment(launcher, options.experiment_id, ctx);
+absl::Status RunUpdate(LauncherStub* launcher, ManagerStubs* managers, const UpdateOptions& options,
+                       const CommandContext& ctx, std::ostream& out) {
+  absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, options.experiment_id, ctx);
   if (!experiment.ok()) return experiment.status();
   v1::UpdateExperimentRequest request;
   request.set_experiment_id(options.experiment_id);
@@ -123,9 +120,9 @@ absl::Status RunUpdate(LauncherStub* launcher, ManagerStubs* managers,
   absl::Duration max_duration = ToAbslDuration(spec.max_experiment_duration());
   std::vector<std::string> limits = {
       absl::StrCat("concurrency ", spec.trial_concurrency()),
-      absl::StrCat("max trials ",
-                   spec.max_trial_number() > 0 ? absl::StrCat(spec.max_trial_number())
-                                               : "unlimited"),
+      absl::StrCat("max trials ", spec.max_trial_number() > 0
+                                      ? absl::StrCat(spec.max_trial_number())
+                                      : "unlimited"),
       absl::StrCat("max duration ", max_duration > absl::ZeroDuration()
                                         ? FormatShortDuration(max_duration)
                                         : "unlimited"),

@@ -179,8 +179,8 @@ std::string RenderKeyValues(const std::vector<std::pair<std::string, std::string
   for (const auto& [key, value] : items) width = std::max(width, DisplayWidth(key) + 1);
   std::string out;
   for (const auto& [key, value] : items) {
-    std::string line = absl::StrCat(PadTo(absl::StrCat(key, ":"), width, Align::kLeft), "  ",
-                                    value);
+    std::string line =
+        absl::StrCat(PadTo(absl::StrCat(key, ":"), width, Align::kLeft), "  ", value);
     while (!line.empty() && line.back() == ' ') line.pop_back();
     absl::StrAppend(&out, line, "\n");
   }
@@ -205,8 +205,8 @@ std::string FormatShortDuration(absl::Duration d) {
 absl::StatusOr<absl::Duration> ParseHumanDuration(absl::string_view text) {
   std::string s = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
   auto invalid = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid duration \"", text, "\" (use e.g. 90s, 30m, 2h, 1h30m, 1d)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid duration \"", text, "\" (use e.g. 90s, 30m, 2h, 1h30m, 1d)"));
   };
   if (s.empty()) return invalid();
   absl::Duration total = absl::ZeroDuration();
@@ -312,9 +312,9 @@ absl::StatusOr<v1::TrialState> ParseTrialState(absl::string_view text) {
   if (s == "FAILED") return v1::FAILED;
   if (s == "EARLY_STOPPED") return v1::EARLY_STOPPED;
   if (s == "KILLED" || s == "USER_CANCELED") return v1::KILLED;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown trial status \"", text,
-      "\" (one of waiting, running, succeeded, failed, early_stopped, killed)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown trial status \"", text,
+                   "\" (one of waiting, running, succeeded, failed, early_stopped, killed)"));
 }
 
 bool IsTerminal(v1::TrialState state) {
@@ -411,22 +411,21 @@ void SortTrials(std::vector<v1::Trial>* trials, TrialSort sort, v1::Direction di
     }
     return false;
   };
-  std::stable_sort(trials->begin(), trials->end(),
-                   [&](const v1::Trial& a, const v1::Trial& b) {
-                     bool ka = has_key(a), kb = has_key(b);
-                     if (ka != kb) return ka;  // keyless trials last, either way
-                     if (!ka) return a.index() < b.index();
-                     return reverse ? before(b, a) : before(a, b);
-                   });
+  std::stable_sort(trials->begin(), trials->end(), [&](const v1::Trial& a, const v1::Trial& b) {
+    bool ka = has_key(a), kb = has_key(b);
+    if (ka != kb) return ka;  // keyless trials last, either way
+    if (!ka) return a.index() < b.index();
+    return reverse ? before(b, a) : before(a, b);
+  });
 }
 
-std::string RenderTrialsTable(const std::vector<v1::Trial>& trials,
-                              const v1::Objective& objective, absl::Time now,
-                              size_t params_width) {
+std::string RenderTrialsTable(const std::vector<v1::Trial>& trials, const v1::Objective& objective,
+                              absl::Time now, size_t params_width) {
   std::vector<TableColumn> columns = {
-      {"#", Align::kRight},        {"TRIAL", Align::kLeft},     {"STATUS", Align::kLeft},
-      {MetricHeader(objective), Align::kRight}, {"LATEST", Align::kRight},
-      {"DURATION", Align::kRight}, {"PARAMETERS", Align::kLeft},
+      {"#", Align::kRight},         {"TRIAL", Align::kLeft},
+      {"STATUS", Align::kLeft},     {MetricHeader(objective), Align::kRight},
+      {"LATEST", Align::kRight},    {"DURATION", Align::kRight},
+      {"PARAMETERS", Align::kLeft},
   };
   std::vector<std::vector<std::string>> rows;
   for (const v1::Trial& trial : trials) {
@@ -461,8 +460,7 @@ nlohmann::json TrialToJson(const v1::Trial& trial, absl::Time now) {
   j["started"] = TimeOrNull(trial.started());
   j["ended"] = TimeOrNull(trial.ended());
   std::optional<absl::Duration> duration = TrialDuration(trial, now);
-  j["duration_s"] =
-      duration ? nlohmann::json(absl::ToDoubleSeconds(*duration)) : nlohmann::json();
+  j["duration_s"] = duration ? nlohmann::json(absl::ToDoubleSeconds(*duration)) : nlohmann::json();
   j["reason"] = trial.reason();
   j["attempt"] = trial.attempt();
   return j;
@@ -524,8 +522,7 @@ int DoneCount(const v1::TrialCounts& counts) {
   return counts.succeeded() + counts.failed() + counts.early_stopped() + counts.killed();
 }
 
-absl::Duration ElapsedAt(const v1::Experiment& experiment, absl::Time received,
-                         absl::Time now) {
+absl::Duration ElapsedAt(const v1::Experiment& experiment, absl::Time received, absl::Time now) {
   absl::Duration elapsed = ToAbslDuration(experiment.elapsed());
   if (experiment.state() == v1::EXPERIMENT_RUNNING && now > received) elapsed += now - received;
   return elapsed;
@@ -534,8 +531,8 @@ absl::Duration ElapsedAt(const v1::Experiment& experiment, absl::Time received,
 std::string RenderProgressBar(int done, int total, int width) {
   int filled = 0;
   if (total > 0) {
-    filled = static_cast<int>(static_cast<int64_t>(std::min(std::max(done, 0), total)) *
-                              width / total);
+    filled =
+        static_cast<int>(static_cast<int64_t>(std::min(std::max(done, 0), total)) * width / total);
   }
   return absl::StrCat("[", std::string(filled, '#'), std::string(width - filled, '-'), "]");
 }
@@ -547,8 +544,7 @@ std::string FormatProgressLine(const v1::Experiment& experiment, absl::Duration 
   int max = experiment.spec().max_trial_number();
   std::vector<std::string> parts;
   if (max > 0) {
-    parts.push_back(absl::StrCat(RenderProgressBar(done, max, 20), " ", done, "/", max,
-                                 " trials"));
+    parts.push_back(absl::StrCat(RenderProgressBar(done, max, 20), " ", done, "/", max, " trials"));
   } else {
     parts.push_back(absl::StrCat(done, " trials done"));
   }
@@ -565,8 +561,8 @@ std::string FormatProgressLine(const v1::Experiment& experiment, absl::Duration 
   return absl::StrJoin(parts, " | ");
 }
 
-std::vector<v1::Trial> TopTrials(const std::vector<v1::Trial>& trials,
-                                 v1::Direction direction, size_t n) {
+std::vector<v1::Trial> TopTrials(const std::vector<v1::Trial>& trials, v1::Direction direction,
+                                 size_t n) {
   std::vector<v1::Trial> out;
   for (const v1::Trial& t : trials) {
     if (t.has_final()) out.push_back(t);
@@ -576,32 +572,29 @@ std::vector<v1::Trial> TopTrials(const std::vector<v1::Trial>& trials,
   return out;
 }
 
-std::string RenderWatchBlock(const v1::Experiment& experiment,
-                             const std::vector<v1::Trial>& trials, absl::Duration elapsed,
-                             absl::Time now) {
+std::string RenderWatchBlock(const v1::Experiment& experiment, const std::vector<v1::Trial>& trials,
+                             absl::Duration elapsed, absl::Time now) {
   std::string best_label;
   for (const v1::Trial& t : trials) {
     if (t.id() == experiment.best_trial_id()) best_label = absl::StrCat("#", t.index());
   }
-  std::string out = absl::StrCat(Or(experiment.spec().name(), experiment.id()), " (",
-                                 experiment.id(), ")  ",
-                                 ExperimentStateName(experiment.state()), "\n");
+  std::string out =
+      absl::StrCat(Or(experiment.spec().name(), experiment.id()), " (", experiment.id(), ")  ",
+                   ExperimentStateName(experiment.state()), "\n");
   absl::StrAppend(&out, FormatProgressLine(experiment, elapsed, best_label), "\n");
   std::vector<v1::Trial> top =
       TopTrials(trials, experiment.spec().objective().direction(), kTopTrials);
   if (!top.empty()) {
     absl::StrAppend(&out, "\n",
-                    RenderTrialsTable(top, experiment.spec().objective(), now,
-                                      kWatchParamsWidth));
+                    RenderTrialsTable(top, experiment.spec().objective(), now, kWatchParamsWidth));
   }
   return out;
 }
 
-std::string RenderExperimentsTable(const std::vector<v1::Experiment>& experiments,
-                                   absl::Time now) {
+std::string RenderExperimentsTable(const std::vector<v1::Experiment>& experiments) {
   std::vector<TableColumn> columns = {
-      {"ID", Align::kLeft},     {"NAME", Align::kLeft},    {"STATUS", Align::kLeft},
-      {"TRIALS", Align::kRight}, {"RUNNING", Align::kRight}, {"BEST", Align::kRight},
+      {"ID", Align::kLeft},       {"NAME", Align::kLeft},     {"STATUS", Align::kLeft},
+      {"TRIALS", Align::kRight},  {"RUNNING", Align::kRight}, {"BEST", Align::kRight},
       {"ELAPSED", Align::kRight}, {"CREATED", Align::kLeft},
   };
   std::vector<std::vector<std::string>> rows;
@@ -619,12 +612,10 @@ std::string RenderExperimentsTable(const std::vector<v1::Experiment>& experiment
         Or(FormatTimestamp(e.created()), "-"),
     });
   }
-  (void)now;
   return RenderTable(columns, rows);
 }
 
-std::string RenderExperimentStatus(const v1::Experiment& e, absl::Time now) {
-  (void)now;
+std::string RenderExperimentStatus(const v1::Experiment& e) {
   const v1::ExperimentSpec& spec = e.spec();
   const v1::TrialCounts& c = e.counts();
   std::vector<std::pair<std::string, std::string>> items = {
@@ -644,11 +635,11 @@ std::string RenderExperimentStatus(const v1::Experiment& e, absl::Time now) {
   items.push_back({"elapsed", elapsed});
   int max = spec.max_trial_number();
   items.push_back(
-      {"trials", absl::StrFormat("%d done%s (%d succeeded, %d failed, %d early stopped, "
-                                 "%d killed), %d running, %d waiting",
-                                 DoneCount(c), max > 0 ? absl::StrCat(" of ", max) : "",
-                                 c.succeeded(), c.failed(), c.early_stopped(), c.killed(),
-                                 c.running(), c.waiting())});
+      {"trials",
+       absl::StrFormat("%d done%s (%d succeeded, %d failed, %d early stopped, "
+                       "%d killed), %d running, %d waiting",
+                       DoneCount(c), max > 0 ? absl::StrCat(" of ", max) : "", c.succeeded(),
+                       c.failed(), c.early_stopped(), c.killed(), c.running(), c.waiting())});
   if (max > 0) items.push_back({"progress", RenderProgressBar(DoneCount(c), max, 30)});
   items.push_back({"concurrency", absl::StrCat(spec.trial_concurrency())});
   std::string objective = Or(spec.objective().metric(), "default");
@@ -657,8 +648,8 @@ std::string RenderExperimentStatus(const v1::Experiment& e, absl::Time now) {
   items.push_back({"objective", objective});
   items.push_back({"tuner", Or(spec.tuner().name(), "-")});
   if (!spec.assessor().name().empty()) items.push_back({"assessor", spec.assessor().name()});
-  items.push_back({"best", e.has_best() ? absl::StrCat(FormatMetric(e.best_value()),
-                                                       " (trial ", e.best_trial_id(), ")")
+  items.push_back({"best", e.has_best() ? absl::StrCat(FormatMetric(e.best_value()), " (trial ",
+                                                       e.best_trial_id(), ")")
                                         : "-"});
   if (!e.manager_address().empty()) items.push_back({"manager", e.manager_address()});
   if (!e.log_directory().empty()) items.push_back({"logs", e.log_directory()});
@@ -677,9 +668,9 @@ nlohmann::json ExperimentToJson(const v1::Experiment& e) {
   j["created"] = TimeOrNull(e.created());
   j["ended"] = TimeOrNull(e.ended());
   j["elapsed_s"] = absl::ToDoubleSeconds(ToAbslDuration(e.elapsed()));
-  j["trials"] = {{"done", DoneCount(c)},          {"waiting", c.waiting()},
-                 {"running", c.running()},        {"succeeded", c.succeeded()},
-                 {"failed", c.failed()},          {"early_stopped", c.early_stopped()},
+  j["trials"] = {{"done", DoneCount(c)},   {"waiting", c.waiting()},
+                 {"running", c.running()}, {"succeeded", c.succeeded()},
+                 {"failed", c.failed()},   {"early_stopped", c.early_stopped()},
                  {"killed", c.killed()}};
   j["max_trial_number"] = spec.max_trial_number();
   j["trial_concurrency"] = spec.trial_concurrency();
@@ -690,8 +681,8 @@ nlohmann::json ExperimentToJson(const v1::Experiment& e) {
   j["objective"] = {{"metric", Or(spec.objective().metric(), "default")},
                     {"direction", DirectionName(spec.objective().direction())}};
   j["tuner"] = spec.tuner().name();
-  j["assessor"] = spec.assessor().name().empty() ? nlohmann::json()
-                                                 : nlohmann::json(spec.assessor().name());
+  j["assessor"] =
+      spec.assessor().name().empty() ? nlohmann::json() : nlohmann::json(spec.assessor().name());
   if (e.has_best()) {
     j["best"] = {{"trial_id", e.best_trial_id()}, {"value", e.best_value()}};
   } else {

@@ -4,6 +4,7 @@
 // Pure rendering helpers of dlctl: tables, durations, progress bar, trial CSV/JSON. No I/O
 // and no clock: callers pass `now` so the output is reproducible in tests.
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
@@ -16,7 +17,6 @@
 #include "dlkit/v1/types.pb.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
-#include <nlohmann/json.hpp>
 
 namespace dlkit::cli {
 
@@ -103,9 +103,8 @@ void SortTrials(std::vector<v1::Trial>* trials, TrialSort sort, v1::Direction di
 
 // The `trials` table: #, TRIAL, STATUS, <metric>, LATEST, DURATION, PARAMETERS.
 // `params_width` > 0 truncates the parameter column.
-std::string RenderTrialsTable(const std::vector<v1::Trial>& trials,
-                              const v1::Objective& objective, absl::Time now,
-                              size_t params_width = 0);
+std::string RenderTrialsTable(const std::vector<v1::Trial>& trials, const v1::Objective& objective,
+                              absl::Time now, size_t params_width = 0);
 
 // One trial as the SDK user sees it: id, index, status, parameters (nested), final
 // (number|null), intermediate, loss, exit_code (null until it ended), signal, started,
@@ -130,8 +129,7 @@ int DoneCount(const v1::TrialCounts& counts);
 
 // Elapsed running time as of `now`: the server's value plus the time since it was sent
 // while the experiment runs.
-absl::Duration ElapsedAt(const v1::Experiment& experiment, absl::Time received,
-                         absl::Time now);
+absl::Duration ElapsedAt(const v1::Experiment& experiment, absl::Time received, absl::Time now);
 
 // "[#######-------------]" with `width` cells between the brackets; a total of 0 (no
 // limit) renders an empty bar.
@@ -143,19 +141,17 @@ std::string FormatProgressLine(const v1::Experiment& experiment, absl::Duration 
                                absl::string_view best_label);
 
 // The block `submit --watch` redraws: title, progress line, top-5 trials by final value.
-std::string RenderWatchBlock(const v1::Experiment& experiment,
-                             const std::vector<v1::Trial>& trials, absl::Duration elapsed,
-                             absl::Time now);
+std::string RenderWatchBlock(const v1::Experiment& experiment, const std::vector<v1::Trial>& trials,
+                             absl::Duration elapsed, absl::Time now);
 
 // Trials with a final value, best first, at most `n`.
-std::vector<v1::Trial> TopTrials(const std::vector<v1::Trial>& trials,
-                                 v1::Direction direction, size_t n);
+std::vector<v1::Trial> TopTrials(const std::vector<v1::Trial>& trials, v1::Direction direction,
+                                 size_t n);
 
-std::string RenderExperimentsTable(const std::vector<v1::Experiment>& experiments,
-                                   absl::Time now);
+std::string RenderExperimentsTable(const std::vector<v1::Experiment>& experiments);
 
 // `status` in table mode: key/value lines.
-std::string RenderExperimentStatus(const v1::Experiment& experiment, absl::Time now);
+std::string RenderExperimentStatus(const v1::Experiment& experiment);
 
 // id, name, state, reason, created, ended, elapsed_s, trials{...}, max_trial_number,
 // trial_concurrency, max_experiment_duration_s, objective{metric,direction}, tuner,

@@ -1,10 +1,9 @@
 #include "cli/format.h"
 
-#include <optional>
-#include <sstream>
-
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
@@ -83,8 +82,9 @@ v1::SearchSpace NestedSpace() {
 }
 
 TEST_CASE("RenderTable pads columns to the widest cell and aligns numbers right") {
-  std::string table = RenderTable({{"NAME", Align::kLeft}, {"N", Align::kRight}, {"NOTE", Align::kLeft}},
-                                  {{"a", "5", "x"}, {"longer", "123", ""}, {"é", "42", "y"}});
+  std::string table =
+      RenderTable({{"NAME", Align::kLeft}, {"N", Align::kRight}, {"NOTE", Align::kLeft}},
+                  {{"a", "5", "x"}, {"longer", "123", ""}, {"é", "42", "y"}});
   std::vector<std::string> lines = Lines(table);
   REQUIRE(lines.size() == 4);
   CHECK(lines[0] == "NAME      N  NOTE");
@@ -171,7 +171,7 @@ TEST_CASE("ParameterColumns follow the search space, then extra keys sorted") {
   v1::Trial t = MakeTrial("t1", 1, v1::SUCCEEDED, 1.0);
   *t.mutable_parameters() = NestedParameters();  // has "layers", not in the space
   std::vector<std::string> columns = ParameterColumns(NestedSpace(), {t});
-  std::vector<std::string> expected = {"lr",         "model/_name", "model/hidden",
+  std::vector<std::string> expected = {"lr",          "model/_name", "model/hidden",
                                        "model/depth", "tag",         "layers"};
   CHECK(columns == expected);
 }
@@ -200,8 +200,9 @@ TEST_CASE("TrialsToCsv writes one row per trial with flattened parameters") {
   CHECK(lines[0] ==
         "id,index,status,lr,model/_name,model/hidden,model/depth,tag,layers,final,exit_code,"
         "started,ended,duration_s");
-  CHECK(lines[1] == "t1,1,SUCCEEDED,0.01,cnn,64,,\"a,b\",3,0.875,0,2023-11-14T22:11:50Z,"
-                    "2023-11-14T22:12:50Z,60");
+  CHECK(lines[1] ==
+        "t1,1,SUCCEEDED,0.01,cnn,64,,\"a,b\",3,0.875,0,2023-11-14T22:11:50Z,"
+        "2023-11-14T22:12:50Z,60");
   // Running: no final, no exit code, no end; duration so far.
   CHECK(lines[2] == "t2,2,RUNNING,0.5,,,,,,,,2023-11-14T22:13:10Z,,10");
 }
@@ -305,8 +306,9 @@ v1::Experiment RunningExperiment() {
 
 TEST_CASE("FormatProgressLine shows done/max, running, failed, elapsed and best") {
   std::string line = FormatProgressLine(RunningExperiment(), absl::Seconds(192), "#3");
-  CHECK(line == "[#####---------------] 5/20 trials | 2 running | 1 failed | 3m12s | "
-                "best 0.9731 (#3)");
+  CHECK(line ==
+        "[#####---------------] 5/20 trials | 2 running | 1 failed | 3m12s | "
+        "best 0.9731 (#3)");
   v1::Experiment unlimited = RunningExperiment();
   unlimited.mutable_spec()->set_max_trial_number(0);
   unlimited.set_has_best(false);
@@ -323,7 +325,8 @@ TEST_CASE("ElapsedAt adds the time since the message only while running") {
 
 TEST_CASE("RenderWatchBlock shows the top five trials, best first") {
   std::vector<v1::Trial> trials;
-  for (int i = 1; i <= 7; ++i) trials.push_back(MakeTrial("t" + std::to_string(i), i, v1::SUCCEEDED, i * 0.1));
+  for (int i = 1; i <= 7; ++i)
+    trials.push_back(MakeTrial("t" + std::to_string(i), i, v1::SUCCEEDED, i * 0.1));
   trials.push_back(MakeTrial("t8", 8, v1::RUNNING, std::nullopt));
   v1::Experiment e = RunningExperiment();
   e.set_best_trial_id("t7");

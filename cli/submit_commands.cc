@@ -20,13 +20,12 @@ constexpr int kSubmitAttempts = 5;
 
 std::string NewRequestId() {
   absl::BitGen gen;  // seeded from the OS: distinct across processes
-  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(gen),
-                         absl::Uniform<uint64_t>(gen));
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(gen), absl::Uniform<uint64_t>(gen));
 }
 
 }  // namespace
 
-absl::Status RunInit(const InitOptions& options, const CommandContext& ctx, std::ostream& out) {
+absl::Status RunInit(const InitOptions& options, const CommandContext& /*ctx*/, std::ostream& out) {
   std::error_code ec;
   if (std::filesystem::exists(options.file, ec) && !options.force) {
     return absl::AlreadyExistsError(
@@ -36,23 +35,22 @@ absl::Status RunInit(const InitOptions& options, const CommandContext& ctx, std:
   file << StarterConfigJson();
   file.close();
   if (!file) return absl::PermissionDeniedError(absl::StrCat("cannot write ", options.file));
-  (void)ctx;
   out << "wrote " << options.file << "\n"
       << "edit trialCommand and searchSpace, then run: dlctl submit"
       << (options.file == "dlkit-tune.json" ? "" : absl::StrCat(" ", options.file)) << "\n";
   return absl::OkStatus();
 }
 
-absl::Status RunSubmit(LauncherStub* launcher, ManagerStubs* managers,
-                       const SubmitOptions& options, const CommandContext& ctx,
-                       std::ostream& out, const std::function<absl::Status()>& ensure_daemon) {
+absl::Status RunSubmit(LauncherStub* launcher, ManagerStubs* managers, const SubmitOptions& options,
+                       const CommandContext& ctx, std::ostream& out,
+                       const std::function<absl::Status()>& ensure_daemon) {
   std::ostream& err = *ctx.err;
   absl::StatusOr<LoadedConfig> config = LoadExperimentConfig(options.file);
   if (!config.ok()) {
     if (config.status().code() == absl::StatusCode::kNotFound) {
-      return BadInputStatus(absl::StrCat(config.status().message(),
-                                         " (write a starter with `dlctl init`)"),
-                            absl::StatusCode::kNotFound);
+      return BadInputStatus(
+          absl::StrCat(config.status().message(), " (write a starter with `dlctl init`)"),
+          absl::StatusCode::kNotFound);
     }
     // The loader lists every problem, one per line: show them all.
     int problems = 0;

@@ -29,11 +29,9 @@ v1::TrialSortKey ToSortKey(TrialSort sort) {
 
 }  // namespace
 
-absl::Status RunTrials(LauncherStub* launcher, ManagerStubs* managers,
-                       const TrialsOptions& options, const CommandContext& ctx,
-                       std::ostream& out) {
-  absl::StatusOr<v1::Experiment> experiment =
-      GetExperiment(launcher, options.experiment_id, ctx);
+absl::Status RunTrials(LauncherStub* launcher, ManagerStubs* managers, const TrialsOptions& options,
+                       const CommandContext& ctx, std::ostream& out) {
+  absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, options.experiment_id, ctx);
   if (!experiment.ok()) return experiment.status();
   v1::ListTrialsRequest request;
   request.set_experiment_id(options.experiment_id);
@@ -43,8 +41,8 @@ absl::Status RunTrials(LauncherStub* launcher, ManagerStubs* managers,
   request.set_include_series(ctx.output == OutputFormat::kJson);
   // All of them, then sort and cut here: --limit must keep the best N even from a server
   // that orders differently (sorting a few thousand small trials costs nothing).
-  absl::StatusOr<std::vector<v1::Trial>> trials = ListAllTrials(
-      managers->For(*experiment), request, 0, ctx, ManagerAddress(*experiment, ctx));
+  absl::StatusOr<std::vector<v1::Trial>> trials =
+      ListAllTrials(managers->For(*experiment), request, 0, ctx, ManagerAddress(*experiment, ctx));
   if (!trials.ok()) return trials.status();
   if (!options.states.empty()) {
     std::vector<v1::Trial> kept;
@@ -57,8 +55,8 @@ absl::Status RunTrials(LauncherStub* launcher, ManagerStubs* managers,
     *trials = std::move(kept);
   }
   absl::Time now = ctx.clock();
-  SortTrials(&*trials, options.sort, experiment->spec().objective().direction(),
-             options.reverse, now);
+  SortTrials(&*trials, options.sort, experiment->spec().objective().direction(), options.reverse,
+             now);
   if (options.limit > 0 && static_cast<int>(trials->size()) > options.limit) {
     trials->resize(options.limit);
   }
@@ -76,8 +74,7 @@ absl::Status RunTrials(LauncherStub* launcher, ManagerStubs* managers,
 
 absl::Status RunLogs(LauncherStub* launcher, ManagerStubs* managers, const LogsOptions& options,
                      const CommandContext& ctx, std::ostream& out) {
-  absl::StatusOr<v1::Experiment> experiment =
-      GetExperiment(launcher, options.experiment_id, ctx);
+  absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, options.experiment_id, ctx);
   if (!experiment.ok()) return experiment.status();
   ManagerStub* manager = managers->For(*experiment);
   std::string address = ManagerAddress(*experiment, ctx);
@@ -140,18 +137,16 @@ absl::Status RunKillTrial(LauncherStub* launcher, ManagerStubs* managers,
   return absl::OkStatus();
 }
 
-absl::Status RunExport(LauncherStub* launcher, ManagerStubs* managers,
-                       const ExportOptions& options, const CommandContext& ctx,
-                       std::ostream& out) {
-  absl::StatusOr<v1::Experiment> experiment =
-      GetExperiment(launcher, options.experiment_id, ctx);
+absl::Status RunExport(LauncherStub* launcher, ManagerStubs* managers, const ExportOptions& options,
+                       const CommandContext& ctx, std::ostream& out) {
+  absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, options.experiment_id, ctx);
   if (!experiment.ok()) return experiment.status();
   v1::ListTrialsRequest request;
   request.set_experiment_id(options.experiment_id);
   request.set_sort(v1::SORT_BY_INDEX);
   request.set_include_series(options.format == ExportFormat::kJson);
-  absl::StatusOr<std::vector<v1::Trial>> trials = ListAllTrials(
-      managers->For(*experiment), request, 0, ctx, ManagerAddress(*experiment, ctx));
+  absl::StatusOr<std::vector<v1::Trial>> trials =
+      ListAllTrials(managers->For(*experiment), request, 0, ctx, ManagerAddress(*experiment, ctx));
   if (!trials.ok()) return trials.status();
   absl::Time now = ctx.clock();
   SortTrials(&*trials, TrialSort::kIndex, v1::DIRECTION_UNSPECIFIED, false, now);

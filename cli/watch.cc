@@ -86,8 +86,8 @@ class WatchStream {
 };
 
 // What `submit --watch` prints when the experiment has ended.
-absl::Status PrintOutcome(ManagerStub* manager, const WatchModel& model,
-                          const CommandContext& ctx, std::ostream& out) {
+absl::Status PrintOutcome(ManagerStub* manager, const WatchModel& model, const CommandContext& ctx,
+                          std::ostream& out) {
   const v1::Experiment& e = model.experiment();
   std::optional<v1::Trial> best;
   if (e.has_best() && !e.best_trial_id().empty()) {
@@ -117,8 +117,7 @@ absl::Status PrintOutcome(ManagerStub* manager, const WatchModel& model,
           << FormatMetric(e.best_value()) << "\n"
           << "parameters: " << ParameterSetToJson(best->parameters()).dump(2) << "\n";
     } else if (e.has_best()) {
-      out << "best " << FormatMetric(e.best_value()) << " (trial " << e.best_trial_id()
-          << ")\n";
+      out << "best " << FormatMetric(e.best_value()) << " (trial " << e.best_trial_id() << ")\n";
     } else {
       out << "no trial reported a final result\n";
     }
@@ -188,8 +187,8 @@ void WatchModel::Recount() {
       default:
         break;
     }
-    if (t.has_final() && (best == nullptr || IsBetter(t.final_value(), best->final_value(),
-                                                      direction))) {
+    if (t.has_final() &&
+        (best == nullptr || IsBetter(t.final_value(), best->final_value(), direction))) {
       best = &t;
     }
   }
@@ -236,8 +235,7 @@ void TtyWatchDisplay::Finish(const WatchModel& model, absl::Time now) {
 
 void TtyWatchDisplay::Draw(const WatchModel& model, absl::Time now) {
   const v1::Experiment& e = model.experiment();
-  std::string block =
-      RenderWatchBlock(e, model.Trials(), ElapsedAt(e, model.received(), now), now);
+  std::string block = RenderWatchBlock(e, model.Trials(), ElapsedAt(e, model.received(), now), now);
   std::string text;
   if (lines_drawn_ > 0) {
     // Back to the block's first line, then clear to the end of the screen.
@@ -257,9 +255,9 @@ void TtyWatchDisplay::Draw(const WatchModel& model, absl::Time now) {
   pending_ = false;
 }
 
-void LineWatchDisplay::Show(const WatchModel& model, absl::Time now, bool changed) {
+void LineWatchDisplay::Show(const WatchModel& model, absl::Time now, bool /*changed*/) {
+  // Compares the lines themselves: elapsed time alone is no change.
   if (!model.has_experiment()) return;
-  (void)changed;
   std::string key = FormatProgressLine(model.experiment(), absl::ZeroDuration(), BestLabel(model));
   if (key != last_key_ && now - last_print_ >= kLineInterval) Print(model, now);
 }
@@ -336,8 +334,8 @@ absl::Status RunWatch(LauncherStub* launcher, ManagerStubs* managers,
         if (IsTerminal(latest->state())) {
           ended = true;
         } else if (++failures > kMaxWatchReconnects) {
-          return absl::UnavailableError(absl::StrCat(
-              "the watch of experiment ", experiment_id, " keeps ending early at ", address));
+          return absl::UnavailableError(absl::StrCat("the watch of experiment ", experiment_id,
+                                                     " keeps ending early at ", address));
         } else {
           absl::SleepFor(absl::Seconds(failures));
         }

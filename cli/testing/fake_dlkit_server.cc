@@ -155,9 +155,8 @@ class FakeDlkitServer::Manager final : public v1::ManagerService::Service {
     }
     std::vector<v1::Trial> matching;
     for (const v1::Trial& t : it->second) {
-      if (request->states().empty() ||
-          std::find(request->states().begin(), request->states().end(), t.state()) !=
-              request->states().end()) {
+      if (request->states().empty() || std::find(request->states().begin(), request->states().end(),
+                                                 t.state()) != request->states().end()) {
         matching.push_back(t);
       }
     }
@@ -165,9 +164,8 @@ class FakeDlkitServer::Manager final : public v1::ManagerService::Service {
     if (!request->page_token().empty() && !absl::SimpleAtoi(request->page_token(), &start)) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad page token");
     }
-    size_t end = request->page_size() > 0
-                     ? std::min(matching.size(), start + request->page_size())
-                     : matching.size();
+    size_t end = request->page_size() > 0 ? std::min(matching.size(), start + request->page_size())
+                                          : matching.size();
     for (size_t i = start; i < end; ++i) {
       v1::Trial* t = response->add_trials();
       *t = matching[i];

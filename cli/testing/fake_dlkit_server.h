@@ -37,8 +37,7 @@ class FakeDlkitServer {
   void SetTrials(const std::string& experiment_id, const std::vector<v1::Trial>& trials);
   void SetLog(const std::string& trial_id, const std::string& text);
   // Played by WatchExperiment, `gap` between messages; then the stream ends OK.
-  void SetWatchScript(const std::vector<v1::WatchExperimentResponse>& script,
-                      absl::Duration gap);
+  void SetWatchScript(const std::vector<v1::WatchExperimentResponse>& script, absl::Duration gap);
   // The next `count` SubmitExperiment calls fail with `code`.
   void FailSubmits(int count, grpc::StatusCode code);
   // Called (on a server thread) when ShutdownDaemon arrives.

@@ -82,8 +82,7 @@ int main(int argc, char** argv) {
   (*server)->OnShutdown([&stop] {
     if (!stop.HasBeenNotified()) stop.Notify();
   });
-  std::cout << "fake_dlkitd listening on " << (*server)->address() << " home " << home
-            << std::endl;
+  std::cout << "fake_dlkitd listening on " << (*server)->address() << " home " << home << std::endl;
   stop.WaitForNotification();
   // Let the ShutdownDaemon reply go out before the server goes away.
   absl::SleepFor(absl::Milliseconds(100));

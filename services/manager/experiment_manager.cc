@@ -10,9 +10,11 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "services/common/grpc_status.h"
+#include "services/common/spec_validation.h"
 #include "services/common/status_macros.h"
 #include "services/manager/sqlite_experiment_store.h"
 
@@ -934,6 +936,15 @@ absl::StatusOr<v1::Trial> ExperimentManager::KillTrial(const std::string& trial_
 absl::StatusOr<std::vector<v1::Trial>> ExperimentManager::AddTrials(
     const std::vector<v1::ParameterSet>& sets) {
   absl::MutexLock lock(&mu_);
+  std::vector<std::string> problems;
+  for (size_t i = 0; i < sets.size(); ++i) {
+    for (std::string& problem : ValidateParameterSet(sets[i], experiment_.spec().search_space(),
+                                                     absl::StrCat("parameters[", i, "]"))) {
+      problems.push_back(std::move(problem));
+    }
+  }
+  if (sets.empty()) problems.push_back("parameters: no parameter sets given");
+  if (!problems.empty()) return absl::InvalidArgumentError(absl::StrJoin(problems, "\n"));
   std::vector<v1::Trial> created;
   for (const v1::ParameterSet& parameters : sets) {
     TrialRuntime& runtime = CreateTrial(parameters, true, 0);

@@ -423,3 +423,33 @@ TEST_CASE("maxExperimentDuration ends the experiment and kills its trials", "[ma
 
 }  // namespace
 }  // namespace dlkit
+
+namespace dlkit {
+namespace {
+
+TEST_CASE("User-added trials run first and are checked against the space", "[manager]") {
+  Fixture f;
+  f.Create(BasicSpec(1, 2));
+  v1::ParameterSet bad;
+  (*bad.mutable_values())["x"].set_double_value(7);  // outside [0, 1]
+  auto rejected = f.manager->AddTrials({bad});
+  CHECK(rejected.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(std::string(rejected.status().message()).find("parameters[0]") != std::string::npos);
+
+  v1::ParameterSet good;
+  (*good.mutable_values())["x"].set_double_value(0.25);
+  auto added = f.manager->AddTrials({good});
+  REQUIRE(added.ok());
+  REQUIRE(added->size() == 1);
+  CHECK((*added)[0].user_added());
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() >= 1; }));
+  RecordingSink sinks[2];
+  f.RunTrial(f.backend->launches()[0], &sinks[0], 0, {}, 0.1);
+  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 2; }));
+  f.RunTrial(f.backend->launches()[1], &sinks[1], 0, {}, 0.2);
+  REQUIRE(WaitFor([&] { return f.Experiment().state() == v1::EXPERIMENT_DONE; }));
+  CHECK(f.Experiment().counts().succeeded() == 2);  // the user's trial counts too
+}
+
+}  // namespace
+}  // namespace dlkit

@@ -25,6 +25,19 @@ FINAL = "final_result"
 STANDALONE_ID = "STANDALONE"  # NNI's trial and experiment id outside an experiment
 
 
+
+def _import_grpc() -> Any:
+    """grpc, or an error that says which interpreter lacks it and what to do."""
+    try:
+        import grpc
+        return grpc
+    except ImportError:
+        raise ImportError(
+            "dlkit: this trial runs in an experiment but %s has no grpc module; install "
+            "grpcio and protobuf for it (on Debian: apt-get install python3-grpcio "
+            "python3-protobuf, and use /usr/bin/python3 in trialCommand)" % sys.executable) \
+            from None
+
 class ReporterError(RuntimeError):
     """The trial's Reporter could not be reached, or refused a call."""
 
@@ -112,7 +125,7 @@ class GrpcRuntime(Runtime):
         with self._lock:
             # A forked child (e.g. a data-loader worker) must not share its parent's channel.
             if self._stub is None or self._channel_pid != os.getpid():
-                import grpc
+                grpc = _import_grpc()
                 from dlkit.v1 import reporter_pb2_grpc
                 self._channel = grpc.insecure_channel(self._address)
                 self._stub = reporter_pb2_grpc.ReporterServiceStub(self._channel)
@@ -120,7 +133,7 @@ class GrpcRuntime(Runtime):
             return self._stub
 
     def _call(self, method: str, request: Any) -> Any:
-        import grpc
+        grpc = _import_grpc()
         stub = self._get_stub()
         delay = self._backoff
         for attempt in range(self._retries + 1):
