@@ -81,6 +81,19 @@ bool ManagerSession::Write(const v1::TrialSessionRequest& request) {
 }
 
 void ManagerSession::ReadLoop() {
+  ReadStream();
+  // The session is over: nothing waiting will be acked any more.
+  std::map<int64_t, DoneCallback> waiting;
+  {
+    absl::MutexLock lock(&mu_);
+    waiting.swap(waiting_);
+  }
+  for (auto& [seq, callback] : waiting) {
+    callback(absl::UnavailableError("the trial's Manager is unreachable"));
+  }
+}
+
+void ManagerSession::ReadStream() {
   absl::Time broken_since = absl::InfiniteFuture();
   while (true) {
     grpc::ClientReaderWriter<v1::TrialSessionRequest, v1::TrialSessionResponse>* stream;
@@ -99,11 +112,19 @@ void ManagerSession::ReadLoop() {
           break;
         }
         case v1::TrialSessionResponse::kAckSeq: {
-          absl::MutexLock lock(&mu_);
-          acked_seq_ = std::max(acked_seq_, response.ack_seq());
-          while (!unacked_.empty() && unacked_.front().metric().seq() <= acked_seq_) {
-            unacked_.pop_front();
+          std::vector<DoneCallback> done;
+          {
+            absl::MutexLock lock(&mu_);
+            acked_seq_ = std::max(acked_seq_, response.ack_seq());
+            while (!unacked_.empty() && unacked_.front().metric().seq() <= acked_seq_) {
+              unacked_.pop_front();
+            }
+            while (!waiting_.empty() && waiting_.begin()->first <= acked_seq_) {
+              done.push_back(std::move(waiting_.begin()->second));
+              waiting_.erase(waiting_.begin());
+            }
           }
+          for (DoneCallback& callback : done) callback(absl::OkStatus());
           break;
         }
         case v1::TrialSessionResponse::kStop:
@@ -139,30 +160,46 @@ void ManagerSession::ReadLoop() {
   }
 }
 
-absl::Status ManagerSession::Report(v1::MetricKind kind, double value,
-                                    const std::string& metric_name, absl::Duration timeout) {
+void ManagerSession::ReportAsync(v1::MetricKind kind, double value,
+                                 const std::string& metric_name, DoneCallback done) {
   v1::TrialSessionRequest request;
-  int64_t seq;
+  v1::MetricReport* metric = request.mutable_metric();
+  metric->set_kind(kind);
+  metric->set_value(value);
+  metric->set_metric_name(metric_name);
   {
     absl::MutexLock lock(&mu_);
-    seq = next_seq_++;
-    v1::MetricReport* metric = request.mutable_metric();
-    metric->set_seq(seq);
-    metric->set_kind(kind);
-    metric->set_value(value);
-    metric->set_metric_name(metric_name);
-    unacked_.push_back(request);
+    if (!lost_ && !closed_) {
+      metric->set_seq(next_seq_++);
+      unacked_.push_back(request);
+      waiting_[metric->seq()] = std::move(done);
+    }
+  }
+  if (done) {  // not taken: the session is over
+    done(absl::UnavailableError("the trial's Manager is unreachable"));
+    return;
   }
   Write(request);
-  absl::MutexLock lock(&mu_);
-  auto acked = [this, seq]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return acked_seq_ >= seq || lost_;
+}
+
+absl::Status ManagerSession::Report(v1::MetricKind kind, double value,
+                                    const std::string& metric_name, absl::Duration timeout) {
+  struct Outcome {
+    absl::Mutex mu;
+    bool done = false;
+    absl::Status status;
   };
-  if (!mu_.AwaitWithTimeout(absl::Condition(&acked), timeout) || acked_seq_ < seq) {
-    return absl::UnavailableError(
-        absl::StrCat("the Manager did not confirm report ", seq, " in time"));
+  auto outcome = std::make_shared<Outcome>();
+  ReportAsync(kind, value, metric_name, [outcome](absl::Status status) {
+    absl::MutexLock lock(&outcome->mu);
+    outcome->done = true;
+    outcome->status = std::move(status);
+  });
+  absl::MutexLock lock(&outcome->mu);
+  if (!outcome->mu.AwaitWithTimeout(absl::Condition(&outcome->done), timeout)) {
+    return absl::UnavailableError("the Manager did not confirm the report in time");
   }
-  return absl::OkStatus();
+  return outcome->status;
 }
 
 void ManagerSession::SendStarted() {

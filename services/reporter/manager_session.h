@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -40,7 +41,12 @@ class ManagerSession {
 
   const v1::ParameterSet& parameters() const { return parameters_; }
 
-  // Sends the measurement and waits until the Manager has stored it.
+  // Sends the measurement; `done` runs (on another thread) once the Manager has stored it,
+  // or with UNAVAILABLE when the Manager is gone for good.
+  using DoneCallback = std::function<void(absl::Status)>;
+  void ReportAsync(v1::MetricKind kind, double value, const std::string& metric_name,
+                   DoneCallback done);
+  // The same, waiting for the outcome.
   absl::Status Report(v1::MetricKind kind, double value, const std::string& metric_name,
                       absl::Duration timeout);
   void SendStarted();
@@ -54,6 +60,7 @@ class ManagerSession {
   absl::Status Connect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool Write(const v1::TrialSessionRequest& request);
   void ReadLoop();
+  void ReadStream();
 
   const Options options_;
   const StopHandler on_stop_;
@@ -70,6 +77,7 @@ class ManagerSession {
   int64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t acked_seq_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<v1::TrialSessionRequest> unacked_ ABSL_GUARDED_BY(mu_);
+  std::map<int64_t, DoneCallback> waiting_ ABSL_GUARDED_BY(mu_);  // seq -> its callback
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool exit_sent_ ABSL_GUARDED_BY(mu_) = false;
   v1::TrialSessionRequest exit_ ABSL_GUARDED_BY(mu_);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/status_macros.h"
 #include "services/common/unary_reactor.h"
 
 namespace dlkit {
@@ -22,16 +23,24 @@ absl::Status ReporterServiceImpl::CheckSecret(const std::string& secret) const {
   return absl::OkStatus();
 }
 
-absl::Status ReporterServiceImpl::Forward(v1::MetricKind kind, double value,
-                                          const std::string& metric_name) {
+absl::Status ReporterServiceImpl::CheckReport(v1::MetricKind kind, double value) const {
   if (kind == v1::METRIC_KIND_UNSPECIFIED) {
     return absl::InvalidArgumentError("report kind is unspecified");
   }
   if (std::isnan(value)) {
     return absl::InvalidArgumentError("a reported metric is NaN");
   }
-  return session_->Report(kind, value, metric_name.empty() ? "default" : metric_name,
-                          kReportTimeout);
+  return absl::OkStatus();
+}
+
+std::string ReporterServiceImpl::MetricName(const std::string& name) {
+  return name.empty() ? "default" : name;
+}
+
+absl::Status ReporterServiceImpl::Forward(v1::MetricKind kind, double value,
+                                          const std::string& metric_name) {
+  DLKIT_RETURN_IF_ERROR(CheckReport(kind, value));
+  return session_->Report(kind, value, MetricName(metric_name), kReportTimeout);
 }
 
 grpc::ServerUnaryReactor* ReporterServiceImpl::GetParameters(
@@ -51,20 +60,28 @@ grpc::ServerUnaryReactor* ReporterServiceImpl::Report(grpc::CallbackServerContex
                                                       const v1::ReportRequest* request,
                                                       v1::ReportResponse* response) {
   absl::Status status = CheckSecret(request->secret());
+  if (status.ok()) status = CheckReport(request->kind(), request->value());
   bool repeat = false;
   if (status.ok() && request->report_id() != 0) {
     absl::MutexLock lock(&mu_);
     repeat = !seen_report_ids_.insert(request->report_id()).second;
   }
-  if (status.ok() && !repeat) {
-    status = Forward(request->kind(), request->value(), request->metric_name());
-    if (!status.ok() && request->report_id() != 0) {
-      absl::MutexLock lock(&mu_);
-      seen_report_ids_.erase(request->report_id());  // not stored: a retry must go through
-    }
-  }
   response->set_should_stop(should_stop_);
-  return FinishUnary(context, status);
+  if (!status.ok() || repeat) return FinishUnary(context, status);
+  // The call finishes when the Manager has stored the report, without holding a thread.
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const uint64_t report_id = request->report_id();
+  session_->ReportAsync(
+      request->kind(), request->value(), MetricName(request->metric_name()),
+      [this, reactor, response, report_id](absl::Status stored) {
+        if (!stored.ok() && report_id != 0) {
+          absl::MutexLock lock(&mu_);
+          seen_report_ids_.erase(report_id);  // not stored: a retry must go through
+        }
+        response->set_should_stop(should_stop_);
+        reactor->Finish(ToGrpcStatus(stored));
+      });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* ReporterServiceImpl::ShouldStop(

@@ -46,6 +46,8 @@ class ReporterServiceImpl final : public v1::ReporterService::CallbackService {
 
  private:
   absl::Status CheckSecret(const std::string& secret) const;
+  absl::Status CheckReport(v1::MetricKind kind, double value) const;
+  static std::string MetricName(const std::string& name);
 
   const TrialInfo info_;
   ManagerSession* const session_;

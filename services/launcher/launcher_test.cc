@@ -1,0 +1,250 @@
+// The Launcher, Manager and Tuner services in-process, over a real gRPC server, with real
+// dlkit-reporter processes running small shell trials.
+
+#include "services/launcher/launcher.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "grpcpp/grpcpp.h"
+#include "services/common/server_runner.h"
+#include "services/launcher/launcher_service.h"
+#include "services/manager/manager_service.h"
+#include "services/tuner/tuner_service.h"
+
+namespace dlkit {
+namespace {
+
+std::string Runfile(const std::string& path) {
+  const char* root = std::getenv("TEST_SRCDIR");
+  REQUIRE(root != nullptr);
+  return std::string(root) + "/dlkit/" + path;
+}
+
+bool WaitFor(const std::function<bool()>& condition, double seconds = 20) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
+
+template <typename Stub>
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  return context;
+}
+
+// A daemon in the test process: the three services on 127.0.0.1:0.
+struct Daemon {
+  explicit Daemon(const std::string& home) {
+    Launcher::Options options;
+    options.home = home;
+    options.reporter_binary = Runfile("services/reporter/dlkit-reporter");
+    options.python_path = Runfile("client/python");
+    options.grace_seconds = 2;
+    // The port is known only after the server starts; the Launcher needs it for Reporters,
+    // so a first server picks a free port and the real one binds it.
+    {
+      auto probe = StartServer("127.0.0.1:0", {});
+      REQUIRE(probe.ok());
+      port = probe->port;
+      probe->server->Shutdown();
+    }
+    options.address = "127.0.0.1:" + std::to_string(port);
+    auto opened = Launcher::Open(options);
+    REQUIRE(opened.ok());
+    launcher = std::move(opened).value();
+    manager_service = std::make_unique<ManagerServiceImpl>(launcher.get());
+    launcher_service = std::make_unique<LauncherServiceImpl>(launcher.get(), "test");
+    auto started = StartServer(options.address,
+                               {launcher_service.get(), manager_service.get(), &tuner_service});
+    REQUIRE(started.ok());
+    server = std::move(started->server);
+    launcher->Start(v1::TunerService::NewStub(server->InProcessChannel(grpc::ChannelArguments())));
+    auto channel = grpc::CreateChannel(options.address, grpc::InsecureChannelCredentials());
+    stub = v1::LauncherService::NewStub(channel);
+    manager = v1::ManagerService::NewStub(channel);
+  }
+  ~Daemon() {
+    launcher->Shutdown();
+    server->Shutdown(std::chrono::system_clock::now());
+  }
+
+  v1::Experiment Get(const std::string& id) {
+    v1::GetExperimentRequest request;
+    request.set_experiment_id(id);
+    v1::GetExperimentResponse response;
+    auto context = Context<v1::LauncherService>();
+    REQUIRE(stub->GetExperiment(context.get(), request, &response).ok());
+    return response.experiment();
+  }
+
+  int port = 0;
+  TunerServiceImpl tuner_service;
+  std::unique_ptr<Launcher> launcher;
+  std::unique_ptr<ManagerServiceImpl> manager_service;
+  std::unique_ptr<LauncherServiceImpl> launcher_service;
+  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<v1::LauncherService::Stub> stub;
+  std::unique_ptr<v1::ManagerService::Stub> manager;
+};
+
+std::string TempHome() {
+  char dir[] = "/tmp/dlkit-launcher-test.XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  return dir;
+}
+
+v1::ExperimentSpec ShellSpec(const std::string& command, int max_trials) {
+  v1::ExperimentSpec spec;
+  spec.set_name("shell");
+  v1::ParameterSpec* x = spec.mutable_search_space()->add_parameters();
+  x->set_name("x");
+  x->set_distribution(v1::RANDINT);
+  x->add_args(0);
+  x->add_args(100);
+  spec.set_trial_command(command);
+  spec.set_trial_code_directory("/tmp");
+  spec.set_trial_concurrency(2);
+  spec.set_max_trial_number(max_trials);
+  return spec;
+}
+
+TEST_CASE("A submitted experiment runs real trials and stores what they print", "[launcher]") {
+  const std::string home = TempHome();
+  Daemon daemon(home);
+  v1::SubmitExperimentRequest request;
+  // No SDK: the Reporter collects "[dlkit] ..." lines from stdout.
+  *request.mutable_spec() = ShellSpec(
+      "echo '[dlkit] intermediate_result: 0.25'; echo '[dlkit] final_result: 0.5'", 3);
+  request.set_request_id("req-1");
+  v1::SubmitExperimentResponse response;
+  auto context = Context<v1::LauncherService>();
+  grpc::Status status = daemon.stub->SubmitExperiment(context.get(), request, &response);
+  REQUIRE(status.ok());
+  const std::string id = response.experiment().id();
+  REQUIRE(WaitFor([&] { return daemon.Get(id).state() == v1::EXPERIMENT_DONE; }));
+  v1::Experiment experiment = daemon.Get(id);
+  CHECK(experiment.counts().succeeded() == 3);
+  CHECK(experiment.best_value() == Approx(0.5));
+
+  v1::ListTrialsRequest list;
+  list.set_experiment_id(id);
+  list.set_include_series(true);
+  v1::ListTrialsResponse trials;
+  auto list_context = Context<v1::ManagerService>();
+  REQUIRE(daemon.manager->ListTrials(list_context.get(), list, &trials).ok());
+  REQUIRE(trials.trials_size() == 3);
+  for (const v1::Trial& t : trials.trials()) {
+    CHECK(t.state() == v1::SUCCEEDED);
+    REQUIRE(t.intermediate_size() == 1);
+    CHECK(t.intermediate(0).value() == Approx(0.25));
+    CHECK(t.final_value() == Approx(0.5));
+  }
+
+  // The same request id again: the same experiment, not a second one.
+  v1::SubmitExperimentResponse again;
+  auto again_context = Context<v1::LauncherService>();
+  REQUIRE(daemon.stub->SubmitExperiment(again_context.get(), request, &again).ok());
+  CHECK(again.experiment().id() == id);
+  CHECK(daemon.launcher->List().size() == 1);
+  std::filesystem::remove_all(home);
+}
+
+TEST_CASE("Invalid submissions name the problem and create nothing", "[launcher]") {
+  const std::string home = TempHome();
+  Daemon daemon(home);
+  struct Case {
+    std::function<void(v1::ExperimentSpec*)> breaker;
+    grpc::StatusCode code;
+    std::string fragment;
+  };
+  std::vector<Case> cases = {
+      {[](v1::ExperimentSpec* s) { s->mutable_search_space()->mutable_parameters(0)->set_args(1, -5); },
+       grpc::StatusCode::INVALID_ARGUMENT, "searchSpace.x"},
+      {[](v1::ExperimentSpec* s) { s->clear_trial_command(); },
+       grpc::StatusCode::INVALID_ARGUMENT, "trialCommand"},
+      {[](v1::ExperimentSpec* s) { s->mutable_tuner()->set_name("NoSuchTuner"); },
+       grpc::StatusCode::INVALID_ARGUMENT, "NoSuchTuner"},
+      {[](v1::ExperimentSpec* s) { s->set_trial_code_directory("/nonexistent/dir"); },
+       grpc::StatusCode::INVALID_ARGUMENT, "/nonexistent/dir"},
+      {[](v1::ExperimentSpec* s) {
+         s->mutable_training_service()->set_platform(v1::KUBERNETES);
+         s->mutable_training_service()->mutable_kubernetes()->set_image("img");
+       },
+       grpc::StatusCode::UNIMPLEMENTED, "kubernetes"},
+  };
+  for (const Case& c : cases) {
+    v1::SubmitExperimentRequest request;
+    *request.mutable_spec() = ShellSpec("true", 1);
+    c.breaker(request.mutable_spec());
+    v1::SubmitExperimentResponse response;
+    auto context = Context<v1::LauncherService>();
+    grpc::Status status = daemon.stub->SubmitExperiment(context.get(), request, &response);
+    INFO(status.error_message());
+    CHECK(status.error_code() == c.code);
+    CHECK(status.error_message().find(c.fragment) != std::string::npos);
+  }
+  CHECK(daemon.launcher->List().empty());
+  CHECK(std::filesystem::is_empty(home + "/experiments"));
+  std::filesystem::remove_all(home);
+}
+
+TEST_CASE("Experiments survive the daemon and can be resumed and deleted", "[launcher]") {
+  const std::string home = TempHome();
+  std::string id;
+  {
+    Daemon daemon(home);
+    v1::SubmitExperimentRequest request;
+    *request.mutable_spec() = ShellSpec("sleep 30", 4);
+    v1::SubmitExperimentResponse response;
+    auto context = Context<v1::LauncherService>();
+    REQUIRE(daemon.stub->SubmitExperiment(context.get(), request, &response).ok());
+    id = response.experiment().id();
+    REQUIRE(WaitFor([&] { return daemon.Get(id).counts().running() == 2; }));
+  }  // the daemon goes away with two trials running
+  {
+    Daemon daemon(home);
+    v1::Experiment e = daemon.Get(id);
+    CHECK(e.state() == v1::EXPERIMENT_STOPPED);
+    CHECK(e.reason().find("daemon exited") != std::string::npos);
+    CHECK(e.counts().killed() == 2);
+
+    v1::ResumeExperimentRequest resume;
+    resume.set_experiment_id(id);
+    v1::ResumeExperimentResponse resumed;
+    auto context = Context<v1::LauncherService>();
+    REQUIRE(daemon.stub->ResumeExperiment(context.get(), resume, &resumed).ok());
+    REQUIRE(WaitFor([&] { return daemon.Get(id).counts().running() == 2; }));
+
+    v1::StopExperimentRequest stop;
+    stop.set_experiment_id(id);
+    v1::StopExperimentResponse stopped;
+    auto stop_context = Context<v1::LauncherService>();
+    REQUIRE(daemon.stub->StopExperiment(stop_context.get(), stop, &stopped).ok());
+    CHECK(stopped.experiment().state() == v1::EXPERIMENT_STOPPED);
+    REQUIRE(WaitFor([&] { return daemon.Get(id).counts().running() == 0; }));
+
+    v1::DeleteExperimentRequest remove;
+    remove.set_experiment_id(id);
+    v1::DeleteExperimentResponse removed;
+    auto delete_context = Context<v1::LauncherService>();
+    REQUIRE(daemon.stub->DeleteExperiment(delete_context.get(), remove, &removed).ok());
+    CHECK(daemon.launcher->List().empty());
+    CHECK_FALSE(std::filesystem::exists(home + "/experiments/" + id));
+  }
+  std::filesystem::remove_all(home);
+}
+
+}  // namespace
+}  // namespace dlkit
