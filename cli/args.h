@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/common/text_parsing.h"
 #include "cli/options.h"
 
 namespace dlkit::cli {
@@ -41,7 +42,7 @@ const std::vector<CommandSpec>& Commands();
 const CommandSpec* FindCommand(absl::string_view name);
 
 // Levenshtein distance (byte-wise).
-size_t EditDistance(absl::string_view a, absl::string_view b);
+using ::dlkit::EditDistance;  // shared with the config loader
 
 // The command name or alias closest to `word` (its canonical spelling as typed in the
 // table, e.g. "kill-trial" for "kil-trial").

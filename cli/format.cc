@@ -191,6 +191,8 @@ std::string RenderKeyValues(const std::vector<std::pair<std::string, std::string
 
 std::string FormatShortDuration(absl::Duration d) {
   if (d < absl::ZeroDuration()) d = absl::ZeroDuration();
+  // Trials of a few seconds are common: keep a tenth of a second below ten seconds.
+  if (d < absl::Seconds(10)) return absl::StrFormat("%.1fs", absl::ToDoubleSeconds(d));
   int64_t total = absl::ToInt64Seconds(d);
   int64_t days = total / 86400;
   int64_t hours = (total % 86400) / 3600;
@@ -200,43 +202,6 @@ std::string FormatShortDuration(absl::Duration d) {
   if (hours > 0) return absl::StrFormat("%dh%02dm%02ds", hours, minutes, seconds);
   if (minutes > 0) return absl::StrFormat("%dm%02ds", minutes, seconds);
   return absl::StrFormat("%ds", seconds);
-}
-
-absl::StatusOr<absl::Duration> ParseHumanDuration(absl::string_view text) {
-  std::string s = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
-  auto invalid = [&] {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid duration \"", text, "\" (use e.g. 90s, 30m, 2h, 1h30m, 1d)"));
-  };
-  if (s.empty()) return invalid();
-  absl::Duration total = absl::ZeroDuration();
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t start = i;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == start) return invalid();
-    double number = 0;
-    if (!absl::SimpleAtod(s.substr(start, i - start), &number)) return invalid();
-    size_t unit_start = i;
-    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
-    std::string unit = s.substr(unit_start, i - unit_start);
-    absl::Duration scale;
-    if (unit == "s" || unit == "sec") {
-      scale = absl::Seconds(1);
-    } else if (unit == "m" || unit == "min") {
-      scale = absl::Minutes(1);
-    } else if (unit == "h") {
-      scale = absl::Hours(1);
-    } else if (unit == "d") {
-      scale = absl::Hours(24);
-    } else if (unit.empty() && i == s.size() && start == 0) {
-      scale = absl::Seconds(1);  // a bare number means seconds, as NNI reads it
-    } else {
-      return invalid();
-    }
-    total += number * scale;
-  }
-  return total;
 }
 
 bool IsSet(const google::protobuf::Timestamp& ts) { return ts.seconds() != 0 || ts.nanos() != 0; }

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/common/text_parsing.h"
 #include "cli/options.h"
 #include "dlkit/v1/types.pb.h"
 #include "google/protobuf/duration.pb.h"
@@ -50,8 +51,8 @@ std::string Truncate(absl::string_view text, size_t width);
 // "45s", "3m05s", "1h02m03s", "2d03h04m"; negative durations render as "0s".
 std::string FormatShortDuration(absl::Duration d);
 
-// "2h", "30m", "90s", "1h30m", "1.5h", "2d". Rejects empty, negative and unknown units.
-absl::StatusOr<absl::Duration> ParseHumanDuration(absl::string_view text);
+// Durations are parsed by the shared dlkit::ParseHumanDuration.
+using ::dlkit::ParseHumanDuration;
 
 // RFC 3339 in UTC ("2024-05-01T12:00:00Z"); empty when the timestamp is unset.
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts);

@@ -121,7 +121,8 @@ TEST_CASE("FormatShortDuration picks the largest units") {
   CHECK(FormatShortDuration(absl::Seconds(185)) == "3m05s");
   CHECK(FormatShortDuration(absl::Hours(1) + absl::Minutes(2) + absl::Seconds(3)) == "1h02m03s");
   CHECK(FormatShortDuration(absl::Hours(51) + absl::Minutes(4)) == "2d03h04m");
-  CHECK(FormatShortDuration(absl::Seconds(-5)) == "0s");
+  CHECK(FormatShortDuration(absl::Seconds(-5)) == "0.0s");
+  CHECK(FormatShortDuration(absl::Milliseconds(430)) == "0.4s");
 }
 
 TEST_CASE("ParseHumanDuration reads NNI-style durations") {
@@ -132,7 +133,9 @@ TEST_CASE("ParseHumanDuration reads NNI-style durations") {
   CHECK(*ParseHumanDuration("2d") == absl::Hours(48));
   CHECK(*ParseHumanDuration("90") == absl::Seconds(90));
   CHECK(*ParseHumanDuration(" 10S ") == absl::Seconds(10));
-  for (const char* bad : {"", "h", "abc", "5x", "-1h", "1h30", "2 h"}) {
+  CHECK(*ParseHumanDuration("2 h") == absl::Hours(2));
+  CHECK(*ParseHumanDuration("10min") == absl::Minutes(10));
+  for (const char* bad : {"", "h", "abc", "5x", "-1h", "1h30", "2 hours"}) {
     INFO(bad);
     CHECK(!ParseHumanDuration(bad).ok());
   }
@@ -313,7 +316,7 @@ TEST_CASE("FormatProgressLine shows done/max, running, failed, elapsed and best"
   unlimited.mutable_spec()->set_max_trial_number(0);
   unlimited.set_has_best(false);
   CHECK(FormatProgressLine(unlimited, absl::Seconds(5), "") ==
-        "5 trials done | 2 running | 1 failed | 5s | best -");
+        "5 trials done | 2 running | 1 failed | 5.0s | best -");
 }
 
 TEST_CASE("ElapsedAt adds the time since the message only while running") {

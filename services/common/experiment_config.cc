@@ -31,6 +31,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/common/spec_validation.h"
+#include "services/common/text_parsing.h"
+#include "services/common/text_parsing.h"
 
 namespace dlkit {
 namespace {
@@ -131,21 +133,6 @@ std::string NormalizeKey(const std::string& key) {
     if (c != '_') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   return out;
-}
-
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // The candidate closest to `key`, if close enough to be a likely typo; else "".
@@ -1697,42 +1684,12 @@ nlohmann::ordered_json ExperimentSpecToJson(const v1::ExperimentSpec& spec) {
 }
 
 absl::StatusOr<int64_t> ParseDurationSeconds(const std::string& text) {
-  std::string s = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
-  int64_t factor = 1;
-  if (!s.empty()) {
-    switch (s.back()) {
-      case 'd':
-        factor = 86400;
-        break;
-      case 'h':
-        factor = 3600;
-        break;
-      case 'm':
-        factor = 60;
-        break;
-      case 's':
-        factor = 1;
-        break;
-      default:
-        factor = 0;  // no unit: seconds
-    }
-    if (factor != 0) {
-      s.pop_back();
-    } else {
-      factor = 1;
-    }
-  }
-  s = std::string(absl::StripAsciiWhitespace(s));
-  static const std::regex kNumber("([0-9]+(\\.[0-9]*)?|\\.[0-9]+)");
-  if (!std::regex_match(s, kNumber)) {
+  absl::StatusOr<absl::Duration> parsed = ParseHumanDuration(text);
+  if (!parsed.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("expected ", kDurationForms, ", got ", Quote(text)));
   }
-  const double seconds = std::strtod(s.c_str(), nullptr) * static_cast<double>(factor);
-  if (!std::isfinite(seconds) || seconds >= 1e15) {
-    return absl::InvalidArgumentError(absl::StrCat("duration ", Quote(text), " is too long"));
-  }
-  return static_cast<int64_t>(std::ceil(seconds));
+  return static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(*parsed)));
 }
 
 std::string FormatDurationSeconds(int64_t seconds) {

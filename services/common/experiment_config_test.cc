@@ -328,7 +328,7 @@ TEST_CASE("durations: NNI's units, numbers of seconds, and back") {
     REQUIRE(loaded.ok());
     CHECK(loaded->spec.max_experiment_duration().seconds() == c.seconds);
   }
-  for (const std::string bad : {"2 hours", "h", "-1h", "10min", "", "1w"}) {
+  for (const std::string bad : {"2 hours", "h", "-1h", "10 mins", "", "1w"}) {
     INFO(bad);
     CHECK_FALSE(ParseDurationSeconds(bad).ok());
   }
