@@ -13,12 +13,19 @@ namespace dlkit {
 namespace {
 
 // Runs `call` on the experiment's manager, or fails with the directory's NOT_FOUND.
-template <typename Response, typename Call>
-absl::StatusOr<Response> OnManager(ManagerDirectory* directory, const std::string& id,
-                                   Call call) {
+template <typename Call>
+absl::Status OnManager(ManagerDirectory* directory, const std::string& id, Call call) {
   absl::StatusOr<std::shared_ptr<ExperimentManager>> manager = directory->FindManager(id);
   if (!manager.ok()) return manager.status();
   return call(**manager);
+}
+
+// Moves a domain result into the reply's field.
+template <typename T>
+absl::Status Into(absl::StatusOr<T> result, T* field) {
+  if (!result.ok()) return result.status();
+  *field = *std::move(result);
+  return absl::OkStatus();
 }
 
 // --- TrialSession --------------------------------------------------------------------------
@@ -331,95 +338,55 @@ class LogReactor final : public grpc::ServerWriteReactor<v1::ReadTrialLogRespons
 grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperiment(
     grpc::CallbackServerContext* context, const v1::ManagerGetExperimentRequest* request,
     v1::ManagerGetExperimentResponse* response) {
-  return FinishUnary(
-      context,
-      OnManager<v1::ManagerGetExperimentResponse>(
-          directory_, request->experiment_id(), [](ExperimentManager& m) {
-            v1::ManagerGetExperimentResponse r;
-            *r.mutable_experiment() = m.GetExperiment();
-            return absl::StatusOr<v1::ManagerGetExperimentResponse>(r);
-          }),
-      response);
+  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+    *response->mutable_experiment() = m.GetExperiment();
+    return absl::OkStatus();
+  }));
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::UpdateExperiment(
     grpc::CallbackServerContext* context, const v1::UpdateExperimentRequest* request,
     v1::UpdateExperimentResponse* response) {
-  return FinishUnary(
-      context,
-      OnManager<v1::UpdateExperimentResponse>(
-          directory_, request->experiment_id(),
-          [request](ExperimentManager& m) -> absl::StatusOr<v1::UpdateExperimentResponse> {
-            absl::StatusOr<v1::Experiment> e = m.Update(*request);
-            if (!e.ok()) return e.status();
-            v1::UpdateExperimentResponse r;
-            *r.mutable_experiment() = *std::move(e);
-            return r;
-          }),
-      response);
+  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+    return Into(m.Update(*request), response->mutable_experiment());
+  }));
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::ListTrials(grpc::CallbackServerContext* context,
                                                          const v1::ListTrialsRequest* request,
                                                          v1::ListTrialsResponse* response) {
-  return FinishUnary(context,
-                     OnManager<v1::ListTrialsResponse>(
-                         directory_, request->experiment_id(),
-                         [request](ExperimentManager& m) { return m.ListTrials(*request); }),
-                     response);
+  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+    return Into(m.ListTrials(*request), response);
+  }));
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::GetTrial(grpc::CallbackServerContext* context,
                                                        const v1::GetTrialRequest* request,
                                                        v1::GetTrialResponse* response) {
-  return FinishUnary(
-      context,
-      OnManager<v1::GetTrialResponse>(
-          directory_, request->experiment_id(),
-          [request](ExperimentManager& m) -> absl::StatusOr<v1::GetTrialResponse> {
-            absl::StatusOr<v1::Trial> t = m.GetTrial(request->trial_id());
-            if (!t.ok()) return t.status();
-            v1::GetTrialResponse r;
-            *r.mutable_trial() = *std::move(t);
-            return r;
-          }),
-      response);
+  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+    return Into(m.GetTrial(request->trial_id()), response->mutable_trial());
+  }));
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::KillTrial(grpc::CallbackServerContext* context,
                                                         const v1::KillTrialRequest* request,
                                                         v1::KillTrialResponse* response) {
-  return FinishUnary(
-      context,
-      OnManager<v1::KillTrialResponse>(
-          directory_, request->experiment_id(),
-          [request](ExperimentManager& m) -> absl::StatusOr<v1::KillTrialResponse> {
-            absl::StatusOr<v1::Trial> t = m.KillTrial(request->trial_id());
-            if (!t.ok()) return t.status();
-            v1::KillTrialResponse r;
-            *r.mutable_trial() = *std::move(t);
-            return r;
-          }),
-      response);
+  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+    return Into(m.KillTrial(request->trial_id()), response->mutable_trial());
+  }));
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::AddTrials(grpc::CallbackServerContext* context,
                                                         const v1::AddTrialsRequest* request,
                                                         v1::AddTrialsResponse* response) {
-  return FinishUnary(
-      context,
-      OnManager<v1::AddTrialsResponse>(
-          directory_, request->experiment_id(),
-          [request](ExperimentManager& m) -> absl::StatusOr<v1::AddTrialsResponse> {
-            std::vector<v1::ParameterSet> sets(request->parameters().begin(),
-                                               request->parameters().end());
-            absl::StatusOr<std::vector<v1::Trial>> trials = m.AddTrials(sets);
-            if (!trials.ok()) return trials.status();
-            v1::AddTrialsResponse r;
-            for (v1::Trial& t : *trials) *r.add_trials() = std::move(t);
-            return r;
-          }),
-      response);
+  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+    std::vector<v1::ParameterSet> sets(request->parameters().begin(),
+                                       request->parameters().end());
+    absl::StatusOr<std::vector<v1::Trial>> trials = m.AddTrials(sets);
+    if (!trials.ok()) return trials.status();
+    for (v1::Trial& t : *trials) *response->add_trials() = std::move(t);
+    return absl::OkStatus();
+  }));
 }
 
 grpc::ServerWriteReactor<v1::WatchExperimentResponse>* ManagerServiceImpl::WatchExperiment(
