@@ -128,11 +128,27 @@ absl::Status RunKillTrial(LauncherStub* launcher, ManagerStubs* managers,
     return RpcError(status, absl::StrCat("cannot kill trial ", trial->id()),
                     ManagerAddress(*experiment, ctx));
   }
+  // The trial gets SIGTERM (then SIGKILL after the grace period): wait for its end, so that
+  // what we print is what happened.
+  v1::Trial killed = response.trial();
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (killed.state() == v1::RUNNING && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+    v1::GetTrialRequest get;
+    get.set_experiment_id(experiment_id);
+    get.set_trial_id(killed.id());
+    v1::GetTrialResponse got;
+    auto get_context = NewContext(ctx.rpc_timeout);
+    if (!manager->GetTrial(get_context.get(), get, &got).ok()) break;
+    killed = got.trial();
+  }
   if (ctx.output == OutputFormat::kJson) {
-    out << TrialToJson(response.trial(), ctx.clock()).dump(2) << "\n";
+    out << TrialToJson(killed, ctx.clock()).dump(2) << "\n";
   } else {
-    out << "trial " << response.trial().id() << " (#" << response.trial().index() << ") is "
-        << TrialStateName(response.trial().state()) << "\n";
+    out << "trial " << killed.id() << " (#" << killed.index() << ") is "
+        << TrialStateName(killed.state());
+    if (killed.state() == v1::RUNNING) out << " (it was asked to stop)";
+    out << "\n";
   }
   return absl::OkStatus();
 }
