@@ -112,7 +112,7 @@ nlohmann::json SeriesToJson(const google::protobuf::RepeatedPtrField<v1::Measure
 
 nlohmann::json TimeOrNull(const google::protobuf::Timestamp& ts) {
   if (!IsSet(ts)) return nullptr;
-  return FormatTimestamp(ts);
+  return FormatPreciseTimestamp(ts);
 }
 
 }  // namespace
@@ -217,6 +217,11 @@ absl::Duration ToAbslDuration(const google::protobuf::Duration& d) {
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
   if (!IsSet(ts)) return "";
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", ToAbslTime(ts), absl::UTCTimeZone());
+}
+
+std::string FormatPreciseTimestamp(const google::protobuf::Timestamp& ts) {
+  if (!IsSet(ts)) return "";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", ToAbslTime(ts), absl::UTCTimeZone());
 }
 
 std::string FormatMetric(double value) {
@@ -468,8 +473,8 @@ std::string TrialsToCsv(const std::vector<v1::Trial>& trials, const v1::SearchSp
     }
     row.push_back(trial.has_final() ? FormatExact(trial.final_value()) : "");
     row.push_back(IsTerminal(trial.state()) ? absl::StrCat(trial.exit_code()) : "");
-    row.push_back(FormatTimestamp(trial.started()));
-    row.push_back(FormatTimestamp(trial.ended()));
+    row.push_back(FormatPreciseTimestamp(trial.started()));
+    row.push_back(FormatPreciseTimestamp(trial.ended()));
     std::optional<absl::Duration> duration = TrialDuration(trial, now);
     row.push_back(duration ? FormatExact(absl::ToDoubleSeconds(*duration)) : "");
     out += join(row);

@@ -56,6 +56,8 @@ using ::dlkit::ParseHumanDuration;
 
 // RFC 3339 in UTC ("2024-05-01T12:00:00Z"); empty when the timestamp is unset.
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts);
+// The same with milliseconds, for machine-readable output (JSON, CSV).
+std::string FormatPreciseTimestamp(const google::protobuf::Timestamp& ts);
 bool IsSet(const google::protobuf::Timestamp& ts);
 absl::Time ToAbslTime(const google::protobuf::Timestamp& ts);
 absl::Duration ToAbslDuration(const google::protobuf::Duration& d);

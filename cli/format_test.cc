@@ -144,6 +144,9 @@ TEST_CASE("ParseHumanDuration reads NNI-style durations") {
 TEST_CASE("FormatTimestamp is RFC 3339 in UTC, empty when unset") {
   CHECK(FormatTimestamp(Ts(kNow)) == "2023-11-14T22:13:20Z");
   CHECK(FormatTimestamp(google::protobuf::Timestamp()).empty());
+  google::protobuf::Timestamp precise = Ts(kNow);
+  precise.set_nanos(123456789);
+  CHECK(FormatPreciseTimestamp(precise) == "2023-11-14T22:13:20.123Z");
 }
 
 TEST_CASE("FormatExact round-trips doubles") {
@@ -204,10 +207,10 @@ TEST_CASE("TrialsToCsv writes one row per trial with flattened parameters") {
         "id,index,status,lr,model/_name,model/hidden,model/depth,tag,layers,final,exit_code,"
         "started,ended,duration_s");
   CHECK(lines[1] ==
-        "t1,1,SUCCEEDED,0.01,cnn,64,,\"a,b\",3,0.875,0,2023-11-14T22:11:50Z,"
-        "2023-11-14T22:12:50Z,60");
+        "t1,1,SUCCEEDED,0.01,cnn,64,,\"a,b\",3,0.875,0,2023-11-14T22:11:50.000Z,"
+        "2023-11-14T22:12:50.000Z,60");
   // Running: no final, no exit code, no end; duration so far.
-  CHECK(lines[2] == "t2,2,RUNNING,0.5,,,,,,,,2023-11-14T22:13:10Z,,10");
+  CHECK(lines[2] == "t2,2,RUNNING,0.5,,,,,,,,2023-11-14T22:13:10.000Z,,10");
 }
 
 TEST_CASE("TrialToJson has the SDK's shape, with nulls for what is missing") {
@@ -228,8 +231,8 @@ TEST_CASE("TrialToJson has the SDK's shape, with nulls for what is missing") {
   CHECK(j["intermediate"] == nlohmann::json({0.1, 0.3}));
   CHECK(j["loss"] == nlohmann::json({2.5}));
   CHECK(j["exit_code"] == 3);
-  CHECK(j["started"] == "2023-11-14T22:13:15Z");
-  CHECK(j["ended"] == "2023-11-14T22:13:20Z");
+  CHECK(j["started"] == "2023-11-14T22:13:15.000Z");
+  CHECK(j["ended"] == "2023-11-14T22:13:20.000Z");
   CHECK(j["duration_s"] == 5.0);
   CHECK(j["reason"] == "why not");
   CHECK(j["parameters"]["lr"] == 0.01);

@@ -83,7 +83,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   (*launcher)->Start(
-      dlkit::v1::TunerService::NewStub(server->server->InProcessChannel(grpc::ChannelArguments())));
+      dlkit::v1::TunerService::NewStub(server->server->InProcessChannel(grpc::ChannelArguments())),
+      options.address);
   std::cerr << "dlkitd " << kVersion << ": listening on " << options.address << ", home "
             << options.home << ", pid " << getpid() << std::endl;
 

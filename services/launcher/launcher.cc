@@ -31,9 +31,11 @@ absl::StatusOr<std::unique_ptr<Launcher>> Launcher::Open(Options options) {
   return std::unique_ptr<Launcher>(new Launcher(std::move(options), std::move(registry)));
 }
 
-void Launcher::Start(std::shared_ptr<v1::TunerService::StubInterface> tuner) {
+void Launcher::Start(std::shared_ptr<v1::TunerService::StubInterface> tuner,
+                     const std::string& address) {
   absl::MutexLock lock(&mu_);
   tuner_ = std::move(tuner);
+  options_.address = address;
   absl::StatusOr<std::vector<RegistryEntry>> entries = registry_->List();
   if (!entries.ok()) {
     std::cerr << "dlkitd: cannot list experiments: " << entries.status() << "\n";

@@ -25,7 +25,7 @@ class Launcher final : public ManagerDirectory {
  public:
   struct Options {
     std::string home;             // $DLKIT_HOME
-    std::string address;          // where this daemon's services answer
+    std::string address;          // where this daemon's services answer (set by Start)
     std::string reporter_binary;  // dlkit-reporter, for local trials
     std::string python_path;      // the dlkit/nni packages, for local trials
     int grace_seconds = 10;
@@ -36,7 +36,9 @@ class Launcher final : public ManagerDirectory {
   // Connects the Tuner and opens every registered experiment. Experiments that were running
   // when the previous daemon went away come back STOPPED. (Two steps, because in the daemon
   // the Tuner's channel exists only once the server that hosts this Launcher has started.)
-  void Start(std::shared_ptr<v1::TunerService::StubInterface> tuner);
+  // `address` is where this Launcher's server answers (known once it has bound its port);
+  // local trials' Reporters call the Managers there.
+  void Start(std::shared_ptr<v1::TunerService::StubInterface> tuner, const std::string& address);
   ~Launcher() override;
 
   absl::StatusOr<v1::SubmitExperimentResponse> Submit(const v1::SubmitExperimentRequest& request);
@@ -53,7 +55,11 @@ class Launcher final : public ManagerDirectory {
   absl::StatusOr<std::shared_ptr<ExperimentManager>> FindManager(
       const std::string& experiment_id) override;
 
-  const Options& options() const { return options_; }
+  std::string home() const { return options_.home; }
+  std::string address() {
+    absl::MutexLock lock(&mu_);
+    return options_.address;
+  }
 
  private:
   Launcher(Options options, std::unique_ptr<ExperimentRegistry> registry);
@@ -62,8 +68,8 @@ class Launcher final : public ManagerDirectory {
   absl::StatusOr<std::vector<std::string>> CheckSpec(const v1::ExperimentSpec& spec);
   std::string NewExperimentId() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  const Options options_;
   absl::Mutex mu_;
+  Options options_;  // address is set once, in Start, before any manager exists
   std::shared_ptr<v1::TunerService::StubInterface> tuner_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<ExperimentRegistry> registry_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<ExperimentManager>> managers_ ABSL_GUARDED_BY(mu_);

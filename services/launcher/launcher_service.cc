@@ -76,8 +76,8 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::GetDaemonStatus(
     v1::GetDaemonStatusResponse* response) {
   response->set_version(version_);
   response->set_pid(getpid());
-  response->set_home(launcher_->options().home);
-  response->set_address(launcher_->options().address);
+  response->set_home(launcher_->home());
+  response->set_address(launcher_->address());
   response->set_experiments_running(launcher_->RunningCount());
   return FinishUnary(context, absl::OkStatus());
 }

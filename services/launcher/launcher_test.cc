@@ -52,26 +52,19 @@ struct Daemon {
     options.reporter_binary = Runfile("services/reporter/dlkit-reporter");
     options.python_path = Runfile("client/python");
     options.grace_seconds = 2;
-    // The port is known only after the server starts; the Launcher needs it for Reporters,
-    // so a first server picks a free port and the real one binds it.
-    {
-      auto probe = StartServer("127.0.0.1:0", {});
-      REQUIRE(probe.ok());
-      port = probe->port;
-      probe->server->Shutdown();
-    }
-    options.address = "127.0.0.1:" + std::to_string(port);
     auto opened = Launcher::Open(options);
     REQUIRE(opened.ok());
     launcher = std::move(opened).value();
     manager_service = std::make_unique<ManagerServiceImpl>(launcher.get());
     launcher_service = std::make_unique<LauncherServiceImpl>(launcher.get(), "test");
-    auto started = StartServer(options.address,
+    auto started = StartServer("127.0.0.1:0",
                                {launcher_service.get(), manager_service.get(), &tuner_service});
     REQUIRE(started.ok());
     server = std::move(started->server);
-    launcher->Start(v1::TunerService::NewStub(server->InProcessChannel(grpc::ChannelArguments())));
-    auto channel = grpc::CreateChannel(options.address, grpc::InsecureChannelCredentials());
+    const std::string address = "127.0.0.1:" + std::to_string(started->port);
+    launcher->Start(v1::TunerService::NewStub(server->InProcessChannel(grpc::ChannelArguments())),
+                    address);
+    auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
     stub = v1::LauncherService::NewStub(channel);
     manager = v1::ManagerService::NewStub(channel);
   }
@@ -89,7 +82,6 @@ struct Daemon {
     return response.experiment();
   }
 
-  int port = 0;
   TunerServiceImpl tuner_service;
   std::unique_ptr<Launcher> launcher;
   std::unique_ptr<ManagerServiceImpl> manager_service;

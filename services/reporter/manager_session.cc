@@ -23,11 +23,8 @@ ManagerSession::ManagerSession(Options options, StopHandler on_stop)
 absl::StatusOr<std::unique_ptr<ManagerSession>> ManagerSession::Open(Options options,
                                                                      StopHandler on_stop) {
   std::unique_ptr<ManagerSession> session(new ManagerSession(std::move(options), on_stop));
-  {
-    absl::MutexLock lock(&session->mu_);
-    absl::Status connected = session->Connect();
-    if (!connected.ok()) return connected;
-  }
+  absl::Status connected = session->Connect(session->options_.reconnect_window);
+  if (!connected.ok()) return connected;
   session->reader_ = std::thread([s = session.get()] { s->ReadLoop(); });
   absl::MutexLock lock(&session->mu_);
   auto ready = [s = session.get()]() ABSL_SHARED_LOCKS_REQUIRED(s->mu_) {
@@ -51,10 +48,18 @@ ManagerSession::~ManagerSession() {
   if (reader_.joinable()) reader_.join();
 }
 
-absl::Status ManagerSession::Connect() {
-  context_ = std::make_unique<grpc::ClientContext>();
-  context_->set_wait_for_ready(true);
-  stream_ = stub_->TrialSession(context_.get());
+absl::Status ManagerSession::Connect(absl::Duration wait) {
+  // Waiting happens here, without the lock and with a deadline: a call that waits for a
+  // Manager that never comes back would keep the trial alive forever.
+  if (!channel_->WaitForConnected(absl::ToChronoTime(absl::Now() + wait))) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot reach the Manager at ", options_.manager_address));
+  }
+  auto context = std::make_unique<grpc::ClientContext>();
+  auto stream = stub_->TrialSession(context.get());
+  absl::MutexLock lock(&mu_);
+  context_ = std::move(context);
+  stream_ = std::move(stream);
   v1::TrialSessionRequest hello;
   hello.mutable_hello()->set_trial_id(options_.trial_id);
   hello.mutable_hello()->set_secret(options_.secret);
@@ -62,7 +67,7 @@ absl::Status ManagerSession::Connect() {
   hello.mutable_hello()->set_experiment_id(options_.experiment_id);
   if (!stream_->Write(hello)) {
     return absl::UnavailableError(
-        absl::StrCat("cannot reach the Manager at ", options_.manager_address));
+        absl::StrCat("lost the Manager at ", options_.manager_address));
   }
   // Whatever the previous stream lost goes again, in order.
   if (started_) {
@@ -148,15 +153,19 @@ void ManagerSession::ReadStream() {
       return;
     }
     if (broken_since == absl::InfiniteFuture()) broken_since = absl::Now();
-    if (absl::Now() - broken_since > options_.reconnect_window) {
-      lost_ = true;
-      return;
+    // Reconnect until a new stream is in place or the window closes.
+    while (true) {
+      if (absl::Now() - broken_since > options_.reconnect_window) {
+        lost_ = true;
+        return;
+      }
+      mu_.Unlock();
+      absl::SleepFor(absl::Milliseconds(200));
+      const absl::Status connected = Connect(absl::Seconds(1));
+      mu_.Lock();
+      if (shutting_down_) return;
+      if (connected.ok() || stream_.get() != stream) break;  // a new stream to read
     }
-    mu_.Unlock();
-    absl::SleepFor(absl::Milliseconds(200));
-    mu_.Lock();
-    if (shutting_down_) return;
-    (void)Connect();  // a failed write shows up as a failed Read on the next turn
   }
 }
 

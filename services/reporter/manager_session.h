@@ -57,7 +57,9 @@ class ManagerSession {
 
  private:
   ManagerSession(Options options, StopHandler on_stop);
-  absl::Status Connect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Opens a new stream (waiting up to `wait` for the channel) and replays what the Manager
+  // has not acknowledged.
+  absl::Status Connect(absl::Duration wait) ABSL_LOCKS_EXCLUDED(mu_);
   bool Write(const v1::TrialSessionRequest& request);
   void ReadLoop();
   void ReadStream();

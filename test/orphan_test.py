@@ -1,0 +1,36 @@
+"""The daemon dies (SIGKILL) and does not come back: its trials must not run on forever.
+
+The Reporter is meant to kill its trial once the Manager has been unreachable for 30 s
+(services/reporter/manager_session.h, reconnect_window)."""
+
+import os
+import signal
+
+import e2e
+
+
+def test_trials_die_when_the_daemon_is_gone_for_good(daemon: e2e.Daemon, workdir: str) -> None:
+    records = daemon.record_dir(workdir, "orphan_records")
+    config = e2e.write_config(workdir, "orphan.json", {
+        "searchSpace": {"x": {"_type": "uniform", "_value": [0, 1]}},
+        "trialCommand": "%s gated_trial.py --dir %s --timeout 120" % (e2e.PYTHON, records),
+        "trialConcurrency": 1,
+        "maxTrialNumber": 1,
+        "tuner": {"name": "Random"},
+    })
+    experiment_id = daemon.submit(config)
+    [trial] = daemon.wait_trials(experiment_id,
+                                 lambda ts: len(ts) == 1 and ts[0]["status"] == "RUNNING", 30,
+                                 "the trial to run")
+    record = e2e.wait_until(lambda: e2e.read_records(records).get(trial["id"]), 30,
+                            "the trial's record")
+    pid, reporter = record["pid"], record["reporter_pid"]
+    assert reporter and e2e.process_alive(pid) and e2e.process_alive(reporter), record
+
+    os.kill(daemon.pid, signal.SIGKILL)
+    e2e.wait_until(lambda: not e2e.process_alive(daemon.pid), 10, "dlkitd to die")
+    # 30 s reconnect window, a 1 s watchdog tick, and some slack.
+    e2e.wait_until(lambda: not e2e.process_alive(pid), 45,
+                   "trial process %d to die without its daemon" % pid, interval=0.5)
+    e2e.wait_until(lambda: not e2e.process_alive(reporter), 15,
+                   "dlkit-reporter %d to exit without its daemon" % reporter, interval=0.5)
