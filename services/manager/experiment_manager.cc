@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
+#include "services/common/experiment_config.h"
 #include "services/common/grpc_status.h"
 #include "services/common/spec_validation.h"
 #include "services/common/status_macros.h"
@@ -204,9 +205,22 @@ void ExperimentManager::SaveExperiment() {
   if (!status.ok()) std::cerr << "dlkit: experiment " << id_ << ": " << status << "\n";
 }
 
-void ExperimentManager::SaveTrial(TrialRuntime& runtime) {
+void ExperimentManager::SaveTrial(TrialRuntime& runtime, const std::string& reason,
+                                  bool with_experiment) {
+  StoreChanges changes;
+  changes.trials.push_back(&runtime.trial);
+  if (!reason.empty()) {
+    changes.transitions.push_back(
+        {runtime.trial.id(), v1::TrialState_Name(runtime.trial.state()), reason, absl::Now()});
+  }
+  v1::Experiment experiment;
+  if (with_experiment) {
+    experiment = experiment_;
+    *experiment.mutable_elapsed() = ToProtoDuration(ElapsedLocked());
+    changes.experiment = &experiment;
+  }
   absl::MutexLock lock(&store_mu_);
-  absl::Status status = store_->SaveTrial(runtime.trial);
+  absl::Status status = store_->Apply(changes);
   if (!status.ok()) std::cerr << "dlkit: experiment " << id_ << ": " << status << "\n";
 }
 
@@ -514,11 +528,7 @@ ExperimentManager::TrialRuntime& ExperimentManager::CreateTrial(
   t.set_log_path(absl::StrCat(options_.directory, "/trials/", trial_id, "/trial.log"));
   t.set_attempt(attempt);
   t.set_user_added(user_added);
-  SaveTrial(runtime);
-  {
-    absl::MutexLock lock(&store_mu_);
-    (void)store_->RecordTransition(trial_id, "WAITING", "created", absl::Now());
-  }
+  SaveTrial(runtime, "created");
   MarkChanged(trial_id);
   PublishTrial(runtime, true);
   return runtime;
@@ -534,6 +544,7 @@ void ExperimentManager::Launch(TrialRuntime& runtime) {
   launch.secret = runtime.secret;
   launch.log_path = t.log_path();
   launch.output_dir = std::filesystem::path(t.log_path()).parent_path().string();
+  launch.parameters_json = ParameterSetToJson(t.parameters()).dump();
   launch.spec = experiment_.spec();
   absl::Status status = options_.backend->Launch(
       launch, [this](const std::string& trial_id, const std::string& why) {
@@ -545,11 +556,7 @@ void ExperimentManager::Launch(TrialRuntime& runtime) {
   }
   t.set_state(v1::RUNNING);
   *t.mutable_started() = ToTimestamp(absl::Now());
-  SaveTrial(runtime);
-  {
-    absl::MutexLock lock(&store_mu_);
-    (void)store_->RecordTransition(t.id(), "RUNNING", "launched", absl::Now());
-  }
+  SaveTrial(runtime, "launched");
   MarkChanged(t.id());
   PublishTrial(runtime, true);
 }
@@ -597,11 +604,8 @@ void ExperimentManager::FinishTrial(TrialRuntime& runtime, v1::TrialState state,
   t.set_reason(reason);
   t.set_interrupted(runtime.interrupt);
   *t.mutable_ended() = ToTimestamp(absl::Now());
-  SaveTrial(runtime);
-  {
-    absl::MutexLock lock(&store_mu_);
-    (void)store_->RecordTransition(t.id(), v1::TrialState_Name(state), reason, absl::Now());
-  }
+  // With the experiment row, so its running time survives a daemon that is killed.
+  SaveTrial(runtime, reason, /*with_experiment=*/true);
   MarkChanged(t.id());
   const v1::ExperimentSpec& spec = experiment_.spec();
   if (state == v1::FAILED && t.attempt() < spec.trial_retries() &&
@@ -650,12 +654,8 @@ void ExperimentManager::DetachSession(const std::string& trial_id, TrialSessionS
   if (it != trials_.end() && it->second.sink == sink) it->second.sink = nullptr;
 }
 
-void ExperimentManager::OnTrialStarted(const std::string& trial_id) {
-  absl::MutexLock lock(&mu_);
-  auto it = trials_.find(trial_id);
-  if (it == trials_.end()) return;
-  absl::MutexLock store_lock(&store_mu_);
-  (void)store_->RecordTransition(trial_id, "RUNNING", "process started", absl::Now());
+void ExperimentManager::OnTrialStarted(const std::string& /*trial_id*/) {
+  // Nothing to record: the trial has been RUNNING since its launch.
 }
 
 void ExperimentManager::OnMetric(const std::string& trial_id, const v1::MetricReport& metric) {
@@ -811,7 +811,7 @@ absl::StatusOr<v1::Experiment> ExperimentManager::Resume() {
   for (const std::string& id : interrupted) {
     TrialRuntime& old = trials_[id];
     old.trial.set_requeued(true);
-    SaveTrial(old);
+    SaveTrial(old, /*reason=*/"");  // not a transition: only the requeued mark
     TrialRuntime& again = CreateTrial(old.trial.parameters(), old.trial.user_added(), 0);
     queue_.push_back(again.trial.id());
   }

@@ -141,7 +141,10 @@ class ExperimentManager {
                    bool interrupt) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetState(v1::ExperimentState state, const std::string& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void SaveTrial(TrialRuntime& runtime) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stores the trial's row with a transition to its current state for `reason` (none if it
+  // is empty) and, if asked, the experiment's row, in one transaction.
+  void SaveTrial(TrialRuntime& runtime, const std::string& reason, bool with_experiment = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SaveExperiment() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MarkChanged(const std::string& trial_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Publish(const v1::WatchExperimentResponse& update) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

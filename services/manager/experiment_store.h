@@ -30,6 +30,21 @@ struct MetricRow {
   absl::Time time;
 };
 
+// A transition of the experiment (trial_id empty) or of a trial.
+struct TransitionRow {
+  std::string trial_id;
+  std::string state;
+  std::string reason;
+  absl::Time time;
+};
+
+// Changes that belong together, written in ONE transaction (one disk sync).
+struct StoreChanges {
+  const v1::Experiment* experiment = nullptr;  // saved as SaveExperiment does, if set
+  std::vector<const v1::Trial*> trials;        // saved as SaveTrial does
+  std::vector<TransitionRow> transitions;
+};
+
 class ExperimentStore {
  public:
   virtual ~ExperimentStore() = default;
@@ -59,6 +74,9 @@ class ExperimentStore {
   // Appends a state transition of the experiment (trial_id empty) or of a trial.
   virtual absl::Status RecordTransition(const std::string& trial_id, const std::string& state,
                                         const std::string& reason, absl::Time time) = 0;
+
+  // All of `changes` or none of them, durably committed before it returns.
+  virtual absl::Status Apply(const StoreChanges& changes) = 0;
 };
 
 }  // namespace dlkit

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/spawn.h"
 
 extern char** environ;
 
@@ -51,42 +52,19 @@ absl::Status LocalTrialBackend::Launch(const TrialLaunch& launch, GoneCallback o
   };
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (strncmp(*e, "DLKIT_TRIAL_SECRET=", 19) != 0) env.emplace_back(*e);
+    if (strncmp(*e, "DLKIT_TRIAL_", 12) != 0) env.emplace_back(*e);
   }
   env.push_back("DLKIT_TRIAL_SECRET=" + launch.secret);
+  // Inherited by the trial: the SDK reads its parameters without a call.
+  env.push_back("DLKIT_TRIAL_PARAMETERS=" + launch.parameters_json);
   for (const auto& [key, value] : launch.spec.trial_env()) env.push_back(key + "=" + value);
-  std::vector<char*> argv, envp;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (std::string& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  int log_fd = open(launch.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) {
-    return absl::InternalError(
-        absl::StrCat("cannot open trial log ", launch.log_path, ": ", std::strerror(errno)));
-  }
-
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(log_fd);
-    return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
-  }
-  if (pid == 0) {
-    for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    // The Reporter's own complaints land in the trial's log, where users look.
-    dup2(log_fd, STDOUT_FILENO);
-    dup2(log_fd, STDERR_FILENO);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    execve(argv[0], argv.data(), envp.data());
-    const char msg[] = "dlkit: cannot start dlkit-reporter\n";
-    (void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-    _exit(127);
-  }
-  close(log_fd);
+  SpawnOptions spawn;
+  spawn.argv = std::move(args);
+  spawn.env = std::move(env);
+  spawn.output_path = launch.log_path;  // the Reporter's own complaints land where users look
+  absl::StatusOr<pid_t> spawned = Spawn(spawn);
+  if (!spawned.ok()) return spawned.status();
+  const pid_t pid = *spawned;
   absl::MutexLock lock(&mu_);
   running_[launch.trial_id] = pid;
   ++active_waiters_;

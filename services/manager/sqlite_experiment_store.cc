@@ -144,11 +144,16 @@ absl::StatusOr<int> SqliteExperimentStore::SchemaVersion() {
 // Experiment
 
 absl::Status SqliteExperimentStore::SaveExperiment(const v1::Experiment& experiment) {
+  StoreChanges changes;
+  changes.experiment = &experiment;
+  return Apply(changes);
+}
+
+absl::Status SqliteExperimentStore::SaveExperimentLocked(const v1::Experiment& experiment) {
   if (experiment.id().empty()) {
     return absl::InvalidArgumentError("cannot save an experiment without id");
   }
-  absl::MutexLock lock(&mu_);
-  return db_->Transaction([&]() -> absl::Status {
+  {
     DLKIT_ASSIGN_OR_RETURN(auto existing,
                            db_->Cached("SELECT id FROM experiment WHERE singleton = 1"));
     DLKIT_ASSIGN_OR_RETURN(bool found, existing->Step());
@@ -168,7 +173,7 @@ absl::Status SqliteExperimentStore::SaveExperiment(const v1::Experiment& experim
     DLKIT_RETURN_IF_ERROR(insert->BindInt64(5, ToDbTime(absl::Now())));
     DLKIT_RETURN_IF_ERROR(insert->BindBlob(6, experiment.SerializeAsString()));
     return insert->Run();
-  });
+  }
 }
 
 absl::StatusOr<v1::Experiment> SqliteExperimentStore::LoadExperiment() {
@@ -191,15 +196,19 @@ absl::StatusOr<v1::Experiment> SqliteExperimentStore::LoadExperiment() {
 // Trials
 
 absl::Status SqliteExperimentStore::SaveTrial(const v1::Trial& trial) {
+  StoreChanges changes;
+  changes.trials.push_back(&trial);
+  return Apply(changes);
+}
+
+absl::Status SqliteExperimentStore::SaveTrialLocked(const v1::Trial& trial) {
   if (trial.id().empty()) return absl::InvalidArgumentError("cannot save a trial without id");
   v1::Trial stored = trial;
   stored.clear_intermediate();
   stored.clear_loss();
   stored.clear_history();
   const std::string data = stored.SerializeAsString();
-
-  absl::MutexLock lock(&mu_);
-  return db_->Transaction([&]() -> absl::Status {
+  {
     // The derived columns keep values set by metrics (final_seq / last_step not NULL).
     DLKIT_ASSIGN_OR_RETURN(
         auto upsert,
@@ -235,7 +244,7 @@ absl::Status SqliteExperimentStore::SaveTrial(const v1::Trial& trial) {
     DLKIT_RETURN_IF_ERROR(upsert->Run());
     if (existed) return absl::OkStatus();
     return DeriveFromStoredMetrics(trial.id());
-  });
+  }
 }
 
 absl::Status SqliteExperimentStore::DeriveFromStoredMetrics(const std::string& trial_id) {
@@ -434,8 +443,30 @@ absl::StatusOr<int64_t> SqliteExperimentStore::MaxMetricSeq(const std::string& t
 absl::Status SqliteExperimentStore::RecordTransition(const std::string& trial_id,
                                                      const std::string& state,
                                                      const std::string& reason, absl::Time time) {
-  if (state.empty()) return absl::InvalidArgumentError("a transition needs a state");
+  StoreChanges changes;
+  changes.transitions.push_back({trial_id, state, reason, time});
+  return Apply(changes);
+}
+
+absl::Status SqliteExperimentStore::Apply(const StoreChanges& changes) {
   absl::MutexLock lock(&mu_);
+  return db_->Transaction([&]() -> absl::Status {
+    if (changes.experiment != nullptr) {
+      DLKIT_RETURN_IF_ERROR(SaveExperimentLocked(*changes.experiment));
+    }
+    for (const v1::Trial* trial : changes.trials) DLKIT_RETURN_IF_ERROR(SaveTrialLocked(*trial));
+    for (const TransitionRow& t : changes.transitions) {
+      DLKIT_RETURN_IF_ERROR(RecordTransitionLocked(t.trial_id, t.state, t.reason, t.time));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SqliteExperimentStore::RecordTransitionLocked(const std::string& trial_id,
+                                                           const std::string& state,
+                                                           const std::string& reason,
+                                                           absl::Time time) {
+  if (state.empty()) return absl::InvalidArgumentError("a transition needs a state");
   DLKIT_ASSIGN_OR_RETURN(auto insert,
                          db_->Cached("INSERT INTO transitions (trial_id, state, reason, time_ns) "
                                      "VALUES (?1, ?2, ?3, ?4)"));

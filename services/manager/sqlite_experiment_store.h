@@ -49,6 +49,7 @@ class SqliteExperimentStore : public ExperimentStore {
 
   absl::Status RecordTransition(const std::string& trial_id, const std::string& state,
                                 const std::string& reason, absl::Time time) override;
+  absl::Status Apply(const StoreChanges& changes) override;
 
   // Not part of ExperimentStore: the transitions of the experiment (trial_id empty) or of
   // one trial, in the order they were recorded.
@@ -72,6 +73,13 @@ class SqliteExperimentStore : public ExperimentStore {
   absl::Status DeriveFromStoredMetrics(const std::string& trial_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<v1::StateChange>> LoadTransitionsLocked(const std::string& trial_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The writes of Apply, inside its transaction.
+  absl::Status SaveExperimentLocked(const v1::Experiment& experiment)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status SaveTrialLocked(const v1::Trial& trial) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status RecordTransitionLocked(const std::string& trial_id, const std::string& state,
+                                      const std::string& reason, absl::Time time)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;

@@ -20,6 +20,7 @@ struct TrialLaunch {
   std::string secret;
   std::string log_path;
   std::string output_dir;
+  std::string parameters_json;  // the parameters as the SDK returns them (NNI's shape)
   v1::ExperimentSpec spec;
 };
 

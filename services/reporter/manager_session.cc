@@ -20,23 +20,36 @@ ManagerSession::ManagerSession(Options options, StopHandler on_stop)
   stub_ = v1::ManagerService::NewStub(channel_);
 }
 
-absl::StatusOr<std::unique_ptr<ManagerSession>> ManagerSession::Open(Options options,
-                                                                     StopHandler on_stop) {
+std::unique_ptr<ManagerSession> ManagerSession::Start(Options options, StopHandler on_stop) {
   std::unique_ptr<ManagerSession> session(new ManagerSession(std::move(options), on_stop));
-  absl::Status connected = session->Connect(session->options_.reconnect_window);
-  if (!connected.ok()) return connected;
-  session->reader_ = std::thread([s = session.get()] { s->ReadLoop(); });
-  absl::MutexLock lock(&session->mu_);
-  auto ready = [s = session.get()]() ABSL_SHARED_LOCKS_REQUIRED(s->mu_) {
-    return s->have_parameters_ || s->lost_ || s->closed_;
-  };
-  if (!session->mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(60)) ||
-      !session->have_parameters_) {
-    return absl::UnavailableError(absl::StrCat("the Manager at ", session->options_.manager_address,
-                                               " sent no parameters for trial ",
-                                               session->options_.trial_id));
-  }
+  session->reader_ = std::thread([s = session.get()] {
+    // The first connection gets the whole window too: the daemon may be starting.
+    const absl::Time start = absl::Now();
+    while (!s->Connect(absl::Seconds(1)).ok()) {
+      absl::MutexLock lock(&s->mu_);
+      if (s->shutting_down_) return;
+      if (absl::Now() - start > s->options_.reconnect_window) {
+        s->lost_ = true;
+        s->FailWaiting();
+        return;
+      }
+    }
+    s->ReadLoop();
+  });
   return session;
+}
+
+absl::StatusOr<v1::ParameterSet> ManagerSession::WaitForParameters(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return have_parameters_ || lost_ || closed_;
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&ready), timeout) || !have_parameters_) {
+    return absl::UnavailableError(absl::StrCat("the Manager at ", options_.manager_address,
+                                               " sent no parameters for trial ",
+                                               options_.trial_id));
+  }
+  return parameters_;
 }
 
 ManagerSession::~ManagerSession() {
@@ -82,20 +95,25 @@ absl::Status ManagerSession::Connect(absl::Duration wait) {
 
 bool ManagerSession::Write(const v1::TrialSessionRequest& request) {
   absl::MutexLock lock(&mu_);
+  // Before the first connection this is a no-op: Connect replays what is pending.
   return stream_ != nullptr && stream_->Write(request);
 }
 
 void ManagerSession::ReadLoop() {
   ReadStream();
+  absl::MutexLock lock(&mu_);
+  FailWaiting();
+}
+
+void ManagerSession::FailWaiting() {
   // The session is over: nothing waiting will be acked any more.
   std::map<int64_t, DoneCallback> waiting;
-  {
-    absl::MutexLock lock(&mu_);
-    waiting.swap(waiting_);
-  }
+  waiting.swap(waiting_);
+  mu_.Unlock();
   for (auto& [seq, callback] : waiting) {
     callback(absl::UnavailableError("the trial's Manager is unreachable"));
   }
+  mu_.Lock();
 }
 
 void ManagerSession::ReadStream() {

@@ -34,12 +34,13 @@ class ManagerSession {
   };
   using StopHandler = std::function<void(const v1::StopCommand&)>;
 
-  // Opens the stream, says hello and waits for the trial's parameters.
-  static absl::StatusOr<std::unique_ptr<ManagerSession>> Open(Options options,
-                                                              StopHandler on_stop);
+  // Starts connecting in the background and returns at once, so the trial can start while
+  // the session opens; reports made meanwhile are sent once it is open.
+  static std::unique_ptr<ManagerSession> Start(Options options, StopHandler on_stop);
   ~ManagerSession();
 
-  const v1::ParameterSet& parameters() const { return parameters_; }
+  // The parameters the Manager sent on hello.
+  absl::StatusOr<v1::ParameterSet> WaitForParameters(absl::Duration timeout);
 
   // Sends the measurement; `done` runs (on another thread) once the Manager has stored it,
   // or with UNAVAILABLE when the Manager is gone for good.
@@ -63,12 +64,13 @@ class ManagerSession {
   bool Write(const v1::TrialSessionRequest& request);
   void ReadLoop();
   void ReadStream();
+  // Fails every report still waiting for an ack (temporarily releases mu_ for the callbacks).
+  void FailWaiting() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   const StopHandler on_stop_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ManagerService::Stub> stub_;
-  v1::ParameterSet parameters_;
 
   // Guards the state below and every Write (gRPC allows one Write at a time).
   mutable absl::Mutex mu_;
@@ -76,6 +78,7 @@ class ManagerSession {
   std::unique_ptr<grpc::ClientReaderWriter<v1::TrialSessionRequest, v1::TrialSessionResponse>>
       stream_ ABSL_GUARDED_BY(mu_);
   bool have_parameters_ ABSL_GUARDED_BY(mu_) = false;
+  v1::ParameterSet parameters_ ABSL_GUARDED_BY(mu_);
   int64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t acked_seq_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<v1::TrialSessionRequest> unacked_ ABSL_GUARDED_BY(mu_);

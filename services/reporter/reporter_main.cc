@@ -120,23 +120,21 @@ int Run(const std::string& command) {
   session_options.experiment_id = absl::GetFlag(FLAGS_experiment);
   session_options.trial_id = absl::GetFlag(FLAGS_trial);
   session_options.secret = secret;
-  auto session = ManagerSession::Open(session_options, [&](const v1::StopCommand& stop) {
-    std::lock_guard<std::mutex> lock(stop_mu);
-    if (service_ptr != nullptr) service_ptr->MarkShouldStop();
-    stop_requested = true;
-    stop_command = stop;
-    stop_cv.notify_all();
-  });
-  if (!session.ok()) {
-    std::cerr << "dlkit-reporter: " << session.status().message() << "\n";
-    std::filesystem::remove_all(socket_dir);
-    return 1;
-  }
+  // The session opens in the background while the trial starts: the trial's parameters are
+  // already in its environment (DLKIT_TRIAL_PARAMETERS, from the Manager).
+  std::unique_ptr<ManagerSession> session =
+      ManagerSession::Start(session_options, [&](const v1::StopCommand& stop) {
+        std::lock_guard<std::mutex> lock(stop_mu);
+        if (service_ptr != nullptr) service_ptr->MarkShouldStop();
+        stop_requested = true;
+        stop_command = stop;
+        stop_cv.notify_all();
+      });
 
   ReporterServiceImpl service(
       {absl::GetFlag(FLAGS_trial), absl::GetFlag(FLAGS_experiment), secret,
        absl::GetFlag(FLAGS_sequence)},
-      session->get());
+      session.get());
   {
     std::lock_guard<std::mutex> lock(stop_mu);
     service_ptr = &service;
@@ -145,6 +143,7 @@ int Run(const std::string& command) {
   auto server = StartServer(socket_target, {&service});
   if (!server.ok()) {
     std::cerr << "dlkit-reporter: " << server.status().message() << "\n";
+    session.reset();
     std::filesystem::remove_all(socket_dir);
     return 1;
   }
@@ -170,7 +169,7 @@ int Run(const std::string& command) {
     exit_info.exit_code = 127;
   } else {
     g_trial_group = (*process)->pid();
-    (*session)->SendStarted();
+    session->SendStarted();
     // Watchdog: a stop command ends the process (EARLY_STOPPED gives the trial the grace
     // period to stop by itself first); a lost Manager ends it too.
     std::thread watchdog([&] {
@@ -179,7 +178,7 @@ int Run(const std::string& command) {
       while (!process_done) {
         stop_cv.wait_for(lock, std::chrono::seconds(1));
         if (process_done) return;
-        if ((*session)->lost()) {
+        if (session->lost()) {
           (*process)->SignalGroup(SIGKILL);
           return;
         }
@@ -211,8 +210,9 @@ int Run(const std::string& command) {
   exit.set_log_tail(start_error.empty()
                         ? ReadLogTail(absl::GetFlag(FLAGS_log), kLogTailLines, kLogTailBytes)
                         : start_error);
-  absl::Status finished = (*session)->Finish(exit, absl::Seconds(60));
+  absl::Status finished = session->Finish(exit, absl::Seconds(60));
   server->server->Shutdown();
+  session.reset();  // joins the session's thread while `service` still exists
   std::filesystem::remove_all(socket_dir);
   if (!finished.ok()) {
     std::cerr << "dlkit-reporter: " << finished.message() << "\n";

@@ -48,10 +48,16 @@ grpc::ServerUnaryReactor* ReporterServiceImpl::GetParameters(
     v1::GetParametersResponse* response) {
   absl::Status status = CheckSecret(request->secret());
   if (status.ok()) {
-    response->set_trial_id(info_.trial_id);
-    response->set_experiment_id(info_.experiment_id);
-    response->set_sequence(info_.sequence);
-    *response->mutable_parameters() = session_->parameters();
+    // Trials started by a Manager have their parameters in DLKIT_TRIAL_PARAMETERS; this call
+    // is the fallback, so waiting for the session here is rare.
+    absl::StatusOr<v1::ParameterSet> parameters = session_->WaitForParameters(kReportTimeout);
+    status = parameters.status();
+    if (status.ok()) {
+      response->set_trial_id(info_.trial_id);
+      response->set_experiment_id(info_.experiment_id);
+      response->set_sequence(info_.sequence);
+      *response->mutable_parameters() = *std::move(parameters);
+    }
   }
   return FinishUnary(context, status);
 }

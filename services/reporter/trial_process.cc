@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/common/spawn.h"
 
 extern char** environ;
 
@@ -53,42 +54,19 @@ absl::StatusOr<std::unique_ptr<TrialProcess>> TrialProcess::Start(Options option
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
   }
-  // Everything the child needs is prepared before fork: only async-signal-safe calls after.
-  std::vector<std::string> env = MergedEnvironment(options.extra_env);
-  std::vector<char*> envp;
-  for (std::string& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::string shell = "/bin/sh", dash_c = "-c";
-  char* argv[] = {shell.data(), dash_c.data(), options.command.data(), nullptr};
-  const char* workdir = options.working_directory.c_str();
-
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
-  }
-  if (pid == 0) {
-    // The parent's handlers and mask must not apply to the trial, even before exec.
-    for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
-    sigset_t all;
-    sigemptyset(&all);
-    sigprocmask(SIG_SETMASK, &all, nullptr);
-    setpgid(0, 0);
-    dup2(pipe_fds[1], STDOUT_FILENO);
-    dup2(pipe_fds[1], STDERR_FILENO);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    if (workdir[0] != '\0' && chdir(workdir) != 0) {
-      const char msg[] = "dlkit-reporter: cannot enter the trial code directory\n";
-      (void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-      _exit(126);
-    }
-    execve(argv[0], argv, envp.data());
-    _exit(127);
-  }
-  setpgid(pid, pid);  // also from the parent, so the group exists before any signal
+  SpawnOptions spawn;
+  spawn.argv = {"/bin/sh", "-c", options.command};
+  spawn.env = MergedEnvironment(options.extra_env);
+  spawn.output_fd = pipe_fds[1];
+  spawn.working_directory = options.working_directory;
+  spawn.new_process_group = true;  // so a stop reaches the shell and all it started
+  absl::StatusOr<pid_t> spawned = Spawn(spawn);
   close(pipe_fds[1]);
+  if (!spawned.ok()) {
+    close(pipe_fds[0]);
+    return spawned.status();
+  }
+  const pid_t pid = *spawned;
   return std::unique_ptr<TrialProcess>(new TrialProcess(std::move(options), pid, pipe_fds[0]));
 }
 

@@ -100,3 +100,33 @@ TEST_CASE("Metric lines printed by a trial are recognised", "[process]") {
 
 }  // namespace
 }  // namespace dlkit
+
+namespace dlkit {
+namespace {
+
+TEST_CASE("A missing code directory is an error that names it", "[process]") {
+  TrialProcess::Options options;
+  options.command = "true";
+  options.working_directory = "/nonexistent/code/dir";
+  options.log_path = TempLog();
+  auto process = TrialProcess::Start(options);
+  REQUIRE_FALSE(process.ok());
+  CHECK(std::string(process.status().message()).find("/nonexistent/code/dir") !=
+        std::string::npos);
+}
+
+TEST_CASE("A signal sent at once after the start still ends the trial", "[process]") {
+  // The child must never run with our handlers (Catch2 installs some for SIGTERM).
+  for (int i = 0; i < 20; ++i) {
+    TrialProcess::Options options;
+    options.command = "sleep 30";
+    options.log_path = TempLog();
+    auto process = TrialProcess::Start(options);
+    REQUIRE(process.ok());
+    (*process)->SignalGroup(SIGTERM);
+    CHECK((*process)->Wait().signal == SIGTERM);
+  }
+}
+
+}  // namespace
+}  // namespace dlkit

@@ -8,14 +8,20 @@ import threading
 import time
 from typing import Any, Dict, Mapping, Optional, Sequence
 
+import json
+
 from dlkit import _metric
 from dlkit import _params
+from dlkit import _wire
 
 ADDRESS_ENV = "DLKIT_REPORTER_ADDRESS"
 SECRET_ENV = "DLKIT_TRIAL_SECRET"
 TRIAL_ID_ENV = "DLKIT_TRIAL_ID"
 EXPERIMENT_ID_ENV = "DLKIT_EXPERIMENT_ID"
 SEQUENCE_ENV = "DLKIT_TRIAL_SEQUENCE"
+# The trial's parameters as JSON, set by the Reporter: no call needed to read them.
+PARAMETERS_ENV = "DLKIT_TRIAL_PARAMETERS"
+_SERVICE = "/dlkit.v1.ReporterService/"
 
 # Report kinds, named as in the printed lines the Reporter also parses from stdout.
 INTERMEDIATE = "intermediate_result"
@@ -115,30 +121,32 @@ class GrpcRuntime(Runtime):
         self._backoff = backoff
         self._lock = threading.Lock()
         self._channel: Any = None
-        self._stub: Any = None
+        self._methods: Dict[str, Any] = {}
         self._channel_pid = 0
         self._response: Any = None  # the cached GetParametersResponse
         self._params: Optional[Dict[str, Any]] = None
         self._stop = False
 
-    def _get_stub(self) -> Any:
+    def _method(self, name: str) -> Any:
+        """The Reporter's method `name` on this process's channel, taking and giving bytes."""
         with self._lock:
             # A forked child (e.g. a data-loader worker) must not share its parent's channel.
-            if self._stub is None or self._channel_pid != os.getpid():
+            if self._channel is None or self._channel_pid != os.getpid():
                 grpc = _import_grpc()
-                from dlkit.v1 import reporter_pb2_grpc
                 self._channel = grpc.insecure_channel(self._address)
-                self._stub = reporter_pb2_grpc.ReporterServiceStub(self._channel)
                 self._channel_pid = os.getpid()
-            return self._stub
+                self._methods = {}
+            if name not in self._methods:
+                self._methods[name] = self._channel.unary_unary(_SERVICE + name)
+            return self._methods[name]
 
-    def _call(self, method: str, request: Any) -> Any:
+    def _call(self, method: str, request: bytes) -> bytes:
         grpc = _import_grpc()
-        stub = self._get_stub()
+        call = self._method(method)
         delay = self._backoff
         for attempt in range(self._retries + 1):
             try:
-                return getattr(stub, method)(request, timeout=self._timeout)
+                return call(request, timeout=self._timeout)
             except grpc.RpcError as err:
                 code = err.code()
                 if code == grpc.StatusCode.UNAVAILABLE and attempt < self._retries:
@@ -153,8 +161,9 @@ class GrpcRuntime(Runtime):
     def _parameters_response(self) -> Any:
         if self._response is None:
             from dlkit.v1 import reporter_pb2
-            response = self._call("GetParameters",
-                                  reporter_pb2.GetParametersRequest(secret=self._secret))
+            raw = self._call("GetParameters", reporter_pb2.GetParametersRequest(
+                secret=self._secret).SerializeToString())
+            response = reporter_pb2.GetParametersResponse.FromString(raw)
             with self._lock:
                 if self._response is None:
                     self._response = response
@@ -162,32 +171,27 @@ class GrpcRuntime(Runtime):
         return self._response
 
     def parameters(self) -> Dict[str, Any]:
-        self._parameters_response()
+        if self._params is None:
+            given = self._environ.get(PARAMETERS_ENV)
+            if given:
+                self._params = json.loads(given)
+            else:
+                self._parameters_response()
         return copy.deepcopy(self._params)  # the caller may change its copy freely
 
     def report(self, kind: str, metric_name: str, value: float) -> None:
-        from dlkit.v1 import reporter_pb2
-        from dlkit.v1 import types_pb2
-        kinds = {
-            INTERMEDIATE: types_pb2.INTERMEDIATE,
-            LOSS: types_pb2.LOSS,
-            FINAL: types_pb2.FINAL,
-        }
         # One id per report, reused by _call's retries: the Reporter drops a repeat.
         report_id = int.from_bytes(os.urandom(8), "little") or 1
-        response = self._call("Report", reporter_pb2.ReportRequest(
-            secret=self._secret, kind=kinds[kind], value=value, metric_name=metric_name,
-            report_id=report_id))
-        if response.should_stop:
+        raw = self._call("Report", _wire.encode_report(self._secret, kind, value, metric_name,
+                                                        report_id))
+        if _wire.decode_should_stop(raw):
             self._stop = True
 
     def should_stop(self) -> bool:
         if self._stop:
             return True  # a stop is final: no need to ask again
-        from dlkit.v1 import reporter_pb2
-        response = self._call("ShouldStop",
-                              reporter_pb2.ShouldStopRequest(secret=self._secret))
-        if response.should_stop:
+        if _wire.decode_should_stop(self._call("ShouldStop",
+                                               _wire.encode_should_stop(self._secret))):
             self._stop = True
         return self._stop
 
@@ -209,7 +213,7 @@ class GrpcRuntime(Runtime):
             if self._channel is not None and self._channel_pid == os.getpid():
                 self._channel.close()
             self._channel = None
-            self._stub = None
+            self._methods = {}
 
 
 def _int_or(text: Optional[str], fallback: Any) -> Any:

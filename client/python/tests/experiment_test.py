@@ -147,3 +147,16 @@ def test_unreachable_reporter_gives_up_with_its_address(tmp_path):
         runtime.report(_runtime.FINAL, "default", 1.0)
     assert "UNAVAILABLE" in str(info.value) and address in str(info.value)
     runtime.close()
+
+
+def test_parameters_given_by_the_reporter_need_no_call(reporter, monkeypatch):
+    # The Reporter puts the parameters in the trial's environment: reading them is free.
+    monkeypatch.setenv(_runtime.PARAMETERS_ENV,
+                       '{"lr": 0.5, "layers": 3, "model": {"_name": "mlp", "width": 2.0}}')
+    dlkit._reset()
+    params = dlkit.get_parameter()
+    assert params == {"lr": 0.5, "layers": 3, "model": {"_name": "mlp", "width": 2.0}}
+    assert type(params["layers"]) is int and type(params["model"]["width"]) is float
+    assert "GetParameters" not in reporter.fake.calls
+    dlkit.report_final_result(0.9)  # reports still go to the Reporter
+    assert reporter.fake.kinds_and_values() == [("FINAL", 0.9, "default")]
