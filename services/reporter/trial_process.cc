@@ -41,6 +41,13 @@ std::vector<std::string> MergedEnvironment(const std::vector<std::string>& extra
   return out;
 }
 
+// A simple command runs as `exec COMMAND`: the shell becomes the trial instead of waiting
+// for it (one process less per trial, and signals reach the trial directly).
+std::string ShellCommand(const std::string& command) {
+  if (command.find_first_of(";&|\n()`") != std::string::npos) return command;
+  return "exec " + command;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TrialProcess>> TrialProcess::Start(Options options) {
@@ -55,7 +62,7 @@ absl::StatusOr<std::unique_ptr<TrialProcess>> TrialProcess::Start(Options option
     return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
   }
   SpawnOptions spawn;
-  spawn.argv = {"/bin/sh", "-c", options.command};
+  spawn.argv = {"/bin/sh", "-c", ShellCommand(options.command)};
   spawn.env = MergedEnvironment(options.extra_env);
   spawn.output_fd = pipe_fds[1];
   spawn.working_directory = options.working_directory;
