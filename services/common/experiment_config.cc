@@ -1041,34 +1041,21 @@ bool ParseVolume(const Json& j, const std::string& path, Report* report, v1::Vol
     report->Error(JoinSpecPath(path, "mountPath"), "required");
   }
   // Each source as Kubernetes writes it ({claimName: x}, {path: x}, {}) or as a plain value.
-  if (const Json* claim = Get(f, "persistentVolumeClaim")) {
-    const std::string claim_path = JoinSpecPath(path, "persistentVolumeClaim");
-    if (claim->is_object()) {
-      const Fields cf = ReadFields(*claim, claim_path, KeyTable{{"claimName"}, {}, {}}, report);
-      const Json* claim_name = Get(cf, "claimName");
-      if (claim_name == nullptr) {
-        report->Error(JoinSpecPath(claim_path, "claimName"), "required");
-      } else if (ReadString(*claim_name, JoinSpecPath(claim_path, "claimName"), report, &s)) {
-        out->set_persistent_volume_claim(s);
-      }
-    } else if (ReadString(*claim, claim_path, report, &s)) {
-      out->set_persistent_volume_claim(s);
+  auto read_source = [&](const char* key, const char* inner_key, std::string* value) {
+    const Json* source = Get(f, key);
+    if (source == nullptr) return false;
+    const std::string source_path = JoinSpecPath(path, key);
+    if (!source->is_object()) return ReadString(*source, source_path, report, value);
+    const Fields inner = ReadFields(*source, source_path, KeyTable{{inner_key}, {}, {}}, report);
+    const Json* field = Get(inner, inner_key);
+    if (field == nullptr) {
+      report->Error(JoinSpecPath(source_path, inner_key), "required");
+      return false;
     }
-  }
-  if (const Json* host = Get(f, "hostPath")) {
-    const std::string host_path = JoinSpecPath(path, "hostPath");
-    if (host->is_object()) {
-      const Fields hf = ReadFields(*host, host_path, KeyTable{{"path"}, {}, {}}, report);
-      const Json* p = Get(hf, "path");
-      if (p == nullptr) {
-        report->Error(JoinSpecPath(host_path, "path"), "required");
-      } else if (ReadString(*p, JoinSpecPath(host_path, "path"), report, &s)) {
-        out->set_host_path(s);
-      }
-    } else if (ReadString(*host, host_path, report, &s)) {
-      out->set_host_path(s);
-    }
-  }
+    return ReadString(*field, JoinSpecPath(source_path, inner_key), report, value);
+  };
+  if (read_source("persistentVolumeClaim", "claimName", &s)) out->set_persistent_volume_claim(s);
+  if (read_source("hostPath", "path", &s)) out->set_host_path(s);
   if (const Json* empty = Get(f, "emptyDir")) {
     const std::string empty_path = JoinSpecPath(path, "emptyDir");
     if (empty->is_object()) {
