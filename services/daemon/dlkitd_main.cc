@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -26,6 +27,8 @@ ABSL_FLAG(std::string, address, "",
 ABSL_FLAG(std::string, reporter_binary, "", "dlkit-reporter (default: found beside dlkitd)");
 ABSL_FLAG(std::string, python_path, "", "folder holding the dlkit and nni Python packages");
 ABSL_FLAG(int32_t, grace_seconds, 10, "SIGTERM to SIGKILL delay when a trial is stopped");
+ABSL_FLAG(std::string, tuner_address, "",
+          "a separate dlkit-tuner to use; by default the Tuner runs in this process");
 
 namespace {
 
@@ -80,15 +83,20 @@ int main(int argc, char** argv) {
   dlkit::TunerServiceImpl tuner_service;
   dlkit::ManagerServiceImpl manager_service(launcher->get());
   dlkit::LauncherServiceImpl launcher_service(launcher->get(), kVersion);
-  absl::StatusOr<dlkit::StartedServer> server = dlkit::StartServer(
-      options.address, {&launcher_service, &manager_service, &tuner_service});
+  const std::string tuner_address = absl::GetFlag(FLAGS_tuner_address);
+  std::vector<grpc::Service*> services = {&launcher_service, &manager_service};
+  if (tuner_address.empty()) services.push_back(&tuner_service);
+  absl::StatusOr<dlkit::StartedServer> server = dlkit::StartServer(options.address, services);
   if (!server.ok()) {
     std::cerr << "dlkitd: " << server.status().message() << "\n";
     return 1;
   }
-  (*launcher)->Start(
-      dlkit::v1::TunerService::NewStub(server->server->InProcessChannel(grpc::ChannelArguments())),
-      options.address);
+  // Either way the Managers reach the Tuner only through its gRPC stub.
+  std::shared_ptr<grpc::Channel> tuner_channel =
+      tuner_address.empty()
+          ? server->server->InProcessChannel(grpc::ChannelArguments())
+          : grpc::CreateChannel(tuner_address, grpc::InsecureChannelCredentials());
+  (*launcher)->Start(dlkit::v1::TunerService::NewStub(tuner_channel), options.address);
   std::cerr << "dlkitd " << kVersion << ": listening on " << options.address << ", home "
             << options.home << ", pid " << getpid() << std::endl;
 
