@@ -58,6 +58,27 @@ absl::StatusOr<int64_t> IntArg(const ClassArgs& args, const std::string& key, in
   return *value;
 }
 
+absl::StatusOr<double> DoubleArg(const ClassArgs& args, const std::string& key, double fallback,
+                                 double min, double max) {
+  auto it = args.find(key);
+  if (it == args.end()) return fallback;
+  std::optional<double> value;
+  if (const double* d = std::get_if<double>(&it->second)) value = *d;
+  if (const int64_t* i = std::get_if<int64_t>(&it->second)) value = static_cast<double>(*i);
+  if (!value.has_value() || !(*value >= min && *value <= max)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("classArg \"", key, "\" must be a number in [", min, ", ", max, "]"));
+  }
+  return *value;
+}
+
+absl::StatusOr<bool> BoolArg(const ClassArgs& args, const std::string& key, bool fallback) {
+  auto it = args.find(key);
+  if (it == args.end()) return fallback;
+  if (const bool* b = std::get_if<bool>(&it->second)) return *b;
+  return absl::InvalidArgumentError(absl::StrCat("classArg \"", key, "\" must be true or false"));
+}
+
 absl::StatusOr<uint64_t> SeedArg(const ClassArgs& args, uint64_t fallback) {
   auto it = args.find("seed");
   if (it == args.end()) return fallback;

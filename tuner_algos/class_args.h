@@ -23,6 +23,13 @@ absl::StatusOr<Direction> DirectionArg(const ClassArgs& args, Direction fallback
 absl::StatusOr<int64_t> IntArg(const ClassArgs& args, const std::string& key, int64_t fallback,
                                int64_t min, int64_t max);
 
+// A number within [min, max] (an integer is accepted), else `fallback`.
+absl::StatusOr<double> DoubleArg(const ClassArgs& args, const std::string& key, double fallback,
+                                 double min, double max);
+
+// A bool, else `fallback`.
+absl::StatusOr<bool> BoolArg(const ClassArgs& args, const std::string& key, bool fallback);
+
 // `seed` if present (any integer), else `fallback`.
 absl::StatusOr<uint64_t> SeedArg(const ClassArgs& args, uint64_t fallback);
 

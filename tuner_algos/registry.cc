@@ -5,9 +5,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "tuner_algos/anneal_tuner.h"
+#include "tuner_algos/evolution_tuner.h"
 #include "tuner_algos/grid_search_tuner.h"
 #include "tuner_algos/median_stop_assessor.h"
 #include "tuner_algos/random_tuner.h"
+#include "tuner_algos/sobol_tuner.h"
+#include "tuner_algos/tpe_tuner.h"
 
 namespace dlkit::algos {
 namespace {
@@ -21,8 +25,12 @@ struct Entry {
 // Sorted by name. A new algorithm is one line here.
 const std::vector<Entry<Tuner>>& Tuners() {
   static const auto* tuners = new std::vector<Entry<Tuner>>{
+      {"Anneal", &AnnealTuner::Create},
+      {"Evolution", &EvolutionTuner::Create},
       {"GridSearch", &GridSearchTuner::Create},
       {"Random", &RandomTuner::Create},
+      {"Sobol", &SobolTuner::Create},
+      {"TPE", &TpeTuner::Create},
   };
   return *tuners;
 }

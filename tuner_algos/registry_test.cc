@@ -19,7 +19,8 @@ AlgorithmOptions Options() {
 }
 
 TEST_CASE("the registry lists NNI's names") {
-  CHECK(TunerNames() == std::vector<std::string>{"GridSearch", "Random"});
+  CHECK(TunerNames() == std::vector<std::string>{"Anneal", "Evolution", "GridSearch",
+                                                   "Random", "Sobol", "TPE"});
   CHECK(AssessorNames() == std::vector<std::string>{"Medianstop"});
 }
 
@@ -39,7 +40,8 @@ TEST_CASE("every listed algorithm can be created, in any letter case") {
 TEST_CASE("an unknown algorithm is INVALID_ARGUMENT listing the known ones") {
   absl::Status status = CreateTuner("TPEX", Options()).status();
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
-  CHECK(status.message() == "unknown tuner \"TPEX\"; known tuners: GridSearch, Random");
+  CHECK(status.message() == "unknown tuner \"TPEX\"; known tuners: Anneal, Evolution, GridSearch, "
+                                "Random, Sobol, TPE");
   status = CreateAssessor("Curvy", Options()).status();
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
   CHECK(status.message() == "unknown assessor \"Curvy\"; known assessors: Medianstop");

@@ -1,0 +1,193 @@
+#include "tuner_algos/anneal_tuner.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tuner_algos/random_tuner.h"
+#include "tuner_algos/sampling.h"
+#include "tuner_algos/test_spaces.h"
+
+namespace dlkit::algos {
+namespace {
+
+using testing::AsDouble;
+using testing::AsNested;
+using testing::Choice;
+using testing::Nested;
+using testing::Param;
+using testing::Plain;
+
+using Objective = std::function<double(const Assignment&)>;
+
+AlgorithmOptions Line(uint64_t seed) {
+  AlgorithmOptions options;
+  options.space = SearchSpace{{Param("x", Distribution::kUniform, {-10, 10})}};
+  options.direction = Direction::kMinimize;
+  options.seed = seed;
+  return options;
+}
+
+AlgorithmOptions Mixed(uint64_t seed) {
+  AlgorithmOptions options;
+  options.space = SearchSpace{{
+      Param("lr", Distribution::kLoguniform, {1e-5, 1e-1}),
+      Param("wd", Distribution::kQloguniform, {1e-3, 1, 1e-3}),
+      Param("units", Distribution::kRandint, {8, 64}),
+      Param("q", Distribution::kQuniform, {0, 10, 2.5}),
+      Param("mu", Distribution::kQnormal, {0, 1, 0.25}),
+      Param("n", Distribution::kQlognormal, {0, 1, 0.5}),
+      Param("ln", Distribution::kLognormal, {0, 1}),
+      Choice("act", {Plain(std::string("relu")), Plain(std::string("tanh")), Plain(int64_t{3})}),
+      Choice("opt", {Nested("sgd", {Param("momentum", Distribution::kUniform, {0, 1})}),
+                     Nested("adam", {Param("momentum", Distribution::kNormal, {0.9, 0.01})}),
+                     Nested("plain", {})}),
+  }};
+  options.seed = seed;
+  return options;
+}
+
+std::unique_ptr<Tuner> Make(const AlgorithmOptions& options) {
+  absl::StatusOr<std::unique_ptr<Tuner>> tuner = AnnealTuner::Create(options);
+  REQUIRE(tuner.ok());
+  return std::move(tuner).value();
+}
+
+// Runs `budget` sequential trials, checking each suggestion is in `space`.
+History Run(Tuner& tuner, const SearchSpace& space, const Objective& f, int budget) {
+  History history;
+  for (int i = 0; i < budget; ++i) {
+    absl::StatusOr<Suggestions> out = tuner.Suggest(history, 1);
+    REQUIRE(out.ok());
+    REQUIRE(out->assignments.size() == 1);
+    INFO(AssignmentKey(out->assignments[0]));
+    REQUIRE(Contains(space, out->assignments[0]));
+    TrialRecord trial;
+    trial.index = i + 1;
+    trial.trial_id = "t" + std::to_string(i + 1);
+    trial.status = TrialStatus::kSucceeded;
+    trial.parameters = out->assignments[0];
+    trial.final_value = f(trial.parameters);
+    history.trials.push_back(trial);
+  }
+  return history;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Mean distance to the optimum x = 3 over the last 20 of 60 trials.
+double LateSpread(const History& history) {
+  double sum = 0;
+  for (size_t i = 40; i < 60; ++i) {
+    sum += std::fabs(AsDouble(history.trials[i].parameters.at("x")) - 3);
+  }
+  return sum / 20;
+}
+
+TEST_CASE("Anneal concentrates near a 1-d optimum better than random search") {
+  auto f = [](const Assignment& a) { return std::pow(AsDouble(a.at("x")) - 3, 2); };
+  std::vector<double> anneal_spread, random_spread;
+  for (uint64_t seed = 1; seed <= 9; ++seed) {
+    const AlgorithmOptions options = Line(seed);
+    auto anneal = Make(options);
+    anneal_spread.push_back(LateSpread(Run(*anneal, options.space, f, 60)));
+    auto random = RandomTuner::Create(options);
+    REQUIRE(random.ok());
+    random_spread.push_back(LateSpread(Run(**random, options.space, f, 60)));
+  }
+  INFO("anneal " << Median(anneal_spread) << " random " << Median(random_spread));
+  CHECK(Median(anneal_spread) < 0.3 * Median(random_spread));
+}
+
+TEST_CASE("Anneal maximizes when asked and settles on the best choice and integer") {
+  AlgorithmOptions options;
+  options.space = SearchSpace{{Choice("c", {Plain(std::string("a")), Plain(std::string("b")),
+                                            Plain(std::string("c")), Plain(std::string("d"))}),
+                               Param("z", Distribution::kRandint, {0, 1000})}};
+  options.direction = Direction::kMaximize;
+  auto f = [](const Assignment& a) {
+    return (std::get<std::string>(a.at("c").v) == "b" ? 10.0 : 0.0) -
+           std::fabs(static_cast<double>(std::get<int64_t>(a.at("z").v)) - 700) / 100;
+  };
+  std::vector<double> b_share, near_share;
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    options.seed = seed;
+    auto tuner = Make(options);
+    const History history = Run(*tuner, options.space, f, 60);
+    int b = 0, near = 0;
+    for (size_t i = 40; i < 60; ++i) {
+      b += std::get<std::string>(history.trials[i].parameters.at("c").v) == "b";
+      near += std::abs(std::get<int64_t>(history.trials[i].parameters.at("z").v) - 700) <= 100;
+    }
+    b_share.push_back(b / 20.0);
+    near_share.push_back(near / 20.0);
+  }
+  // Random search: "b" a quarter of the time, z within 100 of 700 a fifth of the time.
+  INFO("b " << Median(b_share) << " near " << Median(near_share));
+  CHECK(Median(b_share) >= 0.6);
+  CHECK(Median(near_share) >= 0.5);
+}
+
+TEST_CASE("Anneal stays in a mixed space with nested options") {
+  const AlgorithmOptions options = Mixed(3);
+  auto tuner = Make(options);
+  auto f = [](const Assignment& a) { return -std::fabs(std::log10(AsDouble(a.at("lr"))) + 3); };
+  const History history = Run(*tuner, options.space, f, 80);
+  std::set<std::string> keys, nested_names;
+  for (const TrialRecord& t : history.trials) {
+    keys.insert(AssignmentKey(t.parameters));
+    nested_names.insert(std::get<std::string>(AsNested(t.parameters.at("opt")).at("_name").v));
+  }
+  CHECK(keys.size() == history.trials.size());
+  CHECK(nested_names.size() == 3);
+  // A batch against the same history (no running trials told) also stays distinct.
+  absl::StatusOr<Suggestions> batch = tuner->Suggest(history, 10);
+  REQUIRE(batch.ok());
+  for (const Assignment& a : batch->assignments) {
+    CHECK(Contains(options.space, a));
+    keys.insert(AssignmentKey(a));
+  }
+  CHECK(keys.size() == history.trials.size() + 10);
+}
+
+TEST_CASE("Anneal is reproducible from its seed and history") {
+  auto f = [](const Assignment& a) { return AsDouble(a.at("lr")) * AsDouble(a.at("q")); };
+  const AlgorithmOptions options = Mixed(9);
+  auto a = Make(options);
+  auto b = Make(options);
+  const History history = Run(*a, options.space, f, 30);
+  const History again = Run(*b, options.space, f, 30);
+  for (size_t i = 0; i < history.trials.size(); ++i) {
+    CHECK(history.trials[i].parameters == again.trials[i].parameters);
+  }
+  AlgorithmOptions other = options;
+  other.seed = 10;
+  auto c = Make(other);
+  CHECK_FALSE(Run(*c, options.space, f, 30).trials.back().parameters ==
+              history.trials.back().parameters);
+  auto restarted = Make(options);
+  CHECK(restarted->Suggest(history, 4)->assignments == a->Suggest(history, 4)->assignments);
+}
+
+TEST_CASE("Anneal checks its classArgs") {
+  AlgorithmOptions options = Line(1);
+  options.class_args = {{"optimize_mode", std::string("minimize")}, {"seed", int64_t{2}}};
+  CHECK(AnnealTuner::Create(options).ok());
+  options.class_args = {{"shrink_coef", 0.2}};
+  absl::Status status = AnnealTuner::Create(options).status();
+  CHECK(status.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(status.message() ==
+        "unknown classArg \"shrink_coef\" for Anneal; accepted: optimize_mode, seed");
+  auto tuner = Make(Line(1));
+  CHECK(tuner->Suggest({}, -1).status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace dlkit::algos
