@@ -1467,7 +1467,7 @@ const char kStarterConfig[] = R"({
   "maxTrialNumber": 20,
   "maxExperimentDuration": "1h",
   "maxFailedTrials": 5,
-  "tuner": {"name": "Random", "classArgs": {"seed": 1}},
+  "tuner": {"name": "TPE", "classArgs": {"seed": 1}},
   "objective": {"metric": "default", "direction": "maximize"},
   "trainingService": {"platform": "local"}
 }

@@ -119,3 +119,26 @@ TEST_CASE("Unknown tuner names are rejected with the known names", "[tuner]") {
 
 }  // namespace
 }  // namespace dlkit
+
+#include "services/common/experiment_config.h"
+
+namespace dlkit {
+namespace {
+
+TEST_CASE("The starter config of `dlctl init` names a tuner the Tuner has", "[tuner]") {
+  char dir[] = "/tmp/dlkit-starter.XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  absl::StatusOr<LoadedConfig> loaded = ParseExperimentConfig(StarterConfigJson(), dir, false);
+  REQUIRE(loaded.ok());
+  v1::StudyConfig config;
+  *config.mutable_search_space() = loaded->spec.search_space();
+  *config.mutable_tuner() = loaded->spec.tuner();
+  *config.mutable_objective() = loaded->spec.objective();
+  StudyRegistry studies;
+  absl::Status valid = studies.Validate(config);
+  INFO(valid.message());
+  CHECK(valid.ok());
+}
+
+}  // namespace
+}  // namespace dlkit
