@@ -6,16 +6,18 @@ cd "$(dirname "$0")/.."
 
 tools/install_deps.sh build python
 bazel build //cli:dlctl //services/daemon:dlkitd //services/reporter:dlkit-reporter \
-  //services/tuner:dlkit-tuner >&2
+  //services/tuner:dlkit-tuner //services/manager:dlkit-manager >&2
 
+# Where this configuration's outputs are (the bazel-bin link follows the last build's flags).
+bin=$(bazel info bazel-bin 2>/dev/null)
 rm -rf dist.tmp && mkdir -p dist.tmp/bin dist.tmp/python
 for f in cli/dlctl services/daemon/dlkitd services/reporter/dlkit-reporter \
-         services/tuner/dlkit-tuner; do
-  cp "bazel-bin/$f" dist.tmp/bin/
+         services/tuner/dlkit-tuner services/manager/dlkit-manager; do
+  cp "$bin/$f" dist.tmp/bin/
 done
 # The Python packages with their generated stubs, as the daemon's runfiles hold them.
-cp -rL bazel-bin/services/daemon/dlkitd.runfiles/dlkit/client/python/dlkit \
-       bazel-bin/services/daemon/dlkitd.runfiles/dlkit/client/python/nni dist.tmp/python/
+cp -rL "$bin/services/daemon/dlkitd.runfiles/dlkit/client/python/dlkit" \
+       "$bin/services/daemon/dlkitd.runfiles/dlkit/client/python/nni" dist.tmp/python/
 find dist.tmp/python -name '__pycache__' -prune -exec rm -rf {} +
 chmod -R u+w dist.tmp
 rm -rf dist && mv dist.tmp dist
