@@ -12,6 +12,7 @@
 #include <fstream>
 #include <vector>
 
+#include "services/common/address.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -92,22 +93,9 @@ void PrintDaemonStatus(const v1::GetDaemonStatusResponse& status, const CommandC
 }  // namespace
 
 bool IsLocalAddress(absl::string_view address) {
-  absl::string_view a = address;
-  if (absl::StartsWith(a, "unix:")) return true;
-  for (absl::string_view scheme : {"dns:///", "ipv4:", "ipv6:"}) {
-    if (absl::StartsWith(a, scheme)) a.remove_prefix(scheme.size());
-  }
-  std::string host;
-  if (absl::StartsWith(a, "[")) {
-    size_t close = a.find(']');
-    host = std::string(a.substr(1, close == absl::string_view::npos ? a.npos : close - 1));
-  } else {
-    size_t colon = a.rfind(':');
-    host = std::string(colon == absl::string_view::npos ? a : a.substr(0, colon));
-  }
-  host = absl::AsciiStrToLower(host);
-  return host.empty() || host == "localhost" || host == "::1" || host == "0.0.0.0" ||
-         absl::StartsWith(host, "127.");
+  if (IsUnixAddress(address)) return true;
+  const std::string host = AddressHost(address);
+  return host.empty() || host == "0.0.0.0" || IsLoopbackHost(host);
 }
 
 std::string TailFile(const std::string& path, int lines) {

@@ -110,3 +110,14 @@ def test_second_daemon_on_the_same_address_refuses_to_start(daemon: e2e.Daemon,
     for _ in range(5):
         status = daemon.json("daemon", "status")
         assert status["home"] == daemon.home and status["pid"] == daemon.pid, status
+
+
+def test_daemon_will_not_listen_beyond_this_machine_unprotected(tmp_path) -> None:
+    # Whoever reaches the port could run trial commands as this user.
+    result = subprocess.run([e2e.DLKITD, "--home=" + str(tmp_path / "home"),
+                             "--address=0.0.0.0:%d" % e2e.free_port()],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            timeout=15)
+    assert result.returncode == 2, result.stdout
+    assert "refusing to listen on 0.0.0.0" in result.stdout, result.stdout
+    assert not (tmp_path / "home").exists()  # nothing was created

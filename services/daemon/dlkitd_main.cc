@@ -14,6 +14,7 @@
 #include "absl/flags/parse.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/address.h"
 #include "services/common/server_runner.h"
 #include "services/daemon/install_paths.h"
 #include "services/launcher/launcher.h"
@@ -27,6 +28,8 @@ ABSL_FLAG(std::string, address, "",
 ABSL_FLAG(std::string, reporter_binary, "", "dlkit-reporter (default: found beside dlkitd)");
 ABSL_FLAG(std::string, python_path, "", "folder holding the dlkit and nni Python packages");
 ABSL_FLAG(int32_t, grace_seconds, 10, "SIGTERM to SIGKILL delay when a trial is stopped");
+ABSL_FLAG(bool, allow_unauthenticated_remote, false,
+          "listen on a non-loopback address although no token or TLS protects it yet");
 ABSL_FLAG(std::string, tuner_address, "",
           "a separate dlkit-tuner to use; by default the Tuner runs in this process");
 
@@ -57,6 +60,16 @@ int main(int argc, char** argv) {
   options.home = FlagOrEnv(absl::GetFlag(FLAGS_home), "DLKIT_HOME", DefaultHome());
   options.address =
       FlagOrEnv(absl::GetFlag(FLAGS_address), "DLKIT_ADDRESS", "127.0.0.1:9870");
+  const std::string host = dlkit::AddressHost(options.address);
+  if (!dlkit::IsUnixAddress(options.address) && !dlkit::IsLoopbackHost(host) &&
+      !absl::GetFlag(FLAGS_allow_unauthenticated_remote)) {
+    // Anyone who reaches the port could run commands as this user (trialCommand).
+    std::cerr << "dlkitd: refusing to listen on " << options.address
+              << ": other machines could reach it, and dlkitd has no token or TLS yet. Use a "
+                 "loopback address (the default 127.0.0.1:9870), or pass "
+                 "--allow_unauthenticated_remote on a network you trust.\n";
+    return 2;
+  }
   options.reporter_binary = absl::GetFlag(FLAGS_reporter_binary);
   if (options.reporter_binary.empty()) {
     options.reporter_binary = dlkit::FindInstalledFile(
