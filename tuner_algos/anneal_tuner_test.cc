@@ -1,9 +1,7 @@
 #include "tuner_algos/anneal_tuner.h"
 
-#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -11,18 +9,10 @@
 #include "tuner_algos/random_tuner.h"
 #include "tuner_algos/sampling.h"
 #include "tuner_algos/test_spaces.h"
+#include "tuner_algos/test_util.h"
 
-namespace dlkit::algos {
+namespace dlkit::algos::testing {
 namespace {
-
-using testing::AsDouble;
-using testing::AsNested;
-using testing::Choice;
-using testing::Nested;
-using testing::Param;
-using testing::Plain;
-
-using Objective = std::function<double(const Assignment&)>;
 
 AlgorithmOptions Line(uint64_t seed) {
   AlgorithmOptions options;
@@ -52,34 +42,7 @@ AlgorithmOptions Mixed(uint64_t seed) {
 }
 
 std::unique_ptr<Tuner> Make(const AlgorithmOptions& options) {
-  absl::StatusOr<std::unique_ptr<Tuner>> tuner = AnnealTuner::Create(options);
-  REQUIRE(tuner.ok());
-  return std::move(tuner).value();
-}
-
-// Runs `budget` sequential trials, checking each suggestion is in `space`.
-History Run(Tuner& tuner, const SearchSpace& space, const Objective& f, int budget) {
-  History history;
-  for (int i = 0; i < budget; ++i) {
-    absl::StatusOr<Suggestions> out = tuner.Suggest(history, 1);
-    REQUIRE(out.ok());
-    REQUIRE(out->assignments.size() == 1);
-    INFO(AssignmentKey(out->assignments[0]));
-    REQUIRE(Contains(space, out->assignments[0]));
-    TrialRecord trial;
-    trial.index = i + 1;
-    trial.trial_id = "t" + std::to_string(i + 1);
-    trial.status = TrialStatus::kSucceeded;
-    trial.parameters = out->assignments[0];
-    trial.final_value = f(trial.parameters);
-    history.trials.push_back(trial);
-  }
-  return history;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+  return MakeTuner<AnnealTuner>(options);
 }
 
 // Mean distance to the optimum x = 3 over the last 20 of 60 trials.
@@ -97,10 +60,10 @@ TEST_CASE("Anneal concentrates near a 1-d optimum better than random search") {
   for (uint64_t seed = 1; seed <= 9; ++seed) {
     const AlgorithmOptions options = Line(seed);
     auto anneal = Make(options);
-    anneal_spread.push_back(LateSpread(Run(*anneal, options.space, f, 60)));
+    anneal_spread.push_back(LateSpread(RunSequential(*anneal, f, 60, &options.space)));
     auto random = RandomTuner::Create(options);
     REQUIRE(random.ok());
-    random_spread.push_back(LateSpread(Run(**random, options.space, f, 60)));
+    random_spread.push_back(LateSpread(RunSequential(**random, f, 60, &options.space)));
   }
   INFO("anneal " << Median(anneal_spread) << " random " << Median(random_spread));
   CHECK(Median(anneal_spread) < 0.3 * Median(random_spread));
@@ -120,7 +83,7 @@ TEST_CASE("Anneal maximizes when asked and settles on the best choice and intege
   for (uint64_t seed = 1; seed <= 5; ++seed) {
     options.seed = seed;
     auto tuner = Make(options);
-    const History history = Run(*tuner, options.space, f, 60);
+    const History history = RunSequential(*tuner, f, 60, &options.space);
     int b = 0, near = 0;
     for (size_t i = 40; i < 60; ++i) {
       b += std::get<std::string>(history.trials[i].parameters.at("c").v) == "b";
@@ -139,7 +102,7 @@ TEST_CASE("Anneal stays in a mixed space with nested options") {
   const AlgorithmOptions options = Mixed(3);
   auto tuner = Make(options);
   auto f = [](const Assignment& a) { return -std::fabs(std::log10(AsDouble(a.at("lr"))) + 3); };
-  const History history = Run(*tuner, options.space, f, 80);
+  const History history = RunSequential(*tuner, f, 80, &options.space);
   std::set<std::string> keys, nested_names;
   for (const TrialRecord& t : history.trials) {
     keys.insert(AssignmentKey(t.parameters));
@@ -159,21 +122,7 @@ TEST_CASE("Anneal stays in a mixed space with nested options") {
 
 TEST_CASE("Anneal is reproducible from its seed and history") {
   auto f = [](const Assignment& a) { return AsDouble(a.at("lr")) * AsDouble(a.at("q")); };
-  const AlgorithmOptions options = Mixed(9);
-  auto a = Make(options);
-  auto b = Make(options);
-  const History history = Run(*a, options.space, f, 30);
-  const History again = Run(*b, options.space, f, 30);
-  for (size_t i = 0; i < history.trials.size(); ++i) {
-    CHECK(history.trials[i].parameters == again.trials[i].parameters);
-  }
-  AlgorithmOptions other = options;
-  other.seed = 10;
-  auto c = Make(other);
-  CHECK_FALSE(Run(*c, options.space, f, 30).trials.back().parameters ==
-              history.trials.back().parameters);
-  auto restarted = Make(options);
-  CHECK(restarted->Suggest(history, 4)->assignments == a->Suggest(history, 4)->assignments);
+  CheckReproducible(Make, Mixed(9), /*other_seed=*/10, f, /*budget=*/30, /*batch=*/4);
 }
 
 TEST_CASE("Anneal checks its classArgs") {
@@ -190,4 +139,4 @@ TEST_CASE("Anneal checks its classArgs") {
 }
 
 }  // namespace
-}  // namespace dlkit::algos
+}  // namespace dlkit::algos::testing

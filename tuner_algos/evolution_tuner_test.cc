@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -10,18 +9,10 @@
 #include "tuner_algos/random_tuner.h"
 #include "tuner_algos/sampling.h"
 #include "tuner_algos/test_spaces.h"
+#include "tuner_algos/test_util.h"
 
-namespace dlkit::algos {
+namespace dlkit::algos::testing {
 namespace {
-
-using testing::AsDouble;
-using testing::AsNested;
-using testing::Choice;
-using testing::Nested;
-using testing::Param;
-using testing::Plain;
-
-using Objective = std::function<double(const Assignment&)>;
 
 AlgorithmOptions Quadratic2d(uint64_t seed, int64_t population_size) {
   AlgorithmOptions options;
@@ -49,44 +40,13 @@ AlgorithmOptions NestedSpace(uint64_t seed) {
 }
 
 std::unique_ptr<Tuner> Make(const AlgorithmOptions& options) {
-  absl::StatusOr<std::unique_ptr<Tuner>> tuner = EvolutionTuner::Create(options);
-  REQUIRE(tuner.ok());
-  return std::move(tuner).value();
-}
-
-void Finish(History* history, const Assignment& assignment, double value) {
-  TrialRecord trial;
-  trial.index = static_cast<int64_t>(history->trials.size() + 1);
-  trial.trial_id = "t" + std::to_string(trial.index);
-  trial.status = TrialStatus::kSucceeded;
-  trial.parameters = assignment;
-  trial.final_value = value;
-  history->trials.push_back(trial);
-}
-
-// Runs `budget` sequential trials, checking each suggestion is in `space`.
-History Run(Tuner& tuner, const SearchSpace& space, const Objective& f, int budget) {
-  History history;
-  for (int i = 0; i < budget; ++i) {
-    absl::StatusOr<Suggestions> out = tuner.Suggest(history, 1);
-    REQUIRE(out.ok());
-    REQUIRE(out->assignments.size() == 1);
-    INFO(AssignmentKey(out->assignments[0]));
-    REQUIRE(Contains(space, out->assignments[0]));
-    Finish(&history, out->assignments[0], f(out->assignments[0]));
-  }
-  return history;
+  return MakeTuner<EvolutionTuner>(options);
 }
 
 double Best(const History& history) {
   double best = *history.trials[0].final_value;
   for (const TrialRecord& t : history.trials) best = std::min(best, *t.final_value);
   return best;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 double Bowl(const Assignment& a) {
@@ -99,12 +59,12 @@ TEST_CASE("Evolution beats random search on a 2-d quadratic at the same budget")
   for (uint64_t seed = 1; seed <= 9; ++seed) {
     const AlgorithmOptions options = Quadratic2d(seed, 10);
     auto evolution = Make(options);
-    evolution_best.push_back(Best(Run(*evolution, options.space, Bowl, 150)));
+    evolution_best.push_back(Best(RunSequential(*evolution, Bowl, 150, &options.space)));
     AlgorithmOptions random_options = options;
     random_options.class_args.erase("population_size");
     auto random = RandomTuner::Create(random_options);
     REQUIRE(random.ok());
-    random_best.push_back(Best(Run(**random, options.space, Bowl, 150)));
+    random_best.push_back(Best(RunSequential(**random, Bowl, 150, &options.space)));
   }
   INFO("evolution " << Median(evolution_best) << " random " << Median(random_best));
   CHECK(Median(evolution_best) < 0.5 * Median(random_best));
@@ -113,7 +73,7 @@ TEST_CASE("Evolution beats random search on a 2-d quadratic at the same budget")
 TEST_CASE("Evolution's children differ from a population member in one parameter") {
   const AlgorithmOptions options = Quadratic2d(3, 4);
   auto tuner = Make(options);
-  History history = Run(*tuner, options.space, Bowl, 4);  // the random first generation
+  History history = RunSequential(*tuner, Bowl, 4, &options.space);  // the random first generation
   std::set<std::string> parents;
   for (const TrialRecord& t : history.trials) parents.insert(AssignmentKey(t.parameters));
   for (int i = 0; i < 20; ++i) {
@@ -128,7 +88,7 @@ TEST_CASE("Evolution's children differ from a population member in one parameter
       closest = std::min(closest, differing);
     }
     CHECK(closest == 1);
-    Finish(&history, child, Bowl(child));
+    AppendFinished(&history, child, Bowl(child));
   }
 }
 
@@ -136,7 +96,7 @@ TEST_CASE("Evolution mutates nested spaces within the space and leaves parents i
   const AlgorithmOptions options = NestedSpace(5);
   auto tuner = Make(options);
   auto score = [](const Assignment& a) { return AsDouble(a.at("lr")) + AsDouble(a.at("layers")); };
-  History history = Run(*tuner, options.space, score, 80);
+  History history = RunSequential(*tuner, score, 80, &options.space);
   // Parents' nested values are shared with children by pointer; none may have changed.
   for (const TrialRecord& t : history.trials) {
     CHECK(Contains(options.space, t.parameters));
@@ -152,22 +112,8 @@ TEST_CASE("Evolution mutates nested spaces within the space and leaves parents i
 }
 
 TEST_CASE("Evolution is reproducible from its seed and history") {
-  const AlgorithmOptions options = Quadratic2d(11, 5);
-  auto a = Make(options);
-  auto b = Make(options);
-  const History history_a = Run(*a, options.space, Bowl, 30);
-  const History history_b = Run(*b, options.space, Bowl, 30);
-  for (size_t i = 0; i < history_a.trials.size(); ++i) {
-    CHECK(history_a.trials[i].parameters == history_b.trials[i].parameters);
-  }
-  AlgorithmOptions other = options;
-  other.seed = 12;
-  auto c = Make(other);
-  CHECK_FALSE(Run(*c, options.space, Bowl, 30).trials.back().parameters ==
-              history_a.trials.back().parameters);
-  // A fresh tuner given the same history proposes what the first one does.
-  auto restarted = Make(options);
-  CHECK(restarted->Suggest(history_a, 3)->assignments == a->Suggest(history_a, 3)->assignments);
+  CheckReproducible(Make, Quadratic2d(11, 5), /*other_seed=*/12, Bowl, /*budget=*/30,
+                    /*batch=*/3);
 }
 
 TEST_CASE("Evolution waits while a whole population is running") {
@@ -208,4 +154,4 @@ TEST_CASE("Evolution checks its classArgs") {
 }
 
 }  // namespace
-}  // namespace dlkit::algos
+}  // namespace dlkit::algos::testing

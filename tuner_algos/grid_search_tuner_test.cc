@@ -9,16 +9,10 @@
 #include "tuner_algos/math_util.h"
 #include "tuner_algos/sampling.h"
 #include "tuner_algos/test_spaces.h"
+#include "tuner_algos/test_util.h"
 
-namespace dlkit::algos {
+namespace dlkit::algos::testing {
 namespace {
-
-using testing::AsDouble;
-using testing::AsNested;
-using testing::Choice;
-using testing::Nested;
-using testing::Param;
-using testing::Plain;
 
 std::unique_ptr<Tuner> Make(const SearchSpace& space) {
   AlgorithmOptions options;
@@ -32,16 +26,6 @@ Suggestions Suggest(Tuner& tuner, const History& history, int count) {
   absl::StatusOr<Suggestions> out = tuner.Suggest(history, count);
   REQUIRE(out.ok());
   return *out;
-}
-
-void Append(History& history, const std::vector<Assignment>& assignments) {
-  for (const Assignment& a : assignments) {
-    TrialRecord trial;
-    trial.index = static_cast<int64_t>(history.trials.size() + 1);
-    trial.trial_id = "t" + std::to_string(trial.index);
-    trial.parameters = a;
-    history.trials.push_back(trial);
-  }
 }
 
 std::set<std::string> Keys(const std::vector<Assignment>& assignments) {
@@ -92,7 +76,7 @@ TEST_CASE("GridSearch in batches never repeats and ends exhausted") {
   History history;
   for (int round = 0; round < 5; ++round) {
     const Suggestions out = Suggest(*tuner, history, 4);
-    Append(history, out.assignments);
+    AppendWaiting(&history, out.assignments);
     CHECK(out.exhausted == (round == 4));
     CHECK(out.assignments.size() == (round == 4 ? 2u : 4u));
   }
@@ -108,7 +92,7 @@ TEST_CASE("GridSearch in batches never repeats and ends exhausted") {
 TEST_CASE("GridSearch skips what the history holds, e.g. after a restart") {
   const std::vector<Assignment> full = Suggest(*Make(FiniteSpace()), {}, 100).assignments;
   History history;
-  Append(history, {full[0], full[1], full[2], full[7], full[11]});
+  AppendWaiting(&history, {full[0], full[1], full[2], full[7], full[11]});
   // The history may store integral numbers as ints: still the same point.
   Value& ratio = history.trials[0].parameters["ratio"];
   REQUIRE(AsDouble(ratio) == 0);
@@ -140,7 +124,7 @@ TEST_CASE("GridSearch halves a uniform range progressively, never repeating") {
     const double step = std::ldexp(1.0, -epoch);
     for (double u = step; u < 1; u += 2 * step) expected.insert(low + (high - low) * u);
     CHECK(got == expected);
-    Append(history, out.assignments);
+    AppendWaiting(&history, out.assignments);
   }
   std::vector<Assignment> all;
   for (const TrialRecord& t : history.trials) all.push_back(t.parameters);
@@ -258,4 +242,4 @@ TEST_CASE("GridSearch handles an empty space and a zero count") {
 }
 
 }  // namespace
-}  // namespace dlkit::algos
+}  // namespace dlkit::algos::testing

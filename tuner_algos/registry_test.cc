@@ -7,10 +7,8 @@
 
 #include "tuner_algos/test_spaces.h"
 
-namespace dlkit::algos {
+namespace dlkit::algos::testing {
 namespace {
-
-using testing::Param;
 
 AlgorithmOptions Options() {
   AlgorithmOptions options;
@@ -81,4 +79,4 @@ TEST_CASE("an invalid space is INVALID_ARGUMENT naming the parameter") {
 }
 
 }  // namespace
-}  // namespace dlkit::algos
+}  // namespace dlkit::algos::testing

@@ -13,15 +13,8 @@
 #include "tuner_algos/math_util.h"
 #include "tuner_algos/test_spaces.h"
 
-namespace dlkit::algos {
+namespace dlkit::algos::testing {
 namespace {
-
-using testing::AsDouble;
-using testing::AsNested;
-using testing::Choice;
-using testing::Nested;
-using testing::Param;
-using testing::Plain;
 
 constexpr int kSamples = 100000;
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -319,4 +312,4 @@ TEST_CASE("Contains rejects what is not in the space") {
 }
 
 }  // namespace
-}  // namespace dlkit::algos
+}  // namespace dlkit::algos::testing

@@ -6,13 +6,8 @@
 
 #include "tuner_algos/test_spaces.h"
 
-namespace dlkit::algos {
+namespace dlkit::algos::testing {
 namespace {
-
-using testing::Choice;
-using testing::Nested;
-using testing::Param;
-using testing::Plain;
 
 Value NestedValue(Assignment assignment) {
   return Value{std::make_shared<Assignment>(std::move(assignment))};
@@ -95,4 +90,4 @@ TEST_CASE("ValidateSearchSpace names the bad parameter and the problem") {
 }
 
 }  // namespace
-}  // namespace dlkit::algos
+}  // namespace dlkit::algos::testing

@@ -11,16 +11,10 @@
 #include "tuner_algos/sampling.h"
 #include "tuner_algos/sobol_sequence.h"
 #include "tuner_algos/test_spaces.h"
+#include "tuner_algos/test_util.h"
 
-namespace dlkit::algos {
+namespace dlkit::algos::testing {
 namespace {
-
-using testing::AsDouble;
-using testing::AsNested;
-using testing::Choice;
-using testing::Nested;
-using testing::Param;
-using testing::Plain;
 
 AlgorithmOptions Unit2d(uint64_t seed) {
   AlgorithmOptions options;
@@ -47,29 +41,7 @@ AlgorithmOptions Mixed(uint64_t seed) {
 }
 
 std::unique_ptr<Tuner> Make(const AlgorithmOptions& options) {
-  absl::StatusOr<std::unique_ptr<Tuner>> tuner = SobolTuner::Create(options);
-  REQUIRE(tuner.ok());
-  return std::move(tuner).value();
-}
-
-std::vector<Assignment> Suggest(Tuner& tuner, const History& history, int count) {
-  absl::StatusOr<Suggestions> out = tuner.Suggest(history, count);
-  REQUIRE(out.ok());
-  CHECK_FALSE(out->exhausted);
-  REQUIRE(out->assignments.size() == static_cast<size_t>(count));
-  return out->assignments;
-}
-
-History HistoryOf(const std::vector<Assignment>& assignments) {
-  History history;
-  for (size_t i = 0; i < assignments.size(); ++i) {
-    TrialRecord trial;
-    trial.trial_id = "t" + std::to_string(i + 1);
-    trial.index = static_cast<int64_t>(i + 1);
-    trial.parameters = assignments[i];
-    history.trials.push_back(trial);
-  }
-  return history;
+  return MakeTuner<SobolTuner>(options);
 }
 
 // Counts per cell of a k x k grid over the unit square.
@@ -91,9 +63,10 @@ TEST_CASE("Sobol's first 64 points put exactly one point in every cell of an 8x8
   for (uint64_t seed : {0, 1, 2, 12345}) {
     INFO("seed " << seed);
     auto tuner = Make(Unit2d(seed));
-    for (int c : CellCounts(Suggest(*tuner, {}, 64), 8)) CHECK(c == 1);
+    for (int c : CellCounts(SuggestExactly(*tuner, {}, 64), 8)) CHECK(c == 1);
     // The next aligned block of 64 is a net too, and so is every block of 16 on a 4x4 grid.
-    const std::vector<Assignment> next = Suggest(*tuner, HistoryOf(Suggest(*tuner, {}, 64)), 64);
+    const History first = HistoryOf(SuggestExactly(*tuner, {}, 64));
+    const std::vector<Assignment> next = SuggestExactly(*tuner, first, 64);
     for (int c : CellCounts(next, 8)) CHECK(c == 1);
     for (int c : CellCounts(std::vector<Assignment>(next.begin(), next.begin() + 16), 4)) {
       CHECK(c == 1);
@@ -106,7 +79,7 @@ TEST_CASE("independent random points do not stratify like Sobol") {
   AlgorithmOptions options = Unit2d(5);
   auto random = RandomTuner::Create(options);
   REQUIRE(random.ok());
-  const std::vector<Assignment> points = Suggest(**random, {}, 64);
+  const std::vector<Assignment> points = SuggestExactly(**random, {}, 64);
   int empty = 0;
   for (int c : CellCounts(points, 8)) empty += c == 0;
   CHECK(empty > 0);
@@ -138,7 +111,7 @@ TEST_CASE("Sobol suggests in-space assignments for every parameter type") {
   auto tuner = Make(options);
   std::set<std::string> keys;
   std::set<std::string> nested_names;
-  const std::vector<Assignment> points = Suggest(*tuner, {}, 128);
+  const std::vector<Assignment> points = SuggestExactly(*tuner, {}, 128);
   for (const Assignment& a : points) {
     INFO(AssignmentKey(a));
     CHECK(Contains(options.space, a));
@@ -155,19 +128,19 @@ TEST_CASE("Sobol with more parameters than built-in dimensions stays in space") 
     options.space.params.push_back(Param("p" + std::to_string(i), Distribution::kUniform, {0, 1}));
   }
   auto tuner = Make(options);
-  for (const Assignment& a : Suggest(*tuner, {}, 20)) CHECK(Contains(options.space, a));
+  for (const Assignment& a : SuggestExactly(*tuner, {}, 20)) CHECK(Contains(options.space, a));
 }
 
 TEST_CASE("Sobol is reproducible and its i-th point depends only on the seed and i") {
   auto a = Make(Mixed(7));
   auto b = Make(Mixed(7));
   auto c = Make(Mixed(8));
-  const std::vector<Assignment> all = Suggest(*a, {}, 8);
-  CHECK(all == Suggest(*b, {}, 8));
-  CHECK(all == Suggest(*a, {}, 8));
-  CHECK_FALSE(all == Suggest(*c, {}, 8));
+  const std::vector<Assignment> all = SuggestExactly(*a, {}, 8);
+  CHECK(all == SuggestExactly(*b, {}, 8));
+  CHECK(all == SuggestExactly(*a, {}, 8));
+  CHECK_FALSE(all == SuggestExactly(*c, {}, 8));
   auto restarted = Make(Mixed(7));
-  const std::vector<Assignment> rest = Suggest(*restarted, HistoryOf({all[0], all[1]}), 6);
+  const std::vector<Assignment> rest = SuggestExactly(*restarted, HistoryOf({all[0], all[1]}), 6);
   CHECK(rest == std::vector<Assignment>(all.begin() + 2, all.end()));
 }
 
@@ -185,4 +158,4 @@ TEST_CASE("Sobol checks its classArgs") {
 }
 
 }  // namespace
-}  // namespace dlkit::algos
+}  // namespace dlkit::algos::testing

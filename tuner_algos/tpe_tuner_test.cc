@@ -4,7 +4,6 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
-#include <functional>
 #include <iostream>
 #include <random>
 #include <set>
@@ -14,23 +13,13 @@
 #include "tuner_algos/random_tuner.h"
 #include "tuner_algos/sampling.h"
 #include "tuner_algos/test_spaces.h"
+#include "tuner_algos/test_util.h"
 
-namespace dlkit::algos {
+namespace dlkit::algos::testing {
 namespace {
 
-using testing::AsDouble;
-using testing::AsNested;
-using testing::Choice;
-using testing::Nested;
-using testing::Param;
-using testing::Plain;
-
-using Objective = std::function<double(const Assignment&)>;
-
 std::unique_ptr<Tuner> Make(const AlgorithmOptions& options) {
-  absl::StatusOr<std::unique_ptr<Tuner>> tuner = TpeTuner::Create(options);
-  REQUIRE(tuner.ok());
-  return std::move(tuner).value();
+  return MakeTuner<TpeTuner>(options);
 }
 
 AlgorithmOptions OneDim(uint64_t seed) {
@@ -38,31 +27,6 @@ AlgorithmOptions OneDim(uint64_t seed) {
   options.space = SearchSpace{{Param("x", Distribution::kUniform, {-1, 1})}};
   options.seed = seed;
   return options;
-}
-
-TrialRecord Finished(const Assignment& parameters, double value, size_t index) {
-  TrialRecord trial;
-  trial.trial_id = "t" + std::to_string(index);
-  trial.index = static_cast<int64_t>(index);
-  trial.status = TrialStatus::kSucceeded;
-  trial.parameters = parameters;
-  trial.final_value = value;
-  return trial;
-}
-
-// Runs `n` sequential trials, each reported before the next is asked for.
-History RunSequential(Tuner& tuner, const Objective& objective, int n,
-                      const SearchSpace* space = nullptr) {
-  History history;
-  for (int i = 0; i < n; ++i) {
-    absl::StatusOr<Suggestions> out = tuner.Suggest(history, 1);
-    REQUIRE(out.ok());
-    REQUIRE(out->assignments.size() == 1);
-    const Assignment& a = out->assignments[0];
-    if (space != nullptr) REQUIRE(Contains(*space, a));
-    history.trials.push_back(Finished(a, objective(a), history.trials.size() + 1));
-  }
-  return history;
 }
 
 double X(const Assignment& a) { return AsDouble(a.at("x")); }
@@ -73,8 +37,7 @@ double TailMedianDistance(const History& history, size_t n) {
   for (size_t i = history.trials.size() - n; i < history.trials.size(); ++i) {
     d.push_back(std::fabs(X(history.trials[i].parameters) - 0.3));
   }
-  std::sort(d.begin(), d.end());
-  return d[d.size() / 2];
+  return Median(d);
 }
 
 double BestDistance(const History& history) {
@@ -328,4 +291,4 @@ TEST_CASE("TPE timing on 6-d with 1000 finished trials (printed)") {
 }
 
 }  // namespace
-}  // namespace dlkit::algos
+}  // namespace dlkit::algos::testing
