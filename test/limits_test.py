@@ -113,3 +113,30 @@ def test_nni_experiment_runs_unchanged(daemon: e2e.Daemon, workdir: str) -> None
         assert "nni trial %s done" % trial["id"] in log, log
     best = max(trials, key=lambda t: t["final"])
     assert status["best"] == {"trial_id": best["id"], "value": best["final"]}, status
+
+
+def test_medianstop_assessor_stops_a_bad_trial_early(daemon: e2e.Daemon, workdir: str) -> None:
+    # GridSearch runs level 0.9 first, then 0.1; once the good trial has finished, the bad
+    # one is below the median at every step and the assessor must stop it.
+    config = e2e.write_config(workdir, "assessor.json", {
+        "searchSpace": {"level": {"_type": "choice", "_value": [0.9, 0.1]}},
+        "trialCommand": "%s curve_trial.py" % e2e.PYTHON,
+        "trialConcurrency": 1,
+        "maxTrialNumber": 2,
+        "tuner": {"name": "GridSearch"},
+        "assessor": {"name": "Medianstop", "classArgs": {"optimize_mode": "maximize",
+                                                         "start_step": 2}},
+    })
+    experiment_id = daemon.submit(config)
+    status = daemon.wait_status(experiment_id, ["DONE", "FAILED", "STOPPED"], 60)
+    assert status["status"] == "DONE", status
+    good, bad = daemon.trials(experiment_id)
+    assert good["parameters"]["level"] == 0.9 and good["status"] == "SUCCEEDED", good
+    assert len(good["intermediate"]) == 20, good
+    assert bad["parameters"]["level"] == 0.1 and bad["status"] == "EARLY_STOPPED", bad
+    # Stopped once it had start_step results (NNI's rule), its reports so far kept; it
+    # stopped itself on should_stop() and exited cleanly.
+    assert 2 <= len(bad["intermediate"]) < 20, bad
+    assert bad["exit_code"] == 0, bad
+    assert all(v == 0.1 for v in bad["intermediate"]), bad
+    assert "Medianstop" in bad["reason"], bad
