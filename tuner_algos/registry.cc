@@ -6,7 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tuner_algos/anneal_tuner.h"
+#include "tuner_algos/asha_assessor.h"
+#include "tuner_algos/curvefitting_assessor.h"
 #include "tuner_algos/evolution_tuner.h"
+#include "tuner_algos/gp_tuner.h"
 #include "tuner_algos/grid_search_tuner.h"
 #include "tuner_algos/median_stop_assessor.h"
 #include "tuner_algos/random_tuner.h"
@@ -27,6 +30,7 @@ const std::vector<Entry<Tuner>>& Tuners() {
   static const auto* tuners = new std::vector<Entry<Tuner>>{
       {"Anneal", &AnnealTuner::Create},
       {"Evolution", &EvolutionTuner::Create},
+      {"GP", &GpTuner::Create},
       {"GridSearch", &GridSearchTuner::Create},
       {"Random", &RandomTuner::Create},
       {"Sobol", &SobolTuner::Create},
@@ -37,6 +41,8 @@ const std::vector<Entry<Tuner>>& Tuners() {
 
 const std::vector<Entry<Assessor>>& Assessors() {
   static const auto* assessors = new std::vector<Entry<Assessor>>{
+      {"ASHA", &AshaAssessor::Create},
+      {"Curvefitting", &CurvefittingAssessor::Create},
       {"Medianstop", &MedianStopAssessor::Create},
   };
   return *assessors;

@@ -17,9 +17,9 @@ AlgorithmOptions Options() {
 }
 
 TEST_CASE("the registry lists NNI's names") {
-  CHECK(TunerNames() == std::vector<std::string>{"Anneal", "Evolution", "GridSearch",
+  CHECK(TunerNames() == std::vector<std::string>{"Anneal", "Evolution", "GP", "GridSearch",
                                                    "Random", "Sobol", "TPE"});
-  CHECK(AssessorNames() == std::vector<std::string>{"Medianstop"});
+  CHECK(AssessorNames() == std::vector<std::string>{"ASHA", "Curvefitting", "Medianstop"});
 }
 
 TEST_CASE("every listed algorithm can be created, in any letter case") {
@@ -31,18 +31,25 @@ TEST_CASE("every listed algorithm can be created, in any letter case") {
     CHECK(CreateTuner(lower, Options()).ok());
   }
   CHECK(CreateTuner("GRIDSEARCH", Options()).ok());
-  for (const std::string& name : AssessorNames()) CHECK(CreateAssessor(name, Options()).ok());
+  for (const std::string& name : AssessorNames()) {
+    INFO(name);
+    AlgorithmOptions options = Options();
+    if (name == "Curvefitting") options.class_args = {{"epoch_num", int64_t{20}}};
+    CHECK(CreateAssessor(name, options).ok());
+  }
+  CHECK(CreateAssessor("asha", Options()).ok());
   CHECK(CreateAssessor("medianstop", Options()).ok());
 }
 
 TEST_CASE("an unknown algorithm is INVALID_ARGUMENT listing the known ones") {
   absl::Status status = CreateTuner("TPEX", Options()).status();
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
-  CHECK(status.message() == "unknown tuner \"TPEX\"; known tuners: Anneal, Evolution, GridSearch, "
-                                "Random, Sobol, TPE");
+  CHECK(status.message() == "unknown tuner \"TPEX\"; known tuners: Anneal, Evolution, GP, "
+                                "GridSearch, Random, Sobol, TPE");
   status = CreateAssessor("Curvy", Options()).status();
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
-  CHECK(status.message() == "unknown assessor \"Curvy\"; known assessors: Medianstop");
+  CHECK(status.message() == "unknown assessor \"Curvy\"; known assessors: ASHA, Curvefitting, "
+                                "Medianstop");
 }
 
 TEST_CASE("classArgs are checked") {

@@ -1,0 +1,273 @@
+#include "tuner_algos/gaussian_process.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+namespace dlkit::algos {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kSqrt5 = 2.23606797749978969640;
+constexpr double kLog2Pi = 1.83787706640934548356;
+// Box on the log-parameters (inputs live in [0, 1], targets are standardised).
+constexpr double kMinLogLength = -4.6;  // 0.01
+constexpr double kMaxLogLength = 3.0;   // 20
+constexpr double kMinLogSignal = -4.6;
+constexpr double kMaxLogSignal = 4.6;
+constexpr double kMaxLogNoise = 0.0;
+
+Eigen::MatrixXd Scaled(const Eigen::MatrixXd& x, const GpHyperparameters& hyper) {
+  const Eigen::RowVectorXd inv = (-hyper.log_length_scales.array()).exp().matrix().transpose();
+  return x.array().rowwise() * inv.array();
+}
+
+// Matérn 5/2 at distance r, without the signal variance.
+double Matern(double r) { return (1 + kSqrt5 * r + 5.0 / 3.0 * r * r) * std::exp(-kSqrt5 * r); }
+
+// Covariance between rows of scaled inputs a (m x d) and b (n x d), signal variance applied.
+Eigen::MatrixXd Cross(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, double signal) {
+  // |a - b|^2 = |a|^2 + |b|^2 - 2 a.b, the cross term as one matrix product.
+  Eigen::MatrixXd k = -2 * a * b.transpose();
+  k.colwise() += a.rowwise().squaredNorm();
+  k.rowwise() += b.rowwise().squaredNorm().transpose();
+  return k.unaryExpr([signal](double d2) { return signal * Matern(std::sqrt(std::max(d2, 0.0))); });
+}
+
+// Cholesky of `k`, adding growing jitter to the diagonal when it is not numerically PD.
+bool Cholesky(Eigen::MatrixXd k, double scale, Eigen::LLT<Eigen::MatrixXd>* llt) {
+  double jitter = 1e-10 * scale;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    llt->compute(k);
+    if (llt->info() == Eigen::Success) return true;
+    k.diagonal().array() += jitter;
+    jitter *= 10;
+  }
+  return false;
+}
+
+Eigen::VectorXd Pack(const GpHyperparameters& h) {
+  const Eigen::Index d = h.log_length_scales.size();
+  Eigen::VectorXd theta(d + 2);
+  theta.head(d) = h.log_length_scales;
+  theta(d) = h.log_signal_variance;
+  theta(d + 1) = h.log_noise_variance;
+  return theta;
+}
+
+GpHyperparameters Unpack(const Eigen::VectorXd& theta) {
+  const Eigen::Index d = theta.size() - 2;
+  GpHyperparameters h;
+  h.log_length_scales = theta.head(d);
+  h.log_signal_variance = theta(d);
+  h.log_noise_variance = theta(d + 1);
+  return h;
+}
+
+void ClampTheta(Eigen::VectorXd* theta, double min_log_noise) {
+  const Eigen::Index d = theta->size() - 2;
+  for (Eigen::Index j = 0; j < d; ++j) {
+    (*theta)(j) = std::clamp((*theta)(j), kMinLogLength, kMaxLogLength);
+  }
+  (*theta)(d) = std::clamp((*theta)(d), kMinLogSignal, kMaxLogSignal);
+  (*theta)(d + 1) = std::clamp((*theta)(d + 1), min_log_noise, kMaxLogNoise);
+}
+
+void Standardise(const Eigen::VectorXd& y, double* mean, double* scale) {
+  *mean = y.mean();
+  const double var = (y.array() - *mean).square().mean();
+  *scale = var > 1e-24 ? std::sqrt(var) : 1.0;
+}
+
+// sum_{k>=1} (-1)^(k+1) (2k-1)!! / t^(2k): the asymptotic series of 1 - t R(t), R the Mills
+// ratio, accurate to double precision for t >= 8.
+double TailSeries(double t) {
+  const double inv_t2 = 1 / (t * t);
+  double term = inv_t2;
+  double sum = 0;
+  for (int k = 1; k < 60; ++k) {
+    sum += (k % 2 == 1 ? term : -term);
+    const double next = term * (2 * k + 1) * inv_t2;
+    if (next >= term || next < 1e-18 * sum) break;
+    term = next;
+  }
+  return sum;
+}
+
+}  // namespace
+
+double LogExpectedImprovement(double mean, double stddev, double best) {
+  if (!(stddev > 0)) return mean > best ? std::log(mean - best) : -kInf;
+  const double z = (mean - best) / stddev;
+  double log_h;  // log(z Phi(z) + phi(z))
+  if (z > -8) {
+    const double cdf = 0.5 * std::erfc(-z / std::sqrt(2.0));
+    const double pdf = std::exp(-0.5 * z * z - 0.5 * kLog2Pi);
+    log_h = std::log(z * cdf + pdf);
+  } else {
+    // z Phi(z) + phi(z) = phi(z) (1 - t R(t)) with t = -z; the bracket by its series.
+    log_h = -0.5 * z * z - 0.5 * kLog2Pi + std::log(TailSeries(-z));
+  }
+  return std::log(stddev) + log_h;
+}
+
+namespace {
+
+// Squared input differences per dimension, one n x n matrix each, shared by every
+// likelihood evaluation of a fit.
+std::vector<Eigen::MatrixXd> SquaredDifferences(const Eigen::MatrixXd& x) {
+  std::vector<Eigen::MatrixXd> d2(x.cols());
+  for (Eigen::Index c = 0; c < x.cols(); ++c) {
+    const Eigen::VectorXd col = x.col(c);
+    d2[c] = (col.replicate(1, x.rows()) - col.transpose().replicate(x.rows(), 1)).array().square();
+  }
+  return d2;
+}
+
+double Lml(const std::vector<Eigen::MatrixXd>& d2, const Eigen::VectorXd& y_std,
+           const GpHyperparameters& hyper, Eigen::VectorXd* gradient) {
+  const Eigen::Index n = y_std.size();
+  const Eigen::Index d = static_cast<Eigen::Index>(d2.size());
+  const double signal = std::exp(hyper.log_signal_variance);
+  const double noise = std::exp(hyper.log_noise_variance);
+  const Eigen::VectorXd inv_l2 = (-2 * hyper.log_length_scales.array()).exp();
+  Eigen::MatrixXd r2 = Eigen::MatrixXd::Zero(n, n);
+  for (Eigen::Index c = 0; c < d; ++c) r2 += inv_l2(c) * d2[c];
+  const Eigen::ArrayXXd r = r2.array().sqrt();
+  const Eigen::ArrayXXd decay = (-kSqrt5 * r).exp();
+  const Eigen::MatrixXd kf = (signal * (1 + kSqrt5 * r + 5.0 / 3.0 * r.square()) * decay).matrix();
+  Eigen::MatrixXd k = kf;
+  k.diagonal().array() += noise;
+  Eigen::LLT<Eigen::MatrixXd> llt;
+  if (!Cholesky(k, signal, &llt)) return -kInf;
+  const Eigen::VectorXd alpha = llt.solve(y_std);
+  const Eigen::MatrixXd l = llt.matrixL();
+  const double lml = -0.5 * y_std.dot(alpha) - l.diagonal().array().log().sum() -
+                     0.5 * static_cast<double>(n) * kLog2Pi;
+  if (gradient == nullptr) return lml;
+  // dL/dtheta = 0.5 tr(W dK/dtheta), W = alpha alpha^T - K^-1 (both symmetric).
+  const Eigen::MatrixXd w = alpha * alpha.transpose() - llt.solve(Eigen::MatrixXd::Identity(n, n));
+  gradient->setZero(d + 2);
+  // d k / d log l_c = signal 5/3 (1 + sqrt5 r) exp(-sqrt5 r) (dx_c / l_c)^2.
+  const Eigen::ArrayXXd common = w.array() * signal * 5.0 / 3.0 * (1 + kSqrt5 * r) * decay;
+  for (Eigen::Index c = 0; c < d; ++c) {
+    (*gradient)(c) = 0.5 * inv_l2(c) * (common * d2[c].array()).sum();
+  }
+  (*gradient)(d) = 0.5 * (w.array() * kf.array()).sum();
+  (*gradient)(d + 1) = 0.5 * noise * w.trace();
+  return lml;
+}
+
+}  // namespace
+
+double GaussianProcess::LogMarginalLikelihood(const Eigen::MatrixXd& x,
+                                              const Eigen::VectorXd& y_std,
+                                              const GpHyperparameters& hyper,
+                                              Eigen::VectorXd* gradient) {
+  return Lml(SquaredDifferences(x), y_std, hyper, gradient);
+}
+
+GaussianProcess GaussianProcess::Fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                                     const GpFitOptions& options, std::mt19937_64& rng) {
+  const Eigen::Index n = x.rows();
+  const Eigen::Index d = x.cols();
+  double mean, scale;
+  Standardise(y, &mean, &scale);
+  // A random subset keeps fitting cheap with many trials; the final model uses all points.
+  Eigen::MatrixXd fx = x;
+  Eigen::VectorXd fy = (y.array() - mean) / scale;
+  if (n > options.max_fit_points) {
+    std::vector<Eigen::Index> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    fx.resize(options.max_fit_points, d);
+    fy.resize(options.max_fit_points);
+    for (int i = 0; i < options.max_fit_points; ++i) {
+      fx.row(i) = x.row(order[i]);
+      fy(i) = (y(order[i]) - mean) / scale;
+    }
+  }
+  const std::vector<Eigen::MatrixXd> d2 = SquaredDifferences(fx);
+  const double min_log_noise = std::log(options.min_noise_variance);
+  std::vector<Eigen::VectorXd> starts;
+  GpHyperparameters start;
+  start.log_length_scales = Eigen::VectorXd::Constant(d, std::log(0.3));
+  start.log_noise_variance = std::log(1e-3);
+  starts.push_back(Pack(start));
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int s = 0; s < options.restarts; ++s) {
+    Eigen::VectorXd theta(d + 2);
+    for (Eigen::Index j = 0; j < d; ++j) theta(j) = std::log(0.05) + u(rng) * std::log(40.0);
+    theta(d) = std::log(0.3) + u(rng) * std::log(10.0);
+    theta(d + 1) = std::log(1e-5) + u(rng) * std::log(1e4);
+    starts.push_back(theta);
+  }
+  Eigen::VectorXd best = starts[0];
+  double best_lml = -kInf;
+  for (Eigen::VectorXd theta : starts) {
+    ClampTheta(&theta, min_log_noise);
+    Eigen::VectorXd m = Eigen::VectorXd::Zero(d + 2), v = Eigen::VectorXd::Zero(d + 2);
+    Eigen::VectorXd grad;
+    constexpr double kBeta1 = 0.9, kBeta2 = 0.999;
+    for (int t = 1; t <= options.iterations; ++t) {
+      const double lml = Lml(d2, fy, Unpack(theta), &grad);
+      if (!std::isfinite(lml)) break;
+      if (lml > best_lml) {
+        best_lml = lml;
+        best = theta;
+      }
+      m = kBeta1 * m + (1 - kBeta1) * grad;
+      v = kBeta2 * v + (1 - kBeta2) * grad.cwiseProduct(grad);
+      const Eigen::VectorXd m_hat = m / (1 - std::pow(kBeta1, t));
+      const Eigen::VectorXd v_hat = v / (1 - std::pow(kBeta2, t));
+      theta += options.learning_rate *
+               m_hat.cwiseQuotient((v_hat.array().sqrt() + 1e-8).matrix());  // ascent
+      ClampTheta(&theta, min_log_noise);
+    }
+  }
+  GaussianProcess gp;
+  gp.hyper_ = Unpack(best);
+  gp.Condition(x, y);
+  return gp;
+}
+
+GaussianProcess GaussianProcess::WithHyperparameters(const Eigen::MatrixXd& x,
+                                                     const Eigen::VectorXd& y,
+                                                     const GpHyperparameters& hyper) {
+  GaussianProcess gp;
+  gp.hyper_ = hyper;
+  gp.Condition(x, y);
+  return gp;
+}
+
+void GaussianProcess::Condition(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {
+  Standardise(y, &y_mean_, &y_scale_);
+  x_ = Scaled(x, hyper_);
+  const double signal = std::exp(hyper_.log_signal_variance);
+  Eigen::MatrixXd k = Cross(x_, x_, signal);
+  k.diagonal().array() += std::exp(hyper_.log_noise_variance);
+  Eigen::LLT<Eigen::MatrixXd> llt;
+  if (!Cholesky(k, signal, &llt)) {
+    // Hopelessly ill-conditioned: fall back to a heavily regularised model.
+    k.diagonal().array() += 1e-2 * signal;
+    llt.compute(k);
+  }
+  chol_ = llt.matrixL();
+  alpha_ = llt.solve(((y.array() - y_mean_) / y_scale_).matrix());
+}
+
+void GaussianProcess::Predict(const Eigen::MatrixXd& points, Eigen::VectorXd* mean,
+                              Eigen::VectorXd* variance) const {
+  const double signal = std::exp(hyper_.log_signal_variance);
+  const Eigen::MatrixXd ks = Cross(Scaled(points, hyper_), x_, signal);  // m x n
+  *mean = ((ks * alpha_).array() * y_scale_ + y_mean_).matrix();
+  Eigen::MatrixXd v = ks.transpose();
+  chol_.triangularView<Eigen::Lower>().solveInPlace(v);
+  *variance =
+      ((signal - v.colwise().squaredNorm().transpose().array()).max(0.0) * y_scale_ * y_scale_)
+          .matrix();
+}
+
+}  // namespace dlkit::algos

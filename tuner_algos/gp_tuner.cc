@@ -1,0 +1,396 @@
+#include "tuner_algos/gp_tuner.h"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "services/common/status_macros.h"
+#include "tuner_algos/class_args.h"
+#include "tuner_algos/gaussian_process.h"
+#include "tuner_algos/math_util.h"
+#include "tuner_algos/sampling.h"
+#include "tuner_algos/trial_history.h"
+
+namespace dlkit::algos {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNeutral = 0.5;      // encoded value of a parameter that is not present
+constexpr double kNormalUnit = 1e-6;  // normal types' unit interval is cut to [e, 1 - e]
+constexpr double kFirstStep = 0.1;    // coordinate search: initial and final step sizes
+constexpr double kLastStep = 1e-3;
+constexpr int kMaxRefineSteps = 60;
+constexpr uint64_t kRandomSalt = 0;
+constexpr uint64_t kFitSalt = 0x67701;
+constexpr uint64_t kAcquireSalt = 0x67702;
+
+bool IsLogType(Distribution d) {
+  return d == Distribution::kLoguniform || d == Distribution::kQloguniform ||
+         d == Distribution::kLognormal || d == Distribution::kQlognormal;
+}
+
+bool IsNormalType(Distribution d) {
+  return d == Distribution::kNormal || d == Distribution::kQnormal ||
+         d == Distribution::kLognormal || d == Distribution::kQlognormal;
+}
+
+std::optional<double> AsNumber(const Value& value) {
+  if (const double* d = std::get_if<double>(&value.v)) return *d;
+  if (const int64_t* i = std::get_if<int64_t>(&value.v)) return static_cast<double>(*i);
+  return std::nullopt;
+}
+
+// A numeric parameter's value in [0, 1].
+double EncodeNumber(const ParamSpec& spec, double x) {
+  const Distribution d = spec.distribution;
+  double u = kNeutral;
+  if (d == Distribution::kRandint) {
+    const double lo = static_cast<double>(RandintLower(spec));
+    const double hi = static_cast<double>(RandintUpper(spec));
+    u = (x - lo + 0.5) / (hi - lo);
+  } else if (IsNormalType(d)) {
+    const double base = IsLogType(d) ? (x > 0 ? std::log(x) : -kInf) : x;
+    u = NormalCdf((base - spec.args[0]) / spec.args[1]);
+  } else if (IsLogType(d)) {
+    const double lo = std::log(spec.args[0]);
+    u = x > 0 ? (std::log(x) - lo) / (std::log(spec.args[1]) - lo) : 0;
+  } else {
+    u = (x - spec.args[0]) / (spec.args[1] - spec.args[0]);
+  }
+  return std::isnan(u) ? kNeutral : std::clamp(u, 0.0, 1.0);
+}
+
+// The parameter's value at `u`, quantised and clipped into the space.
+Value DecodeNumber(const ParamSpec& spec, double u) {
+  const Distribution d = spec.distribution;
+  if (d == Distribution::kRandint) {
+    const int64_t lo = RandintLower(spec);
+    const int64_t hi = RandintUpper(spec);
+    const auto k =
+        static_cast<int64_t>(std::floor(std::clamp(u, 0.0, 1.0) * static_cast<double>(hi - lo)));
+    return Value{std::clamp(lo + k, lo, hi - 1)};
+  }
+  if (IsNormalType(d))
+    return Value{Quantize(spec, RawFromUnit(spec, std::clamp(u, kNormalUnit, 1 - kNormalUnit)))};
+  double v = Quantize(spec, RawFromUnit(spec, std::clamp(u, 0.0, 1.0)));
+  if (d == Distribution::kUniform) v = std::clamp(v, spec.args[0], spec.args[1]);
+  return Value{v};
+}
+
+// The index of the option `value` picked, matching numbers by value (1 == 1.0).
+std::optional<size_t> OptionIndex(const ParamSpec& spec, const Value& value) {
+  const auto* nested = std::get_if<std::shared_ptr<Assignment>>(&value.v);
+  for (size_t i = 0; i < spec.options.size(); ++i) {
+    const ChoiceOption& option = spec.options[i];
+    if (option.is_nested) {
+      if (nested == nullptr || *nested == nullptr) continue;
+      auto name = (*nested)->find("_name");
+      if (name != (*nested)->end() && name->second == Value{option.nested_name}) return i;
+      continue;
+    }
+    const Value plain = OptionValue(option);
+    if (plain == value) return i;
+    std::optional<double> a = AsNumber(plain);
+    std::optional<double> b = AsNumber(value);
+    if (a.has_value() && b.has_value() && *a == *b) return i;
+  }
+  return std::nullopt;
+}
+
+// Where one parameter lives in the encoded vector.
+struct ParamCoder {
+  const ParamSpec* spec = nullptr;
+  int offset = 0;                            // numeric: its dim; choice: first option's dim
+  std::vector<std::vector<ParamCoder>> sub;  // choice: each option's sub-space parameters
+};
+
+// Maps assignments of a space to and from [0, 1]^dims.
+class Encoding {
+ public:
+  explicit Encoding(const SearchSpace& space) { coders_ = Build(space); }
+
+  int dims() const { return dims_; }
+  // The dims forming one choice's one-hot block, per choice parameter (any level).
+  const std::vector<std::pair<int, int>>& one_hot_blocks() const { return blocks_; }
+
+  Eigen::VectorXd Encode(const Assignment& a) const {
+    Eigen::VectorXd u = Eigen::VectorXd::Constant(dims_, kNeutral);
+    EncodeInto(coders_, a, u);
+    return u;
+  }
+
+  Assignment Decode(const Eigen::VectorXd& u) const {
+    Assignment a;
+    DecodeInto(coders_, u, a);
+    return a;
+  }
+
+  // The encoding of what `u` decodes to: snapped one-hots, quantised numbers, neutral
+  // inactive sub-parameters.
+  Eigen::VectorXd Canonical(const Eigen::VectorXd& u) const { return Encode(Decode(u)); }
+
+ private:
+  std::vector<ParamCoder> Build(const SearchSpace& space) {
+    std::vector<ParamCoder> coders;
+    for (const ParamSpec& spec : space.params) {
+      ParamCoder c;
+      c.spec = &spec;
+      c.offset = dims_;
+      if (spec.distribution != Distribution::kChoice) {
+        ++dims_;
+      } else {
+        const int n = static_cast<int>(spec.options.size());
+        blocks_.emplace_back(dims_, n);
+        dims_ += n;
+        for (const ChoiceOption& option : spec.options) {
+          c.sub.push_back(option.is_nested && option.sub_space != nullptr
+                              ? Build(*option.sub_space)
+                              : std::vector<ParamCoder>{});
+        }
+      }
+      coders.push_back(std::move(c));
+    }
+    return coders;
+  }
+
+  static void EncodeInto(const std::vector<ParamCoder>& coders, const Assignment& a,
+                         Eigen::VectorXd& u) {
+    for (const ParamCoder& c : coders) {
+      auto it = a.find(c.spec->name);
+      if (it == a.end()) continue;
+      if (c.spec->distribution != Distribution::kChoice) {
+        if (std::optional<double> x = AsNumber(it->second)) u(c.offset) = EncodeNumber(*c.spec, *x);
+        continue;
+      }
+      std::optional<size_t> index = OptionIndex(*c.spec, it->second);
+      if (!index.has_value()) continue;
+      u.segment(c.offset, static_cast<Eigen::Index>(c.spec->options.size())).setZero();
+      u(c.offset + static_cast<Eigen::Index>(*index)) = 1;
+      if (!c.sub[*index].empty()) {
+        EncodeInto(c.sub[*index], *std::get<std::shared_ptr<Assignment>>(it->second.v), u);
+      }
+    }
+  }
+
+  static void DecodeInto(const std::vector<ParamCoder>& coders, const Eigen::VectorXd& u,
+                         Assignment& a) {
+    for (const ParamCoder& c : coders) {
+      if (c.spec->distribution != Distribution::kChoice) {
+        a[c.spec->name] = DecodeNumber(*c.spec, u(c.offset));
+        continue;
+      }
+      Eigen::Index best = 0;
+      u.segment(c.offset, static_cast<Eigen::Index>(c.spec->options.size())).maxCoeff(&best);
+      const ChoiceOption& option = c.spec->options[best];
+      Value value = OptionValue(option);
+      if (option.is_nested && option.sub_space != nullptr) {
+        DecodeInto(c.sub[best], u, *std::get<std::shared_ptr<Assignment>>(value.v));
+      }
+      a[c.spec->name] = std::move(value);
+    }
+  }
+
+  int dims_ = 0;
+  std::vector<ParamCoder> coders_;
+  std::vector<std::pair<int, int>> blocks_;
+};
+
+// A finished trial's objective value, if it has one the GP can learn from.
+std::optional<double> FinishedValue(const TrialRecord& trial) {
+  std::optional<double> value;
+  if (trial.status == TrialStatus::kSucceeded) value = trial.final_value;
+  if (trial.status == TrialStatus::kEarlyStopped) {
+    value = trial.intermediate.empty() ? trial.final_value
+                                       : std::optional<double>(trial.intermediate.back());
+  }
+  if (value.has_value() && !std::isfinite(*value)) return std::nullopt;
+  return value;
+}
+
+Eigen::MatrixXd Rows(const std::vector<Eigen::VectorXd>& points, int dims) {
+  Eigen::MatrixXd m(static_cast<Eigen::Index>(points.size()), dims);
+  for (size_t i = 0; i < points.size(); ++i) m.row(static_cast<Eigen::Index>(i)) = points[i];
+  return m;
+}
+
+// Log EI of each point under `gp` against incumbent `best`.
+std::vector<double> Score(const GaussianProcess& gp, const std::vector<Eigen::VectorXd>& points,
+                          int dims, double best) {
+  if (points.empty()) return {};
+  Eigen::VectorXd mean, variance;
+  gp.Predict(Rows(points, dims), &mean, &variance);
+  std::vector<double> scores(points.size());
+  for (size_t i = 0; i < points.size(); ++i) {
+    const auto k = static_cast<Eigen::Index>(i);
+    scores[i] = LogExpectedImprovement(mean(k), std::sqrt(variance(k)), best);
+    if (std::isnan(scores[i])) scores[i] = -kInf;  // keeps the sort's ordering strict
+  }
+  return scores;
+}
+
+// Coordinate search from `start` (canonical): tries +-step on every numeric dim and every
+// other option of every choice, moves to the best improvement, halves the step otherwise.
+std::pair<Eigen::VectorXd, double> Refine(const GaussianProcess& gp, const Encoding& encoding,
+                                          Eigen::VectorXd point, double score, double best) {
+  const int dims = encoding.dims();
+  std::vector<bool> is_option(dims, false);
+  for (const auto& [first, n] : encoding.one_hot_blocks()) {
+    for (int j = first; j < first + n; ++j) is_option[j] = true;
+  }
+  double step = kFirstStep;
+  for (int iter = 0; iter < kMaxRefineSteps && step >= kLastStep; ++iter) {
+    std::vector<Eigen::VectorXd> neighbours;
+    for (int j = 0; j < dims; ++j) {
+      if (is_option[j]) continue;
+      for (double sign : {-1.0, 1.0}) {
+        Eigen::VectorXd n = point;
+        n(j) = std::clamp(n(j) + sign * step, 0.0, 1.0);
+        n = encoding.Canonical(n);
+        if (n != point) neighbours.push_back(std::move(n));
+      }
+    }
+    if (iter == 0 || step == kFirstStep) {
+      for (const auto& [first, n_options] : encoding.one_hot_blocks()) {
+        for (int k = 0; k < n_options; ++k) {
+          if (point(first + k) == 1) continue;
+          Eigen::VectorXd n = point;
+          n.segment(first, n_options).setZero();
+          n(first + k) = 1;
+          n = encoding.Canonical(n);
+          if (n != point) neighbours.push_back(std::move(n));
+        }
+      }
+    }
+    const std::vector<double> scores = Score(gp, neighbours, dims, best);
+    size_t arg = 0;
+    for (size_t i = 1; i < scores.size(); ++i) {
+      if (scores[i] > scores[arg]) arg = i;
+    }
+    if (!scores.empty() && scores[arg] > score + 1e-12) {
+      point = neighbours[arg];
+      score = scores[arg];
+    } else {
+      step /= 2;
+    }
+  }
+  return {point, score};
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Tuner>> GpTuner::Create(const AlgorithmOptions& options) {
+  const ClassArgs& args = options.class_args;
+  DLKIT_RETURN_IF_ERROR(CheckKnownArgs(args,
+                                       {"optimize_mode", "seed", "cold_start_num",
+                                        "selection_num_warm_up", "selection_num_starting_points"},
+                                       "GP"));
+  GpTunerConfig config;
+  DLKIT_ASSIGN_OR_RETURN(config.direction, DirectionArg(args, options.direction));
+  DLKIT_ASSIGN_OR_RETURN(config.seed, SeedArg(args, options.seed));
+  DLKIT_ASSIGN_OR_RETURN(config.cold_start_num,
+                         IntArg(args, "cold_start_num", config.cold_start_num, 0, 1000000));
+  DLKIT_ASSIGN_OR_RETURN(
+      config.selection_num_warm_up,
+      IntArg(args, "selection_num_warm_up", config.selection_num_warm_up, 1, 10000000));
+  DLKIT_ASSIGN_OR_RETURN(config.selection_num_starting_points,
+                         IntArg(args, "selection_num_starting_points",
+                                config.selection_num_starting_points, 0, 100000));
+  DLKIT_RETURN_IF_ERROR(ValidateSearchSpace(options.space));
+  return std::unique_ptr<Tuner>(new GpTuner(options.space, config));
+}
+
+absl::StatusOr<Suggestions> GpTuner::Suggest(const History& history, int count) {
+  if (count < 0) return absl::InvalidArgumentError("count must be >= 0");
+  const Encoding encoding(space_);
+  const int dims = encoding.dims();
+  const double sign = config_.direction == Direction::kMaximize ? 1.0 : -1.0;
+  // Finished trials (the GP's data, larger is better) and pending ones (liars).
+  std::vector<Eigen::VectorXd> x;
+  std::vector<double> y;
+  std::vector<Eigen::VectorXd> liars;
+  for (const TrialRecord& trial : history.trials) {
+    if (std::optional<double> value = FinishedValue(trial)) {
+      x.push_back(encoding.Encode(trial.parameters));
+      y.push_back(sign * *value);
+    } else if (trial.status == TrialStatus::kWaiting || trial.status == TrialStatus::kRunning) {
+      liars.push_back(encoding.Encode(trial.parameters));
+    }
+  }
+  std::unordered_set<std::string> seen = HistoryKeys(history);
+
+  Suggestions out;
+  const uint64_t first = history.trials.size();
+  std::optional<GpHyperparameters> hyper;
+  for (int i = 0; i < count; ++i) {
+    const uint64_t index = first + static_cast<uint64_t>(i);
+    std::optional<Assignment> chosen;
+    if (index >= static_cast<uint64_t>(config_.cold_start_num) && y.size() >= 2 && dims > 0) {
+      const Eigen::VectorXd y_fin = Eigen::Map<const Eigen::VectorXd>(y.data(), y.size());
+      if (!hyper.has_value()) {
+        std::mt19937_64 fit_rng = TrialStream(config_.seed, first, kFitSalt);
+        hyper =
+            GaussianProcess::Fit(Rows(x, dims), y_fin, GpFitOptions(), fit_rng).hyperparameters();
+      }
+      // Liars observe the worst finished value, so EI near them vanishes.
+      const double best = y_fin.maxCoeff();
+      std::vector<Eigen::VectorXd> all = x;
+      all.insert(all.end(), liars.begin(), liars.end());
+      Eigen::VectorXd y_all =
+          Eigen::VectorXd::Constant(static_cast<Eigen::Index>(all.size()), y_fin.minCoeff());
+      y_all.head(y_fin.size()) = y_fin;
+      const GaussianProcess gp =
+          GaussianProcess::WithHyperparameters(Rows(all, dims), y_all, *hyper);
+
+      std::mt19937_64 rng = TrialStream(config_.seed, index, kAcquireSalt);
+      std::uniform_real_distribution<double> unit(0, 1);
+      std::vector<Eigen::VectorXd> candidates;
+      for (int64_t c = 0; c < config_.selection_num_warm_up; ++c) {
+        Eigen::VectorXd u(dims);
+        for (int j = 0; j < dims; ++j) u(j) = unit(rng);
+        candidates.push_back(encoding.Canonical(u));
+      }
+      std::vector<double> scores = Score(gp, candidates, dims, best);
+      std::vector<size_t> order(candidates.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](size_t a, size_t b) { return scores[a] > scores[b]; });
+      // Refined starts first (best first), then the remaining warm-up candidates.
+      std::vector<std::pair<double, Eigen::VectorXd>> ranked;
+      const size_t starts =
+          std::min(order.size(), static_cast<size_t>(config_.selection_num_starting_points));
+      for (size_t s = 0; s < starts; ++s) {
+        auto [point, score] = Refine(gp, encoding, candidates[order[s]], scores[order[s]], best);
+        ranked.emplace_back(score, std::move(point));
+      }
+      std::stable_sort(ranked.begin(), ranked.end(),
+                       [](const auto& a, const auto& b) { return a.first > b.first; });
+      for (size_t s = starts; s < order.size(); ++s) {
+        ranked.emplace_back(scores[order[s]], candidates[order[s]]);
+      }
+      for (const auto& [score, point] : ranked) {
+        Assignment a = encoding.Decode(point);
+        if (seen.count(AssignmentKey(a)) == 0) {
+          chosen = std::move(a);
+          break;
+        }
+      }
+    }
+    if (!chosen.has_value()) {
+      std::mt19937_64 stream = TrialStream(config_.seed, index, kRandomSalt);
+      chosen = SampleAssignment(space_, stream);
+    }
+    seen.insert(AssignmentKey(*chosen));
+    liars.push_back(encoding.Encode(*chosen));  // constant liar for the rest of the batch
+    out.assignments.push_back(std::move(*chosen));
+  }
+  return out;
+}
+
+}  // namespace dlkit::algos
