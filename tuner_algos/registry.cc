@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "tuner_algos/anneal_tuner.h"
 #include "tuner_algos/asha_assessor.h"
+#include "tuner_algos/cmaes_tuner.h"
 #include "tuner_algos/curvefitting_assessor.h"
 #include "tuner_algos/evolution_tuner.h"
 #include "tuner_algos/gp_tuner.h"
@@ -29,6 +30,7 @@ struct Entry {
 const std::vector<Entry<Tuner>>& Tuners() {
   static const auto* tuners = new std::vector<Entry<Tuner>>{
       {"Anneal", &AnnealTuner::Create},
+      {"CMAES", &CmaesTuner::Create},
       {"Evolution", &EvolutionTuner::Create},
       {"GP", &GpTuner::Create},
       {"GridSearch", &GridSearchTuner::Create},
