@@ -472,7 +472,7 @@ std::vector<std::string> ValidateSearchSpace(const v1::SearchSpace& space,
 
 std::vector<SpecProblem> FindExperimentSpecProblems(const v1::ExperimentSpec& spec) {
   Problems problems = FindSearchSpaceProblems(spec.search_space(), "searchSpace");
-  if (spec.trial_command().empty()) {
+  if (spec.trial_command().empty() && !spec.ask_tell()) {
     Add(&problems, "trialCommand", "required (the command that runs one trial)");
   }
   if (spec.trial_code_directory().empty() || spec.trial_code_directory()[0] != '/') {

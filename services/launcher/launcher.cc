@@ -87,7 +87,7 @@ absl::StatusOr<std::vector<std::string>> Launcher::CheckSpec(const v1::Experimen
         "trainingService.platform: kubernetes is not available in this daemon yet; use "
         "\"local\"");
   }
-  if (!std::filesystem::is_directory(spec.trial_code_directory())) {
+  if (!spec.ask_tell() && !std::filesystem::is_directory(spec.trial_code_directory())) {
     return absl::InvalidArgumentError(absl::StrCat(
         "trialCodeDirectory: ", spec.trial_code_directory(), " is not a directory"));
   }

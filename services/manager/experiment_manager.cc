@@ -427,6 +427,15 @@ bool ExperimentManager::ScheduleOnce() {
   }
   RunAssessments();
   if (experiment_.state() != v1::EXPERIMENT_RUNNING || shutdown_) return false;
+  if (spec.ask_tell()) {
+    // The user's workers ask for trials; the experiment is done when its last one is told.
+    if (spec.max_trial_number() > 0 && CountedTrials() >= spec.max_trial_number() &&
+        ActiveTrials() == 0) {
+      SetState(v1::EXPERIMENT_DONE,
+               absl::StrCat("maxTrialNumber (", spec.max_trial_number(), ") reached"));
+    }
+    return false;
+  }
 
   int slots = std::max(spec.trial_concurrency(), 1) - ActiveTrials();
   bool launched = false;
@@ -592,6 +601,10 @@ void ExperimentManager::RequestKill(TrialRuntime& runtime, v1::TrialState reason
     stop.set_reason(reason_state);
     stop.set_grace_seconds(kStopGraceSeconds);
     runtime.sink->SendStop(stop);
+  } else if (experiment_.spec().ask_tell()) {
+    // No process here: a kill or a stop ends the trial now; an assessor's stop is answered
+    // on the worker's next report, and its tell ends the trial EARLY_STOPPED.
+    if (reason_state != v1::EARLY_STOPPED) FinishTrial(runtime, reason_state, why);
   } else {
     options_.backend->Terminate(runtime.trial.id());
   }
@@ -661,8 +674,11 @@ void ExperimentManager::OnTrialStarted(const std::string& /*trial_id*/) {
 void ExperimentManager::OnMetric(const std::string& trial_id, const v1::MetricReport& metric) {
   absl::MutexLock lock(&mu_);
   auto it = trials_.find(trial_id);
-  if (it == trials_.end()) return;
-  TrialRuntime& runtime = it->second;
+  if (it != trials_.end()) QueueMetric(it->second, metric);
+}
+
+void ExperimentManager::QueueMetric(TrialRuntime& runtime, const v1::MetricReport& metric) {
+  const std::string& trial_id = runtime.trial.id();
   if (metric.seq() <= runtime.highest_seq) {
     // A resend after a reconnect: ack now if stored, else the writer acks it.
     if (metric.seq() <= runtime.committed_seq && runtime.sink) {
@@ -962,6 +978,115 @@ absl::StatusOr<std::string> ExperimentManager::TrialLogPath(const std::string& t
     return absl::NotFoundError(absl::StrCat("experiment ", id_, " has no trial ", trial_id));
   }
   return it->second.trial.log_path();
+}
+
+absl::StatusOr<std::vector<v1::Trial>> ExperimentManager::AskTrials(int count) {
+  absl::MutexLock lock(&mu_);
+  const v1::ExperimentSpec& spec = experiment_.spec();
+  if (!spec.ask_tell()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "experiment ", id_, " runs its own trials (trialCommand); AskTrials is for ask/tell"));
+  }
+  if (experiment_.state() != v1::EXPERIMENT_RUNNING) {
+    // DONE means its limits are reached: nothing more to ask, as when asking past them.
+    const std::string why = absl::StrCat("experiment ", id_, " is ",
+                                         v1::ExperimentState_Name(experiment_.state()).substr(11),
+                                         ": ", experiment_.reason());
+    return experiment_.state() == v1::EXPERIMENT_DONE ? absl::OutOfRangeError(why)
+                                                       : absl::FailedPreconditionError(why);
+  }
+  int wanted = std::max(count, 1);
+  if (spec.max_trial_number() > 0) {
+    const int remaining = spec.max_trial_number() - CountedTrials();
+    if (remaining <= 0) {
+      return absl::OutOfRangeError(absl::StrCat("experiment ", id_, " has asked all its ",
+                                                spec.max_trial_number(), " trials"));
+    }
+    wanted = std::min(wanted, remaining);
+  }
+  if (exhausted_) {
+    return absl::OutOfRangeError(absl::StrCat("the search space of ", id_, " is exhausted"));
+  }
+  v1::SuggestResponse response;
+  const v1::StudyConfig config = StudyConfigLocked();
+  absl::Status status = CallTuner([&](grpc::ClientContext* context,
+                                      const v1::HistoryUpdate& history) {
+    v1::SuggestRequest request;
+    request.set_experiment_id(id_);
+    *request.mutable_config() = config;
+    *request.mutable_history() = history;
+    request.set_count(wanted);
+    return options_.tuner->Suggest(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  if (response.exhausted()) exhausted_ = true;
+  std::vector<v1::Trial> asked;
+  for (const v1::ParameterSet& parameters : response.parameters()) {
+    TrialRuntime& runtime = CreateTrial(parameters, false, 0);
+    runtime.trial.set_state(v1::RUNNING);
+    *runtime.trial.mutable_started() = ToTimestamp(absl::Now());
+    SaveTrial(runtime, "asked");
+    MarkChanged(runtime.trial.id());
+    PublishTrial(runtime, true);
+    asked.push_back(runtime.trial);
+  }
+  return asked;
+}
+
+absl::StatusOr<ExperimentManager::TrialRuntime*> ExperimentManager::AskedTrial(
+    const std::string& trial_id) {
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end()) {
+    return absl::NotFoundError(absl::StrCat("experiment ", id_, " has no trial ", trial_id));
+  }
+  if (!experiment_.spec().ask_tell()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("experiment ", id_, " is not in ask/tell mode"));
+  }
+  return &it->second;
+}
+
+absl::StatusOr<bool> ExperimentManager::ReportTrialMetric(const std::string& trial_id,
+                                                          v1::MetricKind kind, double value,
+                                                          int64_t seq) {
+  absl::MutexLock lock(&mu_);
+  DLKIT_ASSIGN_OR_RETURN(TrialRuntime * runtime, AskedTrial(trial_id));
+  if (kind != v1::INTERMEDIATE && kind != v1::LOSS) {
+    return absl::InvalidArgumentError("kind must be INTERMEDIATE or LOSS (TellTrial gives the final)");
+  }
+  if (seq <= 0) return absl::InvalidArgumentError("seq must count from 1 for each trial");
+  if (IsTerminal(runtime->trial.state())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "trial ", trial_id, " has ended (", v1::TrialState_Name(runtime->trial.state()), ")"));
+  }
+  v1::MetricReport metric;
+  metric.set_seq(seq);
+  metric.set_kind(kind);
+  metric.set_value(value);
+  QueueMetric(*runtime, metric);
+  return runtime->kill_requested;
+}
+
+absl::StatusOr<v1::Trial> ExperimentManager::TellTrial(const v1::TellTrialRequest& request) {
+  absl::MutexLock lock(&mu_);
+  DLKIT_ASSIGN_OR_RETURN(TrialRuntime * runtime, AskedTrial(request.trial_id()));
+  if (IsTerminal(runtime->trial.state())) return runtime->trial;  // a retried tell
+  if (!request.failed()) {
+    v1::MetricReport metric;
+    metric.set_seq(runtime->highest_seq + 1);
+    metric.set_kind(v1::FINAL);
+    metric.set_value(request.value());
+    QueueMetric(*runtime, metric);
+  }
+  if (runtime->kill_requested) {
+    FinishTrial(*runtime, runtime->kill_state, runtime->kill_reason);
+  } else if (request.failed()) {
+    FinishTrial(*runtime, v1::FAILED,
+                request.reason().empty() ? "told as failed" : request.reason());
+  } else {
+    FinishTrial(*runtime, v1::SUCCEEDED, "told");
+  }
+  return runtime->trial;
 }
 
 bool ExperimentManager::TrialEnded(const std::string& trial_id) {

@@ -82,6 +82,14 @@ class ExperimentManager {
   absl::StatusOr<v1::Trial> KillTrial(const std::string& trial_id);
   absl::StatusOr<std::vector<v1::Trial>> AddTrials(const std::vector<v1::ParameterSet>& sets);
   absl::StatusOr<std::string> TrialLogPath(const std::string& trial_id);
+
+  // --- Ask/tell mode (spec.ask_tell) ------------------------------------------------------
+  // New RUNNING trials with the tuner's parameters; nothing is launched.
+  absl::StatusOr<std::vector<v1::Trial>> AskTrials(int count);
+  // Stores a measurement of an asked trial; returns whether the trial should stop.
+  absl::StatusOr<bool> ReportTrialMetric(const std::string& trial_id, v1::MetricKind kind,
+                                         double value, int64_t seq);
+  absl::StatusOr<v1::Trial> TellTrial(const v1::TellTrialRequest& request);
   bool TrialEnded(const std::string& trial_id);
 
   // --- TrialSession --------------------------------------------------------------------
@@ -135,6 +143,11 @@ class ExperimentManager {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Launch(TrialRuntime& runtime) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnBackendGone(const std::string& trial_id, const std::string& why);
+  // Queues one measurement for the writer (the sink, if any, gets its ack once stored).
+  void QueueMetric(TrialRuntime& runtime, const v1::MetricReport& metric)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<TrialRuntime*> AskedTrial(const std::string& trial_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishTrial(TrialRuntime& runtime, v1::TrialState state, const std::string& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RequestKill(TrialRuntime& runtime, v1::TrialState reason_state, const std::string& why,

@@ -453,3 +453,73 @@ TEST_CASE("User-added trials run first and are checked against the space", "[man
 
 }  // namespace
 }  // namespace dlkit
+
+namespace dlkit {
+namespace {
+
+v1::ExperimentSpec AskTellSpec(int max_trials) {
+  v1::ExperimentSpec spec = BasicSpec(1, max_trials);
+  spec.clear_trial_command();
+  spec.set_ask_tell(true);
+  return spec;
+}
+
+TEST_CASE("Ask/tell: asked trials run nowhere and end when told", "[manager][asktell]") {
+  Fixture f;
+  f.Create(AskTellSpec(3));
+  auto asked = f.manager->AskTrials(2);
+  REQUIRE(asked.ok());
+  REQUIRE(asked->size() == 2);
+  CHECK(f.backend->launches().empty());  // nothing is launched in ask/tell mode
+  for (const v1::Trial& t : *asked) {
+    CHECK(t.state() == v1::RUNNING);
+    CHECK(t.parameters().values().count("x") == 1);
+  }
+  const std::string first = (*asked)[0].id();
+  auto stop = f.manager->ReportTrialMetric(first, v1::INTERMEDIATE, 0.2, 1);
+  REQUIRE(stop.ok());
+  CHECK_FALSE(*stop);
+  REQUIRE(f.manager->ReportTrialMetric(first, v1::INTERMEDIATE, 0.2, 1).ok());  // a retry
+  v1::TellTrialRequest tell;
+  tell.set_trial_id(first);
+  tell.set_value(0.7);
+  auto told = f.manager->TellTrial(tell);
+  REQUIRE(told.ok());
+  CHECK(told->state() == v1::SUCCEEDED);
+  REQUIRE(f.manager->TellTrial(tell).ok());  // idempotent
+  CHECK(f.manager->ReportTrialMetric(first, v1::INTERMEDIATE, 0.3, 2).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+
+  v1::TellTrialRequest failed;
+  failed.set_trial_id((*asked)[1].id());
+  failed.set_failed(true);
+  failed.set_reason("diverged");
+  auto failed_trial = f.manager->TellTrial(failed);
+  REQUIRE(failed_trial.ok());
+  CHECK(failed_trial->state() == v1::FAILED);
+  CHECK(failed_trial->reason() == "diverged");
+
+  // The last of maxTrialNumber, then no more.
+  auto last = f.manager->AskTrials(5);
+  REQUIRE(last.ok());
+  REQUIRE(last->size() == 1);
+  CHECK(f.manager->AskTrials(1).status().code() == absl::StatusCode::kOutOfRange);
+  tell.set_trial_id((*last)[0].id());
+  REQUIRE(f.manager->TellTrial(tell).ok());
+  REQUIRE(WaitFor([&] { return f.Experiment().state() == v1::EXPERIMENT_DONE; }));
+  CHECK(f.Experiment().best_value() == Approx(0.7));
+  auto stored = f.manager->GetTrial(first);
+  REQUIRE(stored.ok());
+  REQUIRE(stored->intermediate_size() == 1);  // the retried report counted once
+  CHECK(stored->final_value() == Approx(0.7));
+}
+
+TEST_CASE("Ask/tell calls are refused on experiments that run their own trials",
+          "[manager][asktell]") {
+  Fixture f;
+  f.Create(BasicSpec(1, 1));
+  CHECK(f.manager->AskTrials(1).status().code() == absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace dlkit

@@ -389,6 +389,37 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::AddTrials(grpc::CallbackServerCont
   }));
 }
 
+grpc::ServerUnaryReactor* ManagerServiceImpl::AskTrials(grpc::CallbackServerContext* context,
+                                                        const v1::AskTrialsRequest* request,
+                                                        v1::AskTrialsResponse* response) {
+  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+    absl::StatusOr<std::vector<v1::Trial>> trials = m.AskTrials(request->count());
+    if (!trials.ok()) return trials.status();
+    for (v1::Trial& t : *trials) *response->add_trials() = std::move(t);
+    return absl::OkStatus();
+  }));
+}
+
+grpc::ServerUnaryReactor* ManagerServiceImpl::ReportTrialMetric(
+    grpc::CallbackServerContext* context, const v1::ReportTrialMetricRequest* request,
+    v1::ReportTrialMetricResponse* response) {
+  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+    absl::StatusOr<bool> stop = m.ReportTrialMetric(request->trial_id(), request->kind(),
+                                                    request->value(), request->seq());
+    if (!stop.ok()) return stop.status();
+    response->set_should_stop(*stop);
+    return absl::OkStatus();
+  }));
+}
+
+grpc::ServerUnaryReactor* ManagerServiceImpl::TellTrial(grpc::CallbackServerContext* context,
+                                                        const v1::TellTrialRequest* request,
+                                                        v1::TellTrialResponse* response) {
+  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+    return Into(m.TellTrial(*request), response->mutable_trial());
+  }));
+}
+
 grpc::ServerWriteReactor<v1::WatchExperimentResponse>* ManagerServiceImpl::WatchExperiment(
     grpc::CallbackServerContext* /*context*/, const v1::WatchExperimentRequest* request) {
   return new WatchReactor(directory_, *request);

@@ -37,6 +37,15 @@ class ManagerServiceImpl final : public v1::ManagerService::CallbackService {
       grpc::CallbackServerContext* context, const v1::ReadTrialLogRequest* request) override;
   grpc::ServerBidiReactor<v1::TrialSessionRequest, v1::TrialSessionResponse>* TrialSession(
       grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* AskTrials(grpc::CallbackServerContext* context,
+                                      const v1::AskTrialsRequest* request,
+                                      v1::AskTrialsResponse* response) override;
+  grpc::ServerUnaryReactor* ReportTrialMetric(grpc::CallbackServerContext* context,
+                                              const v1::ReportTrialMetricRequest* request,
+                                              v1::ReportTrialMetricResponse* response) override;
+  grpc::ServerUnaryReactor* TellTrial(grpc::CallbackServerContext* context,
+                                      const v1::TellTrialRequest* request,
+                                      v1::TellTrialResponse* response) override;
 
  private:
   ManagerDirectory* const directory_;

@@ -28,10 +28,14 @@ from typing import Any, Dict, Mapping, Optional, Union
 from dlkit import _metric
 from dlkit import _runtime
 from dlkit._runtime import ReporterError
+from dlkit.study import AskedTrial, Study, StudyError  # ask/tell; imports grpc only when used
 
 __all__ = [
+    "AskedTrial",
     "Metric",
     "ReporterError",
+    "Study",
+    "StudyError",
     "get_current_parameter",
     "get_experiment_id",
     "get_next_parameter",
