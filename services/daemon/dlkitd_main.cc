@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   options.reporter_binary = absl::GetFlag(FLAGS_reporter_binary);
   if (options.reporter_binary.empty()) {
     options.reporter_binary = dlkit::FindInstalledFile(
-        {"dlkit-reporter", "../reporter/dlkit-reporter"},
+        {"dlkit-reporter"},
         "dlkit/services/reporter/dlkit-reporter");
   }
   options.python_path = absl::GetFlag(FLAGS_python_path);

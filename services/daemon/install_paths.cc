@@ -19,13 +19,15 @@ std::string FindInstalledFile(const std::vector<std::string>& installed_paths,
   std::vector<fs::path> candidates;
   const fs::path dir = ExecutableDirectory();
   for (const std::string& p : installed_paths) candidates.push_back(dir / p);
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) candidates.push_back(fs::path(exe.string() + ".runfiles") / runfiles_path);
+  // A runfiles tree named by the environment (a test's own, stable one) comes before the
+  // binary's shared one in bazel-out, which a concurrent build may be rewriting.
   for (const char* var : {"RUNFILES_DIR", "TEST_SRCDIR"}) {
     const char* root = std::getenv(var);
     if (root != nullptr && *root != '\0') candidates.push_back(fs::path(root) / runfiles_path);
   }
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) candidates.push_back(fs::path(exe.string() + ".runfiles") / runfiles_path);
   for (const fs::path& candidate : candidates) {
     if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
   }

@@ -13,8 +13,8 @@ namespace dlkit {
 // The folder of the running executable.
 std::string ExecutableDirectory();
 
-// The first candidate that exists, among paths relative to the executable's folder, the
-// executable's runfiles, and $RUNFILES_DIR / $TEST_SRCDIR. `runfiles_path` is relative to
+// The first candidate that exists, among paths relative to the executable's folder (an
+// installed tree), $RUNFILES_DIR / $TEST_SRCDIR, and the executable's own runfiles. `runfiles_path` is relative to
 // the runfiles root ("dlkit/services/reporter/dlkit-reporter"); `installed_path` relative to
 // the executable's folder ("dlkit-reporter"). "" when nothing exists.
 std::string FindInstalledFile(const std::vector<std::string>& installed_paths,

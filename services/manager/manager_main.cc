@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   backend.reporter_binary = absl::GetFlag(FLAGS_reporter_binary);
   if (backend.reporter_binary.empty()) {
     backend.reporter_binary = dlkit::FindInstalledFile(
-        {"dlkit-reporter", "../reporter/dlkit-reporter"},
+        {"dlkit-reporter"},
         "dlkit/services/reporter/dlkit-reporter");
   }
   backend.python_path = absl::GetFlag(FLAGS_python_path);
