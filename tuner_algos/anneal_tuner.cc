@@ -39,22 +39,6 @@ const Value* Lookup(const Assignment& parameters, const NestPath& nest, const st
   return it == level->end() ? nullptr : &it->second;
 }
 
-double AsNumber(const Value& value) {
-  if (const int64_t* i = std::get_if<int64_t>(&value.v)) return static_cast<double>(*i);
-  const double* d = std::get_if<double>(&value.v);
-  return d == nullptr ? 0 : *d;
-}
-
-bool IsLog(Distribution d) {
-  return d == Distribution::kLoguniform || d == Distribution::kQloguniform ||
-         d == Distribution::kLognormal || d == Distribution::kQlognormal;
-}
-
-bool IsNormal(Distribution d) {
-  return d == Distribution::kNormal || d == Distribution::kQnormal ||
-         d == Distribution::kLognormal || d == Distribution::kQlognormal;
-}
-
 // Index in [0, k): `keep` with probability (1 - s) + s / k, else uniform.
 size_t KeepOrResample(size_t keep, size_t k, double s, std::mt19937_64& rng) {
   if (std::uniform_real_distribution<double>(0, 1)(rng) >= s) return keep;
@@ -63,8 +47,8 @@ size_t KeepOrResample(size_t keep, size_t k, double s, std::mt19937_64& rng) {
 
 // A numeric value near `good`, the window/sigma scaled by `s`.
 double Near(const ParamSpec& spec, double good, double s, std::mt19937_64& rng) {
-  const bool log = IsLog(spec.distribution);
-  if (IsNormal(spec.distribution)) {
+  const bool log = IsLogType(spec.distribution);
+  if (IsNormalType(spec.distribution)) {
     // hyperopt adds 1e-16 before the log so a quantised 0 stays usable.
     const double mu = log ? std::log(1e-16 + good) : good;
     const double base = std::normal_distribution<double>(mu, spec.args[1] * s)(rng);
@@ -143,14 +127,14 @@ class Annealer {
         const double low = static_cast<double>(RandintLower(spec));
         const double high = static_cast<double>(RandintUpper(spec));
         const double half = 0.5 * (high - low) * s;
-        const double mid = std::clamp(AsNumber(*good) + 0.5, low + half, high - half);
+        const double mid = std::clamp(AsNumber(*good).value_or(0) + 0.5, low + half, high - half);
         const double x = std::uniform_real_distribution<double>(mid - half, mid + half)(rng_);
         return Value{std::clamp(static_cast<int64_t>(std::floor(x)), RandintLower(spec),
                                 RandintUpper(spec) - 1)};
       }
       default:
         if (good == nullptr) return SampleValue(spec, rng_);
-        return Value{Near(spec, AsNumber(*good), s, rng_)};
+        return Value{Near(spec, AsNumber(*good).value_or(0), s, rng_)};
     }
   }
 

@@ -6,30 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "tuner_algos/test_util.h"
+
 namespace dlkit::algos {
 namespace {
 
-TrialRecord Trial(const std::string& id, TrialStatus status, std::vector<double> series) {
-  TrialRecord trial;
-  trial.trial_id = id;
-  trial.status = status;
-  trial.intermediate = std::move(series);
-  return trial;
-}
+using testing::Decide;
+using testing::SeriesTrial;
 
 std::unique_ptr<Assessor> Make(ClassArgs args, Direction direction = Direction::kMaximize) {
-  AlgorithmOptions options;
-  options.class_args = std::move(args);
-  options.direction = direction;
-  absl::StatusOr<std::unique_ptr<Assessor>> assessor = AshaAssessor::Create(options);
-  REQUIRE(assessor.ok());
-  return std::move(assessor).value();
-}
-
-AssessDecision Decide(Assessor& assessor, const TrialRecord& trial, const History& history) {
-  absl::StatusOr<AssessDecision> decision = assessor.Assess(trial, history);
-  REQUIRE(decision.ok());
-  return *decision;
+  return testing::MakeAssessor<AshaAssessor>(std::move(args), direction);
 }
 
 // Feeds `trial`'s series to the assessor one value at a time, as the Manager does, and
@@ -51,7 +37,7 @@ History Others(int count, int steps, TrialStatus status = TrialStatus::kSucceede
   History history;
   for (int i = 0; i < count; ++i) {
     history.trials.push_back(
-        Trial("o" + std::to_string(i), status, std::vector<double>(steps, 0.5 + 0.1 * i)));
+        SeriesTrial("o" + std::to_string(i), status, std::vector<double>(steps, 0.5 + 0.1 * i)));
   }
   return history;
 }
@@ -60,9 +46,10 @@ TEST_CASE("ASHA stops the clearly worst trial at a rung once eta others reached 
   // Rungs at 2, 6, 18 with min_resource 2, eta 3.
   auto assessor = Make({{"min_resource", int64_t{2}}});
   const History history = Others(3, 10);
-  const TrialRecord bad = Trial("bad", TrialStatus::kRunning, {0.0, 0.1, 0.1, 0.1});
+  const TrialRecord bad = SeriesTrial("bad", TrialStatus::kRunning, {0.0, 0.1, 0.1, 0.1});
   CHECK(StepStopped(*assessor, bad, history) == 2);
-  const TrialRecord best = Trial("best", TrialStatus::kRunning, std::vector<double>(10, 0.95));
+  const TrialRecord best =
+      SeriesTrial("best", TrialStatus::kRunning, std::vector<double>(10, 0.95));
   CHECK(StepStopped(*assessor, best, history) == 0);
 }
 
@@ -70,36 +57,36 @@ TEST_CASE("ASHA keeps exactly the top floor(n / eta) at a rung") {
   // 5 others at 0.5..0.9 plus the trial: n = 6, eta 3 keeps the best 2, i.e. >= 0.8.
   const History history = Others(5, 1);
   auto assessor = Make({});
-  CHECK(Decide(*assessor, Trial("a", TrialStatus::kRunning, {0.8}), history) ==
+  CHECK(Decide(*assessor, SeriesTrial("a", TrialStatus::kRunning, {0.8}), history) ==
         AssessDecision::kContinue);
-  CHECK(Decide(*assessor, Trial("b", TrialStatus::kRunning, {0.79}), history) ==
+  CHECK(Decide(*assessor, SeriesTrial("b", TrialStatus::kRunning, {0.79}), history) ==
         AssessDecision::kStop);
   // eta 2 keeps the best 3, i.e. >= 0.7.
   auto halving = Make({{"reduction_factor", int64_t{2}}});
-  CHECK(Decide(*halving, Trial("c", TrialStatus::kRunning, {0.7}), history) ==
+  CHECK(Decide(*halving, SeriesTrial("c", TrialStatus::kRunning, {0.7}), history) ==
         AssessDecision::kContinue);
-  CHECK(Decide(*halving, Trial("d", TrialStatus::kRunning, {0.69}), history) ==
+  CHECK(Decide(*halving, SeriesTrial("d", TrialStatus::kRunning, {0.69}), history) ==
         AssessDecision::kStop);
 }
 
 TEST_CASE("ASHA lets everyone through while fewer than eta trials reached the rung") {
   auto assessor = Make({});
   History history = Others(1, 5);
-  const TrialRecord bad = Trial("bad", TrialStatus::kRunning, {0.0});
+  const TrialRecord bad = SeriesTrial("bad", TrialStatus::kRunning, {0.0});
   CHECK(Decide(*assessor, bad, history) == AssessDecision::kContinue);
   // Only trials whose series reached the rung count, whatever their status.
-  history.trials.push_back(Trial("empty", TrialStatus::kRunning, {}));
-  CHECK(Decide(*assessor, Trial("bad2", TrialStatus::kRunning, {0.0}), history) ==
+  history.trials.push_back(SeriesTrial("empty", TrialStatus::kRunning, {}));
+  CHECK(Decide(*assessor, SeriesTrial("bad2", TrialStatus::kRunning, {0.0}), history) ==
         AssessDecision::kContinue);
-  history.trials.push_back(Trial("stopped", TrialStatus::kEarlyStopped, {0.3}));
-  CHECK(Decide(*assessor, Trial("bad3", TrialStatus::kRunning, {0.0}), history) ==
+  history.trials.push_back(SeriesTrial("stopped", TrialStatus::kEarlyStopped, {0.3}));
+  CHECK(Decide(*assessor, SeriesTrial("bad3", TrialStatus::kRunning, {0.0}), history) ==
         AssessDecision::kStop);
 }
 
 TEST_CASE("ASHA never stops a trial before its first rung") {
   auto assessor = Make({{"min_resource", int64_t{4}}});
   const History history = Others(8, 10);
-  TrialRecord bad = Trial("bad", TrialStatus::kRunning, {});
+  TrialRecord bad = SeriesTrial("bad", TrialStatus::kRunning, {});
   CHECK(Decide(*assessor, bad, history) == AssessDecision::kContinue);  // no value yet
   for (int step = 1; step < 4; ++step) {
     bad.intermediate.push_back(-1.0);
@@ -114,21 +101,21 @@ TEST_CASE("ASHA judges a trial at the rung step only, with the value there") {
   // Others: 0.5.. at step 1; at step 3 the order is reversed.
   History history;
   for (int i = 0; i < 5; ++i) {
-    history.trials.push_back(
-        Trial("o" + std::to_string(i), TrialStatus::kRunning, {0.5 + 0.1 * i, 0.0, 0.9 - 0.1 * i}));
+    history.trials.push_back(SeriesTrial("o" + std::to_string(i), TrialStatus::kRunning,
+                                         {0.5 + 0.1 * i, 0.0, 0.9 - 0.1 * i}));
   }
   // Good at step 1 (0.85 in the top 2), poor at step 2 (no rung), top again at step 3.
-  const TrialRecord trial = Trial("t", TrialStatus::kRunning, {0.85, 0.0, 0.85});
+  const TrialRecord trial = SeriesTrial("t", TrialStatus::kRunning, {0.85, 0.0, 0.85});
   CHECK(StepStopped(*assessor, trial, history) == 0);
   // Bad at step 3 (0.6 below the second best 0.8).
-  const TrialRecord late = Trial("late", TrialStatus::kRunning, {0.85, 1.0, 0.6});
+  const TrialRecord late = SeriesTrial("late", TrialStatus::kRunning, {0.85, 1.0, 0.6});
   CHECK(StepStopped(*assessor, late, history) == 3);
 }
 
 TEST_CASE("ASHA minimizes when told to, by classArg or experiment direction") {
   const History history = Others(5, 3);  // read as losses 0.5..0.9
-  const TrialRecord low = Trial("low", TrialStatus::kRunning, {0.2});
-  const TrialRecord high = Trial("high", TrialStatus::kRunning, {0.95});
+  const TrialRecord low = SeriesTrial("low", TrialStatus::kRunning, {0.2});
+  const TrialRecord high = SeriesTrial("high", TrialStatus::kRunning, {0.95});
   auto by_arg = Make({{"optimize_mode", std::string("minimize")}});
   auto by_direction = Make({}, Direction::kMinimize);
   for (Assessor* assessor : {by_arg.get(), by_direction.get()}) {
@@ -143,24 +130,24 @@ TEST_CASE("ASHA minimizes when told to, by classArg or experiment direction") {
 TEST_CASE("ASHA has no rung at or beyond max_resource") {
   // Rungs at 1, 3, 9; with max_resource 9 only 1 and 3 remain.
   History history = Others(5, 12);
-  const TrialRecord trial =
-      Trial("t", TrialStatus::kRunning, {0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.0});
+  const TrialRecord trial = SeriesTrial("t", TrialStatus::kRunning,
+                                        {0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.0});
   CHECK(StepStopped(*Make({}), trial, history) == 9);
   CHECK(StepStopped(*Make({{"max_resource", int64_t{9}}}), trial, history) == 0);
 }
 
 TEST_CASE("ASHA stops a trial whose value at a rung is not a number") {
   auto assessor = Make({});
-  CHECK(Decide(*assessor, Trial("nan", TrialStatus::kRunning, {std::nan("")}), History()) ==
+  CHECK(Decide(*assessor, SeriesTrial("nan", TrialStatus::kRunning, {std::nan("")}), History()) ==
         AssessDecision::kStop);
 }
 
 TEST_CASE("ASHA accepts start_step as min_resource") {
   auto assessor = Make({{"start_step", int64_t{3}}});
   const History history = Others(5, 5);
-  CHECK(Decide(*assessor, Trial("t", TrialStatus::kRunning, {0.0, 0.0}), history) ==
+  CHECK(Decide(*assessor, SeriesTrial("t", TrialStatus::kRunning, {0.0, 0.0}), history) ==
         AssessDecision::kContinue);
-  CHECK(Decide(*assessor, Trial("t", TrialStatus::kRunning, {0.0, 0.0, 0.0}), history) ==
+  CHECK(Decide(*assessor, SeriesTrial("t", TrialStatus::kRunning, {0.0, 0.0, 0.0}), history) ==
         AssessDecision::kStop);
 }
 
@@ -172,7 +159,8 @@ TEST_CASE("ASHA is reproducible, and a rebuilt assessor does not re-judge passed
     for (int step = 1; step <= 10; ++step) {
       series.push_back(0.1 * ((i * 7) % 11) + 0.01 * step * ((i * 5) % 3));
     }
-    trials.push_back(Trial("t" + std::to_string(i), TrialStatus::kRunning, std::move(series)));
+    trials.push_back(
+        SeriesTrial("t" + std::to_string(i), TrialStatus::kRunning, std::move(series)));
   }
   auto run = [&trials]() {
     auto assessor = Make({{"reduction_factor", int64_t{2}}});
@@ -195,7 +183,7 @@ TEST_CASE("ASHA is reproducible, and a rebuilt assessor does not re-judge passed
   // where it would lose to the crowd now.
   History crowd = Others(5, 5);
   auto rebuilt = Make({});
-  CHECK(Decide(*rebuilt, Trial("early", TrialStatus::kRunning, {0.0, 0.0}), crowd) ==
+  CHECK(Decide(*rebuilt, SeriesTrial("early", TrialStatus::kRunning, {0.0, 0.0}), crowd) ==
         AssessDecision::kContinue);
 }
 

@@ -14,6 +14,7 @@
 #include "tuner_algos/class_args.h"
 #include "tuner_algos/math_util.h"
 #include "tuner_algos/sampling.h"
+#include "tuner_algos/trial_history.h"
 
 namespace dlkit::algos {
 namespace {
@@ -24,22 +25,6 @@ constexpr int kMaxDuplicateRetries = 100;
 constexpr double kTolFun = 1e-12;
 constexpr double kTolXFactor = 1e-12;  // times sigma0
 constexpr double kMaxCondition = 1e14;
-
-bool IsLogType(Distribution d) {
-  return d == Distribution::kLoguniform || d == Distribution::kQloguniform ||
-         d == Distribution::kLognormal || d == Distribution::kQlognormal;
-}
-
-bool IsNormalType(Distribution d) {
-  return d == Distribution::kNormal || d == Distribution::kQnormal ||
-         d == Distribution::kLognormal || d == Distribution::kQlognormal;
-}
-
-std::optional<double> AsNumber(const Value& value) {
-  if (const double* d = std::get_if<double>(&value.v)) return *d;
-  if (const int64_t* i = std::get_if<int64_t>(&value.v)) return static_cast<double>(*i);
-  return std::nullopt;
-}
 
 // A parameter's value as a point of [0, 1] (the inverse of Decode up to rounding).
 std::optional<double> Encode(const ParamSpec& spec, const Value& value) {
@@ -88,18 +73,6 @@ std::mt19937_64 StreamFor(uint64_t seed, uint64_t a, uint64_t b, uint32_t salt) 
                     static_cast<uint32_t>(b >> 32),
                     salt};
   return std::mt19937_64(seq);
-}
-
-// A finished trial's objective value, if it has one to learn from.
-std::optional<double> FinishedValue(const TrialRecord& trial) {
-  std::optional<double> value;
-  if (trial.status == TrialStatus::kSucceeded) value = trial.final_value;
-  if (trial.status == TrialStatus::kEarlyStopped) {
-    value = trial.intermediate.empty() ? trial.final_value
-                                       : std::optional<double>(trial.intermediate.back());
-  }
-  if (value.has_value() && !std::isfinite(*value)) return std::nullopt;
-  return value;
 }
 
 // One run of CMA-ES in [0, 1]^n (Hansen, "The CMA Evolution Strategy: A Tutorial").
@@ -263,7 +236,7 @@ absl::StatusOr<Suggestions> CmaesTuner::Suggest(const History& history, int coun
     const TrialRecord& trial = history.trials[i];
     taken.insert(AssignmentKey(trial.parameters));
     if (i < startup) continue;
-    if (trial.status == TrialStatus::kWaiting || trial.status == TrialStatus::kRunning) {
+    if (IsPending(trial)) {
       ++pending;
       continue;
     }
@@ -279,7 +252,7 @@ absl::StatusOr<Suggestions> CmaesTuner::Suggest(const History& history, int coun
       if (ok) x[d] = *u;
     }
     if (!ok) continue;  // e.g. an imported trial from another space
-    finished.emplace_back(config_.direction == Direction::kMaximize ? -*value : *value, x);
+    finished.emplace_back(Loss(*value, config_.direction), x);
   }
 
   // Replay: every popsize finished trials make one generation.

@@ -194,14 +194,8 @@ TEST_CASE("CMAES rejects bad classArgs naming them") {
       {"restart_strategy", true},
       {"optimize_mode", std::string("max")},
   };
-  for (const auto& [key, value] : bad) {
-    AlgorithmOptions o = SphereOptions(1);
-    o.class_args[key] = value;
-    absl::Status s = CmaesTuner::Create(o).status();
-    INFO(key);
-    CHECK(s.code() == absl::StatusCode::kInvalidArgument);
-    CHECK_THAT(std::string(s.message()), Catch::Contains(key));
-  }
+  CheckRejectsEachArg([](const AlgorithmOptions& o) { return CmaesTuner::Create(o).status(); },
+                      SphereOptions(1), bad);
   CHECK(MakeTuner<CmaesTuner>(SphereOptions(1))->Suggest({}, -1).status().code() ==
         absl::StatusCode::kInvalidArgument);
 }

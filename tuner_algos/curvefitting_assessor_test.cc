@@ -7,8 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "tuner_algos/test_util.h"
+
 namespace dlkit::algos {
 namespace {
+
+using testing::Decide;
+using testing::SeriesTrial;
 
 using Curve = std::function<double(double)>;
 
@@ -29,34 +34,15 @@ Curve Exp3(double c, double b, double k) {
   return [=](double x) { return c - b * std::exp(-k * x); };
 }
 
-TrialRecord Trial(const std::string& id, TrialStatus status, std::vector<double> series) {
-  TrialRecord trial;
-  trial.trial_id = id;
-  trial.status = status;
-  trial.intermediate = std::move(series);
-  return trial;
-}
-
 std::unique_ptr<Assessor> Make(ClassArgs args, Direction direction = Direction::kMaximize) {
-  AlgorithmOptions options;
-  options.class_args = std::move(args);
-  options.direction = direction;
-  absl::StatusOr<std::unique_ptr<Assessor>> assessor = CurvefittingAssessor::Create(options);
-  REQUIRE(assessor.ok());
-  return std::move(assessor).value();
-}
-
-AssessDecision Decide(Assessor& assessor, const TrialRecord& trial, const History& history) {
-  absl::StatusOr<AssessDecision> decision = assessor.Assess(trial, history);
-  REQUIRE(decision.ok());
-  return *decision;
+  return testing::MakeAssessor<CurvefittingAssessor>(std::move(args), direction);
 }
 
 // One succeeded trial whose accuracy curve ends near 0.9 at epoch 20.
 History OneFinished() {
   History history;
   history.trials.push_back(
-      Trial("done", TrialStatus::kSucceeded, Sample(Pow3(0.95, 0.6, 0.8), 20)));
+      SeriesTrial("done", TrialStatus::kSucceeded, Sample(Pow3(0.95, 0.6, 0.8), 20)));
   history.trials.back().final_value = history.trials.back().intermediate.back();
   return history;
 }
@@ -95,13 +81,14 @@ TEST_CASE("Curvefitting stops a clearly bad curve and keeps a good one") {
   auto assessor = Make({{"epoch_num", int64_t{20}}});
   const History history = OneFinished();
   const TrialRecord bad =
-      Trial("bad", TrialStatus::kRunning, Sample(Pow3(0.5, 0.4, 0.8), 6, 0.005));
+      SeriesTrial("bad", TrialStatus::kRunning, Sample(Pow3(0.5, 0.4, 0.8), 6, 0.005));
   const TrialRecord good =
-      Trial("good", TrialStatus::kRunning, Sample(Pow3(0.97, 0.6, 0.8), 6, 0.005));
+      SeriesTrial("good", TrialStatus::kRunning, Sample(Pow3(0.97, 0.6, 0.8), 6, 0.005));
   CHECK(Decide(*assessor, bad, history) == AssessDecision::kStop);
   CHECK(Decide(*assessor, good, history) == AssessDecision::kContinue);
   // A curve starting low but climbing steeply towards a good end goes on too.
-  const TrialRecord slow = Trial("slow", TrialStatus::kRunning, Sample(Exp3(0.95, 0.9, 0.2), 8));
+  const TrialRecord slow =
+      SeriesTrial("slow", TrialStatus::kRunning, Sample(Exp3(0.95, 0.9, 0.2), 8));
   CHECK(slow.intermediate.back() < 0.9 * history.trials[0].intermediate.back());
   CHECK(Decide(*assessor, slow, history) == AssessDecision::kContinue);
 }
@@ -109,9 +96,11 @@ TEST_CASE("Curvefitting stops a clearly bad curve and keeps a good one") {
 TEST_CASE("Curvefitting minimizes when told to, by classArg or experiment direction") {
   History history;
   history.trials.push_back(
-      Trial("done", TrialStatus::kSucceeded, Sample(Pow3(0.3, -1.2, 0.8), 20)));
-  const TrialRecord low = Trial("low", TrialStatus::kRunning, Sample(Pow3(0.2, -1.2, 0.8), 6));
-  const TrialRecord high = Trial("high", TrialStatus::kRunning, Sample(Pow3(0.9, -1.2, 0.8), 6));
+      SeriesTrial("done", TrialStatus::kSucceeded, Sample(Pow3(0.3, -1.2, 0.8), 20)));
+  const TrialRecord low =
+      SeriesTrial("low", TrialStatus::kRunning, Sample(Pow3(0.2, -1.2, 0.8), 6));
+  const TrialRecord high =
+      SeriesTrial("high", TrialStatus::kRunning, Sample(Pow3(0.9, -1.2, 0.8), 6));
   auto by_arg = Make({{"epoch_num", int64_t{20}}, {"optimize_mode", std::string("minimize")}});
   auto by_direction = Make({{"epoch_num", int64_t{20}}}, Direction::kMinimize);
   for (Assessor* assessor : {by_arg.get(), by_direction.get()}) {
@@ -124,7 +113,7 @@ TEST_CASE("Curvefitting waits for start_step and judges every gap steps") {
   const History history = OneFinished();
   const std::vector<double> bad = Sample(Pow3(0.4, 0.3, 0.8), 19);
   auto at = [&bad](int steps) {
-    return Trial("bad", TrialStatus::kRunning,
+    return SeriesTrial("bad", TrialStatus::kRunning,
                  std::vector<double>(bad.begin(), bad.begin() + steps));
   };
   auto by_default = Make({{"epoch_num", int64_t{20}}});
@@ -143,15 +132,16 @@ TEST_CASE("Curvefitting waits for start_step and judges every gap steps") {
 
 TEST_CASE("Curvefitting lets trials go on until one has succeeded") {
   auto assessor = Make({{"epoch_num", int64_t{20}}});
-  const TrialRecord bad = Trial("bad", TrialStatus::kRunning, Sample(Pow3(0.4, 0.3, 0.8), 8));
+  const TrialRecord bad = SeriesTrial("bad", TrialStatus::kRunning, Sample(Pow3(0.4, 0.3, 0.8), 8));
   History history;
-  history.trials.push_back(Trial("failed", TrialStatus::kFailed, Sample(Pow3(0.95, 0.6, 0.8), 20)));
   history.trials.push_back(
-      Trial("running", TrialStatus::kRunning, Sample(Pow3(0.95, 0.6, 0.8), 10)));
+      SeriesTrial("failed", TrialStatus::kFailed, Sample(Pow3(0.95, 0.6, 0.8), 20)));
+  history.trials.push_back(
+      SeriesTrial("running", TrialStatus::kRunning, Sample(Pow3(0.95, 0.6, 0.8), 10)));
   history.trials.push_back(bad);
   CHECK(Decide(*assessor, bad, history) == AssessDecision::kContinue);
   // A succeeded trial without intermediate results counts by its final value.
-  history.trials.push_back(Trial("final", TrialStatus::kSucceeded, {}));
+  history.trials.push_back(SeriesTrial("final", TrialStatus::kSucceeded, {}));
   history.trials.back().final_value = 0.9;
   CHECK(Decide(*assessor, bad, history) == AssessDecision::kStop);
 }
@@ -161,7 +151,7 @@ TEST_CASE("Curvefitting threshold sets how much worse a prediction may be") {
   const double best = history.trials[0].intermediate.back();
   // A curve heading to about 0.85 * best: stopped at threshold 0.95, kept at 0.8.
   const TrialRecord trial =
-      Trial("t", TrialStatus::kRunning, Sample(Pow3(0.85 * best + 0.02, 0.5, 1.0), 8));
+      SeriesTrial("t", TrialStatus::kRunning, Sample(Pow3(0.85 * best + 0.02, 0.5, 1.0), 8));
   CHECK(Decide(*Make({{"epoch_num", int64_t{20}}}), trial, history) == AssessDecision::kStop);
   CHECK(Decide(*Make({{"epoch_num", int64_t{20}}, {"threshold", 0.8}}), trial, history) ==
         AssessDecision::kContinue);

@@ -90,7 +90,7 @@ absl::StatusOr<Suggestions> EvolutionTuner::Suggest(const History& history, int 
   }
   int64_t running = 0;
   for (const TrialRecord& trial : history.trials) {
-    running += trial.status == TrialStatus::kWaiting || trial.status == TrialStatus::kRunning;
+    running += IsPending(trial);
   }
   std::unordered_set<std::string> seen = HistoryKeys(history);
 

@@ -31,22 +31,6 @@ constexpr uint64_t kRandomSalt = 0;
 constexpr uint64_t kFitSalt = 0x67701;
 constexpr uint64_t kAcquireSalt = 0x67702;
 
-bool IsLogType(Distribution d) {
-  return d == Distribution::kLoguniform || d == Distribution::kQloguniform ||
-         d == Distribution::kLognormal || d == Distribution::kQlognormal;
-}
-
-bool IsNormalType(Distribution d) {
-  return d == Distribution::kNormal || d == Distribution::kQnormal ||
-         d == Distribution::kLognormal || d == Distribution::kQlognormal;
-}
-
-std::optional<double> AsNumber(const Value& value) {
-  if (const double* d = std::get_if<double>(&value.v)) return *d;
-  if (const int64_t* i = std::get_if<int64_t>(&value.v)) return static_cast<double>(*i);
-  return std::nullopt;
-}
-
 // A numeric parameter's value in [0, 1].
 double EncodeNumber(const ParamSpec& spec, double x) {
   const Distribution d = spec.distribution;
@@ -82,26 +66,6 @@ Value DecodeNumber(const ParamSpec& spec, double u) {
   double v = Quantize(spec, RawFromUnit(spec, std::clamp(u, 0.0, 1.0)));
   if (d == Distribution::kUniform) v = std::clamp(v, spec.args[0], spec.args[1]);
   return Value{v};
-}
-
-// The index of the option `value` picked, matching numbers by value (1 == 1.0).
-std::optional<size_t> OptionIndex(const ParamSpec& spec, const Value& value) {
-  const auto* nested = std::get_if<std::shared_ptr<Assignment>>(&value.v);
-  for (size_t i = 0; i < spec.options.size(); ++i) {
-    const ChoiceOption& option = spec.options[i];
-    if (option.is_nested) {
-      if (nested == nullptr || *nested == nullptr) continue;
-      auto name = (*nested)->find("_name");
-      if (name != (*nested)->end() && name->second == Value{option.nested_name}) return i;
-      continue;
-    }
-    const Value plain = OptionValue(option);
-    if (plain == value) return i;
-    std::optional<double> a = AsNumber(plain);
-    std::optional<double> b = AsNumber(value);
-    if (a.has_value() && b.has_value() && *a == *b) return i;
-  }
-  return std::nullopt;
 }
 
 // Where one parameter lives in the encoded vector.
@@ -202,18 +166,6 @@ class Encoding {
   std::vector<std::pair<int, int>> blocks_;
 };
 
-// A finished trial's objective value, if it has one the GP can learn from.
-std::optional<double> FinishedValue(const TrialRecord& trial) {
-  std::optional<double> value;
-  if (trial.status == TrialStatus::kSucceeded) value = trial.final_value;
-  if (trial.status == TrialStatus::kEarlyStopped) {
-    value = trial.intermediate.empty() ? trial.final_value
-                                       : std::optional<double>(trial.intermediate.back());
-  }
-  if (value.has_value() && !std::isfinite(*value)) return std::nullopt;
-  return value;
-}
-
 Eigen::MatrixXd Rows(const std::vector<Eigen::VectorXd>& points, int dims) {
   Eigen::MatrixXd m(static_cast<Eigen::Index>(points.size()), dims);
   for (size_t i = 0; i < points.size(); ++i) m.row(static_cast<Eigen::Index>(i)) = points[i];
@@ -310,16 +262,15 @@ absl::StatusOr<Suggestions> GpTuner::Suggest(const History& history, int count) 
   if (count < 0) return absl::InvalidArgumentError("count must be >= 0");
   const Encoding encoding(space_);
   const int dims = encoding.dims();
-  const double sign = config_.direction == Direction::kMaximize ? 1.0 : -1.0;
-  // Finished trials (the GP's data, larger is better) and pending ones (liars).
+  // Finished trials (the GP's data, larger is better: minus the loss) and pending ones (liars).
   std::vector<Eigen::VectorXd> x;
   std::vector<double> y;
   std::vector<Eigen::VectorXd> liars;
   for (const TrialRecord& trial : history.trials) {
     if (std::optional<double> value = FinishedValue(trial)) {
       x.push_back(encoding.Encode(trial.parameters));
-      y.push_back(sign * *value);
-    } else if (trial.status == TrialStatus::kWaiting || trial.status == TrialStatus::kRunning) {
+      y.push_back(-Loss(*value, config_.direction));
+    } else if (IsPending(trial)) {
       liars.push_back(encoding.Encode(trial.parameters));
     }
   }

@@ -22,13 +22,6 @@ constexpr double kPi = 3.14159265358979323846;
 
 std::unique_ptr<Tuner> Make(const AlgorithmOptions& options) { return MakeTuner<GpTuner>(options); }
 
-AlgorithmOptions OneDim(uint64_t seed) {
-  AlgorithmOptions options;
-  options.space = SearchSpace{{Param("x", Distribution::kUniform, {-1, 1})}};
-  options.seed = seed;
-  return options;
-}
-
 double X(const Assignment& a) { return AsDouble(a.at("x")); }
 
 const Objective kPeak = [](const Assignment& a) { return -std::pow(X(a) - 0.3, 2); };
@@ -59,16 +52,6 @@ double BestValue(const History& history, Direction direction) {
                                              : std::max(best, *t.final_value);
   }
   return best;
-}
-
-History RandomFinished(const AlgorithmOptions& options, const Objective& f, int n) {
-  std::mt19937_64 rng(123);
-  History history;
-  for (int i = 0; i < n; ++i) {
-    const Assignment a = SampleAssignment(options.space, rng);
-    history.trials.push_back(Finished(a, f(a), i + 1));
-  }
-  return history;
 }
 
 TEST_CASE("GP beats random search on Branin after 30 trials") {
@@ -138,22 +121,6 @@ TEST_CASE("a parallel GP batch is distinct and avoids running trials") {
   CHECK(std::fabs(X(next) - X(alone)) > 1e-3);
 }
 
-SearchSpace MixedSpace() {
-  return SearchSpace{{
-      Param("lr", Distribution::kLoguniform, {1e-5, 1e-1}),
-      Param("batch", Distribution::kQuniform, {16, 250, 16}),
-      Param("layers", Distribution::kRandint, {1, 6}),
-      Param("width", Distribution::kQloguniform, {8, 1000, 8}),
-      Param("init", Distribution::kNormal, {0, 1}),
-      Param("scale", Distribution::kQlognormal, {0, 1, 0.5}),
-      Choice("opt", {Nested("sgd", {Param("momentum", Distribution::kUniform, {0, 1}),
-                                    Param("steps", Distribution::kRandint, {-3, 3})}),
-                     Nested("adam", {Param("beta", Distribution::kQuniform, {0.8, 0.999, 0.05}),
-                                     Choice("amsgrad", {Plain(true), Plain(false)})}),
-                     Nested("plain", {}), Plain(int64_t{7})}),
-  }};
-}
-
 double MixedObjective(const Assignment& a) {
   double v = -std::fabs(std::log10(AsDouble(a.at("lr"))) + 3) + AsDouble(a.at("batch")) / 250 +
              AsDouble(a.at("layers")) - std::fabs(AsDouble(a.at("init")) - 0.5);
@@ -167,7 +134,7 @@ double MixedObjective(const Assignment& a) {
 
 TEST_CASE("every GP suggestion lies in a mixed, nested space and the best branch is learned") {
   AlgorithmOptions options;
-  options.space = MixedSpace();
+  options.space = MixedNestedSpace();
   options.seed = 8;
   options.class_args["cold_start_num"] = int64_t{8};
   options.class_args["selection_num_warm_up"] = int64_t{500};
@@ -203,27 +170,14 @@ TEST_CASE("GP rejects bad classArgs naming them") {
       {"selection_num_warm_up", int64_t{0}}, {"selection_num_starting_points", std::string("ten")},
       {"optimize_mode", std::string("max")}, {"seed", 0.5},
   };
-  for (const auto& [key, value] : bad) {
-    AlgorithmOptions o = OneDim(1);
-    o.class_args[key] = value;
-    absl::Status s = GpTuner::Create(o).status();
-    INFO(key);
-    CHECK(s.code() == absl::StatusCode::kInvalidArgument);
-    CHECK_THAT(std::string(s.message()), Catch::Contains(key));
-  }
+  CheckRejectsEachArg(
+      [](const AlgorithmOptions& o) { return GpTuner::Create(o).status(); }, OneDim(1), bad);
   CHECK(Make(OneDim(1))->Suggest({}, -1).status().code() == absl::StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("GP timing on 6-d with 100 and 500 finished trials (printed)") {
   AlgorithmOptions options;
-  options.space = SearchSpace{{
-      Param("a", Distribution::kUniform, {0, 1}),
-      Param("b", Distribution::kLoguniform, {1e-4, 1}),
-      Param("c", Distribution::kQuniform, {0, 10, 1}),
-      Param("d", Distribution::kRandint, {0, 50}),
-      Param("e", Distribution::kNormal, {0, 2}),
-      Choice("f", {Plain(int64_t{1}), Plain(int64_t{2}), Plain(int64_t{3})}),
-  }};
+  options.space = SixDimSpace();
   const Objective f = [](const Assignment& a) {
     return AsDouble(a.at("a")) - std::fabs(AsDouble(a.at("e")) - 1);
   };

@@ -4,16 +4,13 @@
 #include <string>
 #include <vector>
 
+#include "tuner_algos/test_util.h"
+
 namespace dlkit::algos {
 namespace {
 
-TrialRecord Trial(const std::string& id, TrialStatus status, std::vector<double> series) {
-  TrialRecord trial;
-  trial.trial_id = id;
-  trial.status = status;
-  trial.intermediate = std::move(series);
-  return trial;
-}
+using testing::Decide;
+using testing::SeriesTrial;
 
 // Five finished trials whose accuracy climbs from 0.5..0.9 by 0.02 per step for 10 steps.
 History Finished() {
@@ -22,31 +19,20 @@ History Finished() {
     std::vector<double> series;
     for (int step = 0; step < 10; ++step) series.push_back(0.5 + 0.1 * i + 0.02 * step);
     history.trials.push_back(
-        Trial("done" + std::to_string(i), TrialStatus::kSucceeded, std::move(series)));
+        SeriesTrial("done" + std::to_string(i), TrialStatus::kSucceeded, std::move(series)));
   }
   return history;
 }
 
 std::unique_ptr<Assessor> Make(ClassArgs args, Direction direction = Direction::kMaximize) {
-  AlgorithmOptions options;
-  options.class_args = std::move(args);
-  options.direction = direction;
-  absl::StatusOr<std::unique_ptr<Assessor>> assessor = MedianStopAssessor::Create(options);
-  REQUIRE(assessor.ok());
-  return std::move(assessor).value();
-}
-
-AssessDecision Decide(Assessor& assessor, const TrialRecord& trial, const History& history) {
-  absl::StatusOr<AssessDecision> decision = assessor.Assess(trial, history);
-  REQUIRE(decision.ok());
-  return *decision;
+  return testing::MakeAssessor<MedianStopAssessor>(std::move(args), direction);
 }
 
 TEST_CASE("Medianstop stops a clearly bad curve and keeps a good one") {
   auto assessor = Make({});
   History history = Finished();
-  const TrialRecord bad = Trial("bad", TrialStatus::kRunning, {0.2, 0.25, 0.3});
-  const TrialRecord good = Trial("good", TrialStatus::kRunning, {0.8, 0.85, 0.9});
+  const TrialRecord bad = SeriesTrial("bad", TrialStatus::kRunning, {0.2, 0.25, 0.3});
+  const TrialRecord good = SeriesTrial("good", TrialStatus::kRunning, {0.8, 0.85, 0.9});
   history.trials.push_back(bad);
   history.trials.push_back(good);
   CHECK(Decide(*assessor, bad, history) == AssessDecision::kStop);
@@ -57,16 +43,16 @@ TEST_CASE("Medianstop compares the best value so far with the median at that ste
   auto assessor = Make({});
   const History history = Finished();
   // Running averages at step 3: 0.52 + 0.1 i; the (lower) median is 0.72.
-  CHECK(Decide(*assessor, Trial("a", TrialStatus::kRunning, {0.75, 0.1, 0.1}), history) ==
+  CHECK(Decide(*assessor, SeriesTrial("a", TrialStatus::kRunning, {0.75, 0.1, 0.1}), history) ==
         AssessDecision::kContinue);
-  CHECK(Decide(*assessor, Trial("b", TrialStatus::kRunning, {0.70, 0.71, 0.71}), history) ==
+  CHECK(Decide(*assessor, SeriesTrial("b", TrialStatus::kRunning, {0.70, 0.71, 0.71}), history) ==
         AssessDecision::kStop);
 }
 
 TEST_CASE("Medianstop minimizes when told to, by classArg or experiment direction") {
   const History history = Finished();  // read now as losses
-  const TrialRecord low = Trial("low", TrialStatus::kRunning, {0.2, 0.25, 0.3});
-  const TrialRecord high = Trial("high", TrialStatus::kRunning, {0.95, 1.0, 1.1});
+  const TrialRecord low = SeriesTrial("low", TrialStatus::kRunning, {0.2, 0.25, 0.3});
+  const TrialRecord high = SeriesTrial("high", TrialStatus::kRunning, {0.95, 1.0, 1.1});
   auto by_arg = Make({{"optimize_mode", std::string("minimize")}});
   auto by_direction = Make({}, Direction::kMinimize);
   for (Assessor* assessor : {by_arg.get(), by_direction.get()}) {
@@ -78,7 +64,7 @@ TEST_CASE("Medianstop minimizes when told to, by classArg or experiment directio
 TEST_CASE("Medianstop waits for start_step") {
   auto assessor = Make({{"start_step", int64_t{4}}});
   const History history = Finished();
-  TrialRecord bad = Trial("bad", TrialStatus::kRunning, {0.1, 0.1, 0.1});
+  TrialRecord bad = SeriesTrial("bad", TrialStatus::kRunning, {0.1, 0.1, 0.1});
   CHECK(Decide(*assessor, bad, history) == AssessDecision::kContinue);
   bad.intermediate.push_back(0.1);
   CHECK(Decide(*assessor, bad, history) == AssessDecision::kStop);
@@ -87,13 +73,13 @@ TEST_CASE("Medianstop waits for start_step") {
 TEST_CASE("Medianstop counts only succeeded trials that reached the step") {
   auto assessor = Make({});
   History history;
-  history.trials.push_back(Trial("failed", TrialStatus::kFailed, {0.9, 0.9, 0.9}));
-  history.trials.push_back(Trial("stopped", TrialStatus::kEarlyStopped, {0.9, 0.9, 0.9}));
-  history.trials.push_back(Trial("running", TrialStatus::kRunning, {0.9, 0.9, 0.9}));
-  history.trials.push_back(Trial("short", TrialStatus::kSucceeded, {0.9}));
-  const TrialRecord trial = Trial("t", TrialStatus::kRunning, {0.1, 0.1});
+  history.trials.push_back(SeriesTrial("failed", TrialStatus::kFailed, {0.9, 0.9, 0.9}));
+  history.trials.push_back(SeriesTrial("stopped", TrialStatus::kEarlyStopped, {0.9, 0.9, 0.9}));
+  history.trials.push_back(SeriesTrial("running", TrialStatus::kRunning, {0.9, 0.9, 0.9}));
+  history.trials.push_back(SeriesTrial("short", TrialStatus::kSucceeded, {0.9}));
+  const TrialRecord trial = SeriesTrial("t", TrialStatus::kRunning, {0.1, 0.1});
   CHECK(Decide(*assessor, trial, history) == AssessDecision::kContinue);
-  history.trials.push_back(Trial("long", TrialStatus::kSucceeded, {0.9, 0.9, 0.9}));
+  history.trials.push_back(SeriesTrial("long", TrialStatus::kSucceeded, {0.9, 0.9, 0.9}));
   CHECK(Decide(*assessor, trial, history) == AssessDecision::kStop);
 }
 

@@ -9,31 +9,16 @@
 namespace dlkit::algos {
 namespace {
 
-bool IsLog(Distribution d) {
-  return d == Distribution::kLoguniform || d == Distribution::kQloguniform ||
-         d == Distribution::kLognormal || d == Distribution::kQlognormal;
-}
-
-bool IsNormal(Distribution d) {
-  return d == Distribution::kNormal || d == Distribution::kQnormal ||
-         d == Distribution::kLognormal || d == Distribution::kQlognormal;
-}
-
-bool IsQuantized(Distribution d) {
-  return d == Distribution::kQuniform || d == Distribution::kQloguniform ||
-         d == Distribution::kQnormal || d == Distribution::kQlognormal;
-}
-
 // Bounds of the uniform draw, on log scale for log types (as NNI's formatted space).
 double BaseLow(const ParamSpec& spec) {
-  return IsLog(spec.distribution) ? std::log(spec.args[0]) : spec.args[0];
+  return IsLogType(spec.distribution) ? std::log(spec.args[0]) : spec.args[0];
 }
 double BaseHigh(const ParamSpec& spec) {
-  return IsLog(spec.distribution) ? std::log(spec.args[1]) : spec.args[1];
+  return IsLogType(spec.distribution) ? std::log(spec.args[1]) : spec.args[1];
 }
 
 double BaseToRaw(const ParamSpec& spec, double base) {
-  return IsLog(spec.distribution) ? std::exp(base) : base;
+  return IsLogType(spec.distribution) ? std::exp(base) : base;
 }
 
 bool IsMultiple(double x, double q) {
@@ -124,7 +109,7 @@ int64_t RandintUpper(const ParamSpec& spec) {
 }
 
 double RawFromUnit(const ParamSpec& spec, double unit) {
-  if (IsNormal(spec.distribution)) {
+  if (IsNormalType(spec.distribution)) {
     return BaseToRaw(spec, spec.args[0] + spec.args[1] * NormalQuantile(unit));
   }
   const double low = BaseLow(spec);
@@ -134,7 +119,7 @@ double RawFromUnit(const ParamSpec& spec, double unit) {
 double Quantize(const ParamSpec& spec, double raw) {
   const Distribution d = spec.distribution;
   double x = raw;
-  if (IsQuantized(d)) x = RoundHalfEven(x / spec.args[2]) * spec.args[2];
+  if (IsQuantizedType(d)) x = RoundHalfEven(x / spec.args[2]) * spec.args[2];
   if (d == Distribution::kQuniform || d == Distribution::kQloguniform ||
       d == Distribution::kLoguniform) {
     x = std::clamp(x, spec.args[0], spec.args[1]);
@@ -164,7 +149,7 @@ Value SampleValue(const ParamSpec& spec, std::mt19937_64& rng) {
       break;
   }
   double base;
-  if (IsNormal(spec.distribution)) {
+  if (IsNormalType(spec.distribution)) {
     base = std::normal_distribution<double>(spec.args[0], spec.args[1])(rng);
   } else {
     base = std::uniform_real_distribution<double>(BaseLow(spec), BaseHigh(spec))(rng);
@@ -180,6 +165,25 @@ Assignment SampleAssignment(const SearchSpace& space, std::mt19937_64& rng) {
 
 bool Contains(const SearchSpace& space, const Assignment& assignment) {
   return ContainsParams(space, assignment, 0);
+}
+
+std::optional<size_t> OptionIndex(const ParamSpec& spec, const Value& value) {
+  const auto* nested = std::get_if<std::shared_ptr<Assignment>>(&value.v);
+  for (size_t i = 0; i < spec.options.size(); ++i) {
+    const ChoiceOption& option = spec.options[i];
+    if (option.is_nested) {
+      if (nested == nullptr || *nested == nullptr) continue;
+      auto name = (*nested)->find("_name");
+      if (name != (*nested)->end() && name->second == Value{option.nested_name}) return i;
+      continue;
+    }
+    const Value plain = OptionValue(option);
+    if (plain == value) return i;
+    std::optional<double> a = AsNumber(plain);
+    std::optional<double> b = AsNumber(value);
+    if (a.has_value() && b.has_value() && *a == *b) return i;
+  }
+  return std::nullopt;
 }
 
 }  // namespace dlkit::algos

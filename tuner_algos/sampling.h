@@ -4,7 +4,9 @@
 // Drawing parameter values exactly as NNI's random tuner does (design.md §5), and checking
 // that an assignment lies in a space. Expects a space that passed ValidateSearchSpace.
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <random>
 
 #include "tuner_algos/search_space.h"
@@ -34,6 +36,10 @@ double Quantize(const ParamSpec& spec, double raw);
 
 // A choice option's value; a nested option gives an Assignment holding only its "_name".
 Value OptionValue(const ChoiceOption& option);
+
+// The index of the option of choice `spec` that `value` picked, matching numbers by value
+// (1 == 1.0) and nested options by "_name"; nullopt when it matches none.
+std::optional<size_t> OptionIndex(const ParamSpec& spec, const Value& value);
 
 // randint's integers are [RandintLower, RandintUpper), both ends rounded up as NNI does.
 int64_t RandintLower(const ParamSpec& spec);

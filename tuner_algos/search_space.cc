@@ -10,16 +10,6 @@
 namespace dlkit::algos {
 namespace {
 
-bool IsQuantized(Distribution d) {
-  return d == Distribution::kQuniform || d == Distribution::kQloguniform ||
-         d == Distribution::kQnormal || d == Distribution::kQlognormal;
-}
-
-bool IsNormalFamily(Distribution d) {
-  return d == Distribution::kNormal || d == Distribution::kQnormal ||
-         d == Distribution::kLognormal || d == Distribution::kQlognormal;
-}
-
 absl::Status Invalid(const std::string& path, const std::string& message) {
   return absl::InvalidArgumentError(absl::StrCat(path, ": ", message));
 }
@@ -47,7 +37,7 @@ absl::Status ValidateChoice(const ParamSpec& spec, const std::string& path) {
 
 absl::Status ValidateNumeric(const ParamSpec& spec, const std::string& path) {
   const Distribution d = spec.distribution;
-  const size_t arity = IsQuantized(d) ? 3 : 2;
+  const size_t arity = IsQuantizedType(d) ? 3 : 2;
   if (spec.args.size() != arity) {
     return Invalid(path, absl::StrCat(DistributionName(d), " takes ", arity, " numbers, got ",
                                       spec.args.size()));
@@ -56,14 +46,14 @@ absl::Status ValidateNumeric(const ParamSpec& spec, const std::string& path) {
   for (double a : spec.args) {
     if (!std::isfinite(a)) return Invalid(path, "arguments must be finite numbers");
   }
-  if (IsQuantized(d) && spec.args[2] <= 0) return Invalid(path, "q must be > 0");
+  if (IsQuantizedType(d) && spec.args[2] <= 0) return Invalid(path, "q must be > 0");
   if (d == Distribution::kRandint) {
     if (std::ceil(spec.args[0]) >= std::ceil(spec.args[1])) {
       return Invalid(path, "randint needs lower < upper (upper is exclusive)");
     }
     return absl::OkStatus();
   }
-  if (IsNormalFamily(d)) {
+  if (IsNormalType(d)) {
     if (spec.args[1] <= 0) return Invalid(path, "sigma must be > 0");
     return absl::OkStatus();
   }
@@ -155,6 +145,27 @@ std::string AssignmentKey(const Assignment& assignment) {
     absl::StrAppend(&key, name.size(), ":", name, "=", ValueKey(value), ";");
   }
   return key + "}";
+}
+
+bool IsLogType(Distribution d) {
+  return d == Distribution::kLoguniform || d == Distribution::kQloguniform ||
+         d == Distribution::kLognormal || d == Distribution::kQlognormal;
+}
+
+bool IsNormalType(Distribution d) {
+  return d == Distribution::kNormal || d == Distribution::kQnormal ||
+         d == Distribution::kLognormal || d == Distribution::kQlognormal;
+}
+
+bool IsQuantizedType(Distribution d) {
+  return d == Distribution::kQuniform || d == Distribution::kQloguniform ||
+         d == Distribution::kQnormal || d == Distribution::kQlognormal;
+}
+
+std::optional<double> AsNumber(const Value& value) {
+  if (const double* d = std::get_if<double>(&value.v)) return *d;
+  if (const int64_t* i = std::get_if<int64_t>(&value.v)) return static_cast<double>(*i);
+  return std::nullopt;
 }
 
 }  // namespace dlkit::algos

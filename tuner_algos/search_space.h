@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -64,6 +65,16 @@ struct SearchSpace {
 
 // NNI's `_type` spelling ("choice", "qloguniform", ...).
 std::string DistributionName(Distribution distribution);
+
+// (q)loguniform and (q)lognormal: drawn on a log scale.
+bool IsLogType(Distribution d);
+// (q)normal and (q)lognormal: unbounded, parameterised by mu and sigma.
+bool IsNormalType(Distribution d);
+// The q-types: values lie on a grid of step q.
+bool IsQuantizedType(Distribution d);
+
+// A numeric value (double or integer) as a double; nullopt for strings, bools, nested.
+std::optional<double> AsNumber(const Value& value);
 
 // OK, or INVALID_ARGUMENT naming the first bad parameter by its path (e.g.
 // `optimizer._value[1].beta: low must be < high`): wrong arity, low >= high, log of <= 0,

@@ -1,13 +1,15 @@
 #ifndef DLKIT_TUNER_ALGOS_TEST_UTIL_H_
 #define DLKIT_TUNER_ALGOS_TEST_UTIL_H_
 
-// Helpers shared by the tuner tests: building tuners and histories, running a tuner on an
-// objective one trial at a time, and the common reproducibility check.
+// Helpers shared by the tuner and assessor tests: building tuners, assessors and histories,
+// running a tuner on an objective one trial at a time, and the common checks.
 
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -28,6 +30,17 @@ std::unique_ptr<Tuner> MakeTuner(const AlgorithmOptions& options) {
   return std::move(tuner).value();
 }
 
+// An options with one parameter x uniform in [-1, 1] and `seed`.
+AlgorithmOptions OneDim(uint64_t seed);
+
+// A mixed space of every numeric type and a nested choice (sgd: momentum, steps; adam:
+// beta, amsgrad; plain; and a plain 7).
+SearchSpace MixedNestedSpace();
+
+// Six parameters a..f of different types (uniform, loguniform, quniform, randint, normal,
+// a choice of 1, 2, 3), as the timing tests use.
+SearchSpace SixDimSpace();
+
 // A succeeded trial "t<index>" with `parameters` and final value `value`.
 TrialRecord Finished(const Assignment& parameters, double value, int64_t index);
 
@@ -39,6 +52,10 @@ void AppendWaiting(History* history, const std::vector<Assignment>& assignments)
 
 // A history of waiting trials t1, t2, ... with `assignments`.
 History HistoryOf(const std::vector<Assignment>& assignments);
+
+// `n` succeeded trials t1..tn drawn at random from `options.space` (fixed seed 123), each
+// with value f(assignment).
+History RandomFinished(const AlgorithmOptions& options, const Objective& f, int n);
 
 // Asks for `count` assignments and requires exactly that many, not exhausted.
 std::vector<Assignment> SuggestExactly(Tuner& tuner, const History& history, int count);
@@ -56,6 +73,32 @@ double Median(std::vector<double> values);
 // `batch` as the one that produced it.
 void CheckReproducible(const TunerFactory& make, const AlgorithmOptions& options,
                        uint64_t other_seed, const Objective& objective, int budget, int batch);
+
+// Creating from `base` with each (key, value) of `bad` set as a classArg fails with
+// INVALID_ARGUMENT naming the key.
+void CheckRejectsEachArg(
+    const std::function<absl::Status(const AlgorithmOptions&)>& create,
+    const AlgorithmOptions& base,
+    const std::vector<std::pair<std::string, ClassArgs::mapped_type>>& bad);
+
+// --- Assessors ---
+
+// A trial `id` with `status` and intermediate results `series` (no final value).
+TrialRecord SeriesTrial(const std::string& id, TrialStatus status, std::vector<double> series);
+
+// A::Create with `args` and `direction`, which must succeed.
+template <typename A>
+std::unique_ptr<Assessor> MakeAssessor(ClassArgs args, Direction direction) {
+  AlgorithmOptions options;
+  options.class_args = std::move(args);
+  options.direction = direction;
+  absl::StatusOr<std::unique_ptr<Assessor>> assessor = A::Create(options);
+  REQUIRE(assessor.ok());
+  return std::move(assessor).value();
+}
+
+// assessor.Assess(trial, history), which must succeed.
+AssessDecision Decide(Assessor& assessor, const TrialRecord& trial, const History& history);
 
 }  // namespace dlkit::algos::testing
 

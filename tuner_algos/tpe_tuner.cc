@@ -12,6 +12,7 @@
 #include "tuner_algos/class_args.h"
 #include "tuner_algos/parzen_estimator.h"
 #include "tuner_algos/sampling.h"
+#include "tuner_algos/trial_history.h"
 
 namespace dlkit::algos {
 namespace {
@@ -32,11 +33,6 @@ struct NumericModel {
   double raw_low = -kInf;  // where a quantised value's bin is clipped, in raw space
   double raw_high = kInf;
 };
-
-bool IsLogType(Distribution d) {
-  return d == Distribution::kLoguniform || d == Distribution::kQloguniform ||
-         d == Distribution::kLognormal || d == Distribution::kQlognormal;
-}
 
 NumericModel ModelFor(const ParamSpec& spec) {
   NumericModel m;
@@ -73,12 +69,6 @@ NumericModel ModelFor(const ParamSpec& spec) {
   return m;
 }
 
-std::optional<double> AsNumber(const Value& value) {
-  if (const double* d = std::get_if<double>(&value.v)) return *d;
-  if (const int64_t* i = std::get_if<int64_t>(&value.v)) return static_cast<double>(*i);
-  return std::nullopt;
-}
-
 // An observed value in internal space, if the assignment holds a usable one.
 std::optional<double> Observed(const NumericModel& m, const ParamSpec& spec, const Assignment& a) {
   auto it = a.find(spec.name);
@@ -112,26 +102,6 @@ void BinOf(const NumericModel& m, const Value& value, double* lo, double* hi) {
   }
   *lo = T(std::max(v - m.step / 2, m.raw_low));
   *hi = T(std::min(v + m.step / 2, m.raw_high));
-}
-
-// The index of the option `value` picked, matching numbers by value (1 == 1.0).
-std::optional<size_t> OptionIndex(const ParamSpec& spec, const Value& value) {
-  const auto* nested = std::get_if<std::shared_ptr<Assignment>>(&value.v);
-  for (size_t i = 0; i < spec.options.size(); ++i) {
-    const ChoiceOption& option = spec.options[i];
-    if (option.is_nested) {
-      if (nested == nullptr || *nested == nullptr) continue;
-      auto name = (*nested)->find("_name");
-      if (name != (*nested)->end() && name->second == Value{option.nested_name}) return i;
-      continue;
-    }
-    const Value plain = OptionValue(option);
-    if (plain == value) return i;
-    std::optional<double> a = AsNumber(plain);
-    std::optional<double> b = AsNumber(value);
-    if (a.has_value() && b.has_value() && *a == *b) return i;
-  }
-  return std::nullopt;
 }
 
 // One TPE draw of a whole assignment, recursing into chosen nested options with only the
@@ -263,18 +233,6 @@ std::mt19937_64 StreamFor(uint64_t seed, uint64_t index, uint32_t salt) {
   return std::mt19937_64(seq);
 }
 
-// A finished trial's objective value, if it has one TPE can learn from.
-std::optional<double> FinishedValue(const TrialRecord& trial) {
-  std::optional<double> value;
-  if (trial.status == TrialStatus::kSucceeded) value = trial.final_value;
-  if (trial.status == TrialStatus::kEarlyStopped) {
-    value = trial.intermediate.empty() ? trial.final_value
-                                       : std::optional<double>(trial.intermediate.back());
-  }
-  if (value.has_value() && !std::isfinite(*value)) return std::nullopt;
-  return value;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Tuner>> TpeTuner::Create(const AlgorithmOptions& options) {
@@ -313,8 +271,8 @@ absl::StatusOr<Suggestions> TpeTuner::Suggest(const History& history, int count)
   for (size_t i = 0; i < history.trials.size(); ++i) {
     const TrialRecord& trial = history.trials[i];
     if (std::optional<double> value = FinishedValue(trial)) {
-      finished.emplace_back(config_.direction == Direction::kMaximize ? -*value : *value, i);
-    } else if (trial.status == TrialStatus::kWaiting || trial.status == TrialStatus::kRunning) {
+      finished.emplace_back(Loss(*value, config_.direction), i);
+    } else if (IsPending(trial)) {
       pending.push_back(i);
     }
   }

@@ -22,13 +22,6 @@ std::unique_ptr<Tuner> Make(const AlgorithmOptions& options) {
   return MakeTuner<TpeTuner>(options);
 }
 
-AlgorithmOptions OneDim(uint64_t seed) {
-  AlgorithmOptions options;
-  options.space = SearchSpace{{Param("x", Distribution::kUniform, {-1, 1})}};
-  options.seed = seed;
-  return options;
-}
-
 double X(const Assignment& a) { return AsDouble(a.at("x")); }
 
 // Median |x - 0.3| over the last `n` trials.
@@ -123,16 +116,6 @@ TEST_CASE("TPE picks the clearly best categorical option most often after startu
   CHECK(c_count > 25);  // of 40; random would pick it about 10 times
 }
 
-History RandomFinished(const AlgorithmOptions& options, const Objective& f, int n) {
-  std::mt19937_64 rng(123);
-  History history;
-  for (int i = 0; i < n; ++i) {
-    const Assignment a = SampleAssignment(options.space, rng);
-    history.trials.push_back(Finished(a, f(a), i + 1));
-  }
-  return history;
-}
-
 TEST_CASE("a parallel batch from TPE is distinct and spread out") {
   const AlgorithmOptions options = OneDim(11);
   const Objective peak = [](const Assignment& a) { return -std::pow(X(a) - 0.3, 2); };
@@ -179,22 +162,6 @@ TEST_CASE("TPE is reproducible from seed and history") {
   CHECK_FALSE(first == other->Suggest(history, 5)->assignments);
 }
 
-SearchSpace MixedSpace() {
-  return SearchSpace{{
-      Param("lr", Distribution::kLoguniform, {1e-5, 1e-1}),
-      Param("batch", Distribution::kQuniform, {16, 250, 16}),
-      Param("layers", Distribution::kRandint, {1, 6}),
-      Param("width", Distribution::kQloguniform, {8, 1000, 8}),
-      Param("init", Distribution::kNormal, {0, 1}),
-      Param("scale", Distribution::kQlognormal, {0, 1, 0.5}),
-      Choice("opt", {Nested("sgd", {Param("momentum", Distribution::kUniform, {0, 1}),
-                                    Param("steps", Distribution::kRandint, {-3, 3})}),
-                     Nested("adam", {Param("beta", Distribution::kQuniform, {0.8, 0.999, 0.05}),
-                                     Choice("amsgrad", {Plain(true), Plain(false)})}),
-                     Nested("plain", {}), Plain(int64_t{7})}),
-  }};
-}
-
 double MixedObjective(const Assignment& a) {
   double v = -std::fabs(std::log10(AsDouble(a.at("lr"))) + 3) - 0.01 * AsDouble(a.at("batch")) +
              AsDouble(a.at("layers")) - std::fabs(AsDouble(a.at("init")) - 0.5);
@@ -210,7 +177,7 @@ TEST_CASE("every TPE suggestion lies in a mixed, nested space") {
   for (bool multivariate : {false, true}) {
     INFO("multivariate " << multivariate);
     AlgorithmOptions options;
-    options.space = MixedSpace();
+    options.space = MixedNestedSpace();
     options.seed = 8;
     options.class_args["n_startup_jobs"] = int64_t{10};
     options.class_args["multivariate"] = multivariate;
@@ -248,27 +215,14 @@ TEST_CASE("TPE rejects bad classArgs naming them") {
       {"consider_endpoints", int64_t{1}},
       {"optimize_mode", std::string("max")},
   };
-  for (const auto& [key, value] : bad) {
-    AlgorithmOptions o = OneDim(1);
-    o.class_args[key] = value;
-    absl::Status s = TpeTuner::Create(o).status();
-    INFO(key);
-    CHECK(s.code() == absl::StatusCode::kInvalidArgument);
-    CHECK_THAT(std::string(s.message()), Catch::Contains(key));
-  }
+  CheckRejectsEachArg(
+      [](const AlgorithmOptions& o) { return TpeTuner::Create(o).status(); }, OneDim(1), bad);
   CHECK(Make(OneDim(1))->Suggest({}, -1).status().code() == absl::StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("TPE timing on 6-d with 1000 finished trials (printed)") {
   AlgorithmOptions options;
-  options.space = SearchSpace{{
-      Param("a", Distribution::kUniform, {0, 1}),
-      Param("b", Distribution::kLoguniform, {1e-4, 1}),
-      Param("c", Distribution::kQuniform, {0, 10, 1}),
-      Param("d", Distribution::kRandint, {0, 50}),
-      Param("e", Distribution::kNormal, {0, 2}),
-      Choice("f", {Plain(int64_t{1}), Plain(int64_t{2}), Plain(int64_t{3})}),
-  }};
+  options.space = SixDimSpace();
   const Objective f = [](const Assignment& a) { return AsDouble(a.at("a")) - AsDouble(a.at("e")); };
   const History history = RandomFinished(options, f, 1000);
   for (bool multivariate : {false, true}) {

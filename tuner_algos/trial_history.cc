@@ -31,6 +31,25 @@ std::vector<const TrialRecord*> RankedFinished(const History& history, Direction
   return finished;
 }
 
+std::optional<double> FinishedValue(const TrialRecord& trial) {
+  std::optional<double> value;
+  if (trial.status == TrialStatus::kSucceeded) value = trial.final_value;
+  if (trial.status == TrialStatus::kEarlyStopped) {
+    value = trial.intermediate.empty() ? trial.final_value
+                                       : std::optional<double>(trial.intermediate.back());
+  }
+  if (value.has_value() && !std::isfinite(*value)) return std::nullopt;
+  return value;
+}
+
+bool IsPending(const TrialRecord& trial) {
+  return trial.status == TrialStatus::kWaiting || trial.status == TrialStatus::kRunning;
+}
+
+double Loss(double value, Direction direction) {
+  return direction == Direction::kMaximize ? -value : value;
+}
+
 std::unordered_set<std::string> HistoryKeys(const History& history) {
   std::unordered_set<std::string> keys;
   for (const TrialRecord& trial : history.trials) keys.insert(AssignmentKey(trial.parameters));

@@ -1,9 +1,11 @@
 #ifndef DLKIT_TUNER_ALGOS_TRIAL_HISTORY_H_
 #define DLKIT_TUNER_ALGOS_TRIAL_HISTORY_H_
 
-// Helpers the model-based tuners (Evolution, Anneal, Sobol) share for reading a History.
+// Helpers the model-based tuners (Evolution, Anneal, Sobol, TPE, GP, CMA-ES) share for
+// reading a History.
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_set>
@@ -23,6 +25,16 @@ std::vector<const TrialRecord*> RankedFinished(const History& history, Direction
 
 // True when `a` is strictly better than `b` for `direction`.
 bool Better(double a, double b, Direction direction);
+
+// A finished trial's objective value, if it has a finite one to learn from: a succeeded
+// trial's final value, an early-stopped one's last intermediate (its final value if none).
+std::optional<double> FinishedValue(const TrialRecord& trial);
+
+// True while the trial waits or runs (no result yet; tuners treat it as a pending point).
+bool IsPending(const TrialRecord& trial);
+
+// `value` as a loss, smaller is better: negated when maximising.
+double Loss(double value, Direction direction);
 
 // AssignmentKey of every trial in the history (running ones too).
 std::unordered_set<std::string> HistoryKeys(const History& history);
