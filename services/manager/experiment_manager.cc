@@ -469,6 +469,10 @@ bool ExperimentManager::ScheduleOnce() {
       return true;
     }
     if (response.exhausted()) exhausted_ = true;
+    // Nothing proposed while nothing runs: no trial's end will ever wake this loop again.
+    if (response.parameters().empty() && ActiveTrials() == 0 && queue_.empty()) {
+      exhausted_ = true;
+    }
     for (const v1::ParameterSet& parameters : response.parameters()) {
       TrialRuntime& runtime = CreateTrial(parameters, false, 0);
       // The state may have changed while the Tuner answered: then they wait for resume.
