@@ -7,11 +7,13 @@
 #include "absl/strings/str_join.h"
 #include "tuner_algos/anneal_tuner.h"
 #include "tuner_algos/asha_assessor.h"
+#include "tuner_algos/bohb_tuner.h"
 #include "tuner_algos/cmaes_tuner.h"
 #include "tuner_algos/curvefitting_assessor.h"
 #include "tuner_algos/evolution_tuner.h"
 #include "tuner_algos/gp_tuner.h"
 #include "tuner_algos/grid_search_tuner.h"
+#include "tuner_algos/hyperband_tuner.h"
 #include "tuner_algos/median_stop_assessor.h"
 #include "tuner_algos/random_tuner.h"
 #include "tuner_algos/sobol_tuner.h"
@@ -30,10 +32,12 @@ struct Entry {
 const std::vector<Entry<Tuner>>& Tuners() {
   static const auto* tuners = new std::vector<Entry<Tuner>>{
       {"Anneal", &AnnealTuner::Create},
+      {"BOHB", &BohbTuner::Create},
       {"CMAES", &CmaesTuner::Create},
       {"Evolution", &EvolutionTuner::Create},
       {"GP", &GpTuner::Create},
       {"GridSearch", &GridSearchTuner::Create},
+      {"Hyperband", &HyperbandTuner::Create},
       {"Random", &RandomTuner::Create},
       {"Sobol", &SobolTuner::Create},
       {"TPE", &TpeTuner::Create},

@@ -17,8 +17,9 @@ AlgorithmOptions Options() {
 }
 
 TEST_CASE("the registry lists NNI's names") {
-  CHECK(TunerNames() == std::vector<std::string>{"Anneal", "CMAES", "Evolution", "GP", "GridSearch",
-                                                 "Random", "Sobol", "TPE"});
+  CHECK(TunerNames() == std::vector<std::string>{"Anneal", "BOHB", "CMAES", "Evolution", "GP",
+                                                 "GridSearch", "Hyperband", "Random", "Sobol",
+                                                 "TPE"});
   CHECK(AssessorNames() == std::vector<std::string>{"ASHA", "Curvefitting", "Medianstop"});
 }
 
@@ -45,8 +46,8 @@ TEST_CASE("an unknown algorithm is INVALID_ARGUMENT listing the known ones") {
   absl::Status status = CreateTuner("TPEX", Options()).status();
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
   CHECK(status.message() ==
-        "unknown tuner \"TPEX\"; known tuners: Anneal, CMAES, Evolution, "
-        "GP, GridSearch, Random, Sobol, TPE");
+        "unknown tuner \"TPEX\"; known tuners: Anneal, BOHB, CMAES, Evolution, "
+        "GP, GridSearch, Hyperband, Random, Sobol, TPE");
   status = CreateAssessor("Curvy", Options()).status();
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
   CHECK(status.message() == "unknown assessor \"Curvy\"; known assessors: ASHA, Curvefitting, "
