@@ -3,6 +3,8 @@
 
 // Finishing a callback-API unary call from a domain result, in one line per RPC.
 
+#include <functional>
+#include <thread>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -23,6 +25,17 @@ grpc::ServerUnaryReactor* FinishUnary(grpc::CallbackServerContext* context,
                                       absl::StatusOr<Response> result, Response* response) {
   if (result.ok()) *response = std::move(result).value();
   return FinishUnary(context, result.status());
+}
+
+// For calls whose work waits on another RPC (e.g. a Manager asking the in-process Tuner):
+// the work runs on a thread of its own and finishes the call later. Done on gRPC's callback
+// threads, a few such calls at once could hold every thread the awaited RPC needs.
+inline grpc::ServerUnaryReactor* FinishUnaryLater(grpc::CallbackServerContext* context,
+                                                  std::function<absl::Status()> work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::thread([reactor, work = std::move(work)] { reactor->Finish(ToGrpcStatus(work())); })
+      .detach();
+  return reactor;
 }
 
 }  // namespace dlkit

@@ -22,13 +22,23 @@ absl::StatusOr<Response> WithExperiment(absl::StatusOr<v1::Experiment> experimen
 grpc::ServerUnaryReactor* LauncherServiceImpl::SubmitExperiment(
     grpc::CallbackServerContext* context, const v1::SubmitExperimentRequest* request,
     v1::SubmitExperimentResponse* response) {
-  return FinishUnary(context, launcher_->Submit(*request), response);
+  // Submitting waits on the Tuner (ValidateAlgorithm): off gRPC's callback threads.
+  return FinishUnaryLater(context, [this, request, response] {
+    absl::StatusOr<v1::SubmitExperimentResponse> submitted = launcher_->Submit(*request);
+    if (submitted.ok()) *response = *std::move(submitted);
+    return submitted.status();
+  });
 }
 
 grpc::ServerUnaryReactor* LauncherServiceImpl::ValidateExperiment(
     grpc::CallbackServerContext* context, const v1::ValidateExperimentRequest* request,
     v1::ValidateExperimentResponse* response) {
-  return FinishUnary(context, launcher_->Validate(request->spec()), response);
+  return FinishUnaryLater(context, [this, request, response] {
+    absl::StatusOr<v1::ValidateExperimentResponse> validated =
+        launcher_->Validate(request->spec());
+    if (validated.ok()) *response = *std::move(validated);
+    return validated.status();
+  });
 }
 
 grpc::ServerUnaryReactor* LauncherServiceImpl::ListExperiments(

@@ -240,3 +240,63 @@ TEST_CASE("Experiments survive the daemon and can be resumed and deleted", "[lau
 
 }  // namespace
 }  // namespace dlkit
+
+namespace dlkit {
+namespace {
+
+TEST_CASE("Concurrent asks on several ask/tell studies all get answers", "[launcher]") {
+  // Asking waits on the in-process Tuner; done on gRPC's callback threads, a handful of
+  // concurrent asks once held every thread the Tuner needed, and all of them hung.
+  const std::string home = TempHome();
+  Daemon daemon(home);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    v1::SubmitExperimentRequest request;
+    *request.mutable_spec() = ShellSpec("", 0);
+    request.mutable_spec()->set_ask_tell(true);
+    request.mutable_spec()->mutable_tuner()->set_name("GP");
+    v1::SubmitExperimentResponse response;
+    auto context = Context<v1::LauncherService>();
+    grpc::Status status = daemon.stub->SubmitExperiment(context.get(), request, &response);
+    REQUIRE(status.ok());
+    ids.push_back(response.experiment().id());
+  }
+  constexpr int kWorkers = 8, kAsksEach = 3;
+  std::vector<std::thread> workers;
+  std::vector<int> answered(kWorkers, 0);
+  std::vector<std::string> errors(kWorkers);
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      for (int k = 0; k < kAsksEach; ++k) {
+        v1::AskTrialsRequest ask;
+        ask.set_experiment_id(ids[w % ids.size()]);
+        v1::AskTrialsResponse asked;
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+        grpc::Status status = daemon.manager->AskTrials(&context, ask, &asked);
+        if (!status.ok()) {
+          errors[w] = status.error_message();
+          return;
+        }
+        v1::TellTrialRequest tell;
+        tell.set_experiment_id(ask.experiment_id());
+        tell.set_trial_id(asked.trials(0).id());
+        tell.set_value(asked.trials(0).parameters().values().at("x").int_value());
+        v1::TellTrialResponse told;
+        grpc::ClientContext tell_context;
+        tell_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+        if (!daemon.manager->TellTrial(&tell_context, tell, &told).ok()) return;
+        ++answered[w];
+      }
+    });
+  }
+  for (std::thread& t : workers) t.join();
+  for (int w = 0; w < kWorkers; ++w) {
+    INFO("worker " << w << ": " << errors[w]);
+    CHECK(answered[w] == kAsksEach);
+  }
+  std::filesystem::remove_all(home);
+}
+
+}  // namespace
+}  // namespace dlkit

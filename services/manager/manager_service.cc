@@ -392,12 +392,15 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::AddTrials(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* ManagerServiceImpl::AskTrials(grpc::CallbackServerContext* context,
                                                         const v1::AskTrialsRequest* request,
                                                         v1::AskTrialsResponse* response) {
-  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
-    absl::StatusOr<std::vector<v1::Trial>> trials = m.AskTrials(request->count());
-    if (!trials.ok()) return trials.status();
-    for (v1::Trial& t : *trials) *response->add_trials() = std::move(t);
-    return absl::OkStatus();
-  }));
+  // Asking waits on the Tuner: off gRPC's callback threads (see FinishUnaryLater).
+  return FinishUnaryLater(context, [this, request, response] {
+    return OnManager(directory_, request->experiment_id(), [&](auto& m) {
+      absl::StatusOr<std::vector<v1::Trial>> trials = m.AskTrials(request->count());
+      if (!trials.ok()) return trials.status();
+      for (v1::Trial& t : *trials) *response->add_trials() = std::move(t);
+      return absl::OkStatus();
+    });
+  });
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::ReportTrialMetric(
