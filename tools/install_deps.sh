@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages dlkit needs, if any is missing. Groups:
-#   build   - compilers, Bazel, gRPC/Protobuf/Abseil, SQLite, Catch2 (always)
+#   build   - compilers, Bazel, gRPC/Protobuf/Abseil, SQLite, Catch2, Google Benchmark (always)
 #   python  - what the Python SDK and the tests use, for /usr/bin/python3
 #   torch   - PyTorch and scikit-learn, for examples/digits-pytorch
 # Usage: tools/install_deps.sh [build] [python] [torch]   (default: build python)
@@ -14,7 +14,7 @@ for group in "${groups[@]}"; do
   case "$group" in
     build) packages+=(g++ bazel-bootstrap libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
                       protobuf-compiler libabsl-dev libsqlite3-dev sqlite3 catch2
-                      nlohmann-json3-dev libyaml-cpp-dev libeigen3-dev) ;;
+                      nlohmann-json3-dev libyaml-cpp-dev libeigen3-dev libbenchmark-dev) ;;
     python) packages+=(python3-grpcio python3-protobuf python3-pytest python3-numpy) ;;
     torch) packages+=(python3-torch python3-sklearn) ;;
     *) echo "install_deps: unknown group '$group' (build, python, torch)" >&2; exit 2 ;;
