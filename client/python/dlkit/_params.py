@@ -35,6 +35,24 @@ def _value_from_proto(value: Any) -> Any:
     return None
 
 
+def fill_value(message: Any, value: Any, where: str) -> None:
+    """Sets a ParameterValue-like oneof from a Python value (the inverse of the above):
+    bool, int, float and str, and for a ``ParameterValue`` a dict as a nested set."""
+    if isinstance(value, bool):
+        message.bool_value = value
+    elif isinstance(value, int):
+        message.int_value = value
+    elif isinstance(value, float):
+        message.double_value = value
+    elif isinstance(value, str):
+        message.string_value = value
+    elif isinstance(value, Mapping) and hasattr(message, "nested"):
+        for key, item in value.items():
+            fill_value(message.nested.values[key], item, "%s.%s" % (where, key))
+    else:
+        raise TypeError("%s: expected a number, string or bool, got %r" % (where, value))
+
+
 def _flag_value(argv: Sequence[str]) -> Optional[str]:
     """The FILE of ``--dlkit-params FILE`` or ``--dlkit-params=FILE`` in argv, if any."""
     for i, arg in enumerate(argv[1:], start=1):

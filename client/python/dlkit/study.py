@@ -30,20 +30,6 @@ class StudyError(RuntimeError):
     """The daemon refused a call, or cannot be reached."""
 
 
-def _fill_value(message: Any, value: Any, where: str) -> None:
-    """Sets a ParameterValue-like oneof (double/int/string/bool) from a Python value."""
-    if isinstance(value, bool):
-        message.bool_value = value
-    elif isinstance(value, int):
-        message.int_value = value
-    elif isinstance(value, float):
-        message.double_value = value
-    elif isinstance(value, str):
-        message.string_value = value
-    else:
-        raise TypeError("%s: expected a number, string or bool, got %r" % (where, value))
-
-
 def _search_space(space: Mapping[str, Any], where: str = "search_space") -> Any:
     """NNI's search-space dict as a ``dlkit.v1.SearchSpace``; the daemon checks the values."""
     from dlkit.v1 import types_pb2
@@ -68,7 +54,7 @@ def _search_space(space: Mapping[str, Any], where: str = "search_space") -> Any:
                 sub = {k: v for k, v in option.items() if k != "_name"}
                 nested.space.CopyFrom(_search_space(sub, "%s._value[%d]" % (path, i)))
             else:
-                _fill_value(param.options.add(), option, "%s._value[%d]" % (path, i))
+                _params.fill_value(param.options.add(), option, "%s._value[%d]" % (path, i))
     return out
 
 
@@ -129,11 +115,11 @@ class Study:
                 direction.upper())))
         spec.tuner.name = tuner
         for key, value in (tuner_args or {}).items():
-            _fill_value(spec.tuner.class_args[key], value, "tuner_args.%s" % key)
+            _params.fill_value(spec.tuner.class_args[key], value, "tuner_args.%s" % key)
         if assessor:
             spec.assessor.name = assessor
             for key, value in (assessor_args or {}).items():
-                _fill_value(spec.assessor.class_args[key], value, "assessor_args.%s" % key)
+                _params.fill_value(spec.assessor.class_args[key], value, "assessor_args.%s" % key)
         study = cls("", address)
         response = study._call("SubmitExperiment", launcher_pb2.SubmitExperimentRequest(
             spec=spec, request_id=uuid.uuid4().hex), service=study._launcher)

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import grpc
 
+from dlkit import _params
 from dlkit.v1 import reporter_pb2
 from dlkit.v1 import reporter_pb2_grpc
 from dlkit.v1 import types_pb2
@@ -22,19 +23,7 @@ def to_parameter_set(params: Mapping[str, Any]) -> types_pb2.ParameterSet:
     """Builds the proto the Reporter sends from a plain dict (nested dicts become nested)."""
     result = types_pb2.ParameterSet()
     for key, value in params.items():
-        slot = result.values[key]
-        if isinstance(value, bool):
-            slot.bool_value = value
-        elif isinstance(value, int):
-            slot.int_value = value
-        elif isinstance(value, float):
-            slot.double_value = value
-        elif isinstance(value, str):
-            slot.string_value = value
-        elif isinstance(value, Mapping):
-            slot.nested.CopyFrom(to_parameter_set(value))
-        else:
-            raise TypeError("unsupported test parameter %r" % (value,))
+        _params.fill_value(result.values[key], value, key)
     return result
 
 
