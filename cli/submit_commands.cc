@@ -94,7 +94,7 @@ absl::Status RunSubmit(LauncherStub* launcher, ManagerStubs* managers, const Sub
   if (ctx.output == OutputFormat::kJson) {
     nlohmann::json j = {{"id", id},
                         {"name", experiment.spec().name()},
-                        {"dashboard", DashboardUrl(id)},
+                        {"dashboard", response.dashboard_url()},
                         {"warnings", nlohmann::json::array()}};
     for (const std::string& w : config->warnings) j["warnings"].push_back(w);
     for (const std::string& w : response.warnings()) j["warnings"].push_back(w);
@@ -102,9 +102,9 @@ absl::Status RunSubmit(LauncherStub* launcher, ManagerStubs* managers, const Sub
   } else {
     out << "experiment " << id << " submitted";
     if (!experiment.spec().name().empty()) out << " (" << experiment.spec().name() << ")";
-    out << "\n"
-        << "dashboard: " << DashboardUrl(id) << "\n"
-        << "follow it: dlctl status " << id << "\n"
+    out << "\n";
+    if (!response.dashboard_url().empty()) out << "dashboard: " << response.dashboard_url() << "\n";
+    out << "follow it: dlctl status " << id << "\n"
         << "           dlctl trials " << id << "\n";
   }
   out.flush();

@@ -11,12 +11,14 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/marshalling.h"
 #include "absl/flags/parse.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/address.h"
 #include "services/common/server_runner.h"
 #include "services/daemon/install_paths.h"
+#include "services/gateway/gateway.h"
 #include "services/launcher/launcher.h"
 #include "services/launcher/launcher_service.h"
 #include "services/manager/manager_service.h"
@@ -32,10 +34,29 @@ ABSL_FLAG(bool, allow_unauthenticated_remote, false,
           "listen on a non-loopback address although no token or TLS protects it yet");
 ABSL_FLAG(std::string, tuner_address, "",
           "a separate dlkit-tuner to use; by default the Tuner runs in this process");
+ABSL_FLAG(std::string, gateway_address, "",
+          "where the dashboard is served (default $DLKIT_GATEWAY_ADDRESS, else 127.0.0.1:8080); "
+          "'off' serves none");
+ABSL_FLAG(std::string, ui_dir, "", "the built dashboard (default: ../ui beside dlkitd, or $DLKIT_UI_DIR)");
+ABSL_FLAG(std::vector<std::string>, gateway_cors_origins, {},
+          "other origins whose pages may call the gateway, e.g. http://localhost:5173");
 
 namespace {
 
 constexpr char kVersion[] = "0.1.0";
+
+// What the dashboard may call. Not the trial-facing calls (TrialSession, ask/tell), not the
+// Tuner, not ShutdownDaemon.
+const std::vector<std::string> kDashboardMethods = {
+    "dlkit.v1.LauncherService/SubmitExperiment",  "dlkit.v1.LauncherService/ValidateExperiment",
+    "dlkit.v1.LauncherService/ListExperiments",   "dlkit.v1.LauncherService/GetExperiment",
+    "dlkit.v1.LauncherService/StopExperiment",    "dlkit.v1.LauncherService/ResumeExperiment",
+    "dlkit.v1.LauncherService/DeleteExperiment",  "dlkit.v1.LauncherService/GetDaemonStatus",
+    "dlkit.v1.ManagerService/GetExperiment",      "dlkit.v1.ManagerService/UpdateExperiment",
+    "dlkit.v1.ManagerService/ListTrials",         "dlkit.v1.ManagerService/GetTrial",
+    "dlkit.v1.ManagerService/KillTrial",          "dlkit.v1.ManagerService/AddTrials",
+    "dlkit.v1.ManagerService/WatchExperiment",    "dlkit.v1.ManagerService/ReadTrialLog",
+};
 
 std::string FlagOrEnv(const std::string& flag, const char* env, const std::string& fallback) {
   if (!flag.empty()) return flag;
@@ -110,11 +131,36 @@ int main(int argc, char** argv) {
           ? server->server->InProcessChannel(grpc::ChannelArguments())
           : grpc::CreateChannel(tuner_address, grpc::InsecureChannelCredentials());
   (*launcher)->Start(dlkit::v1::TunerService::NewStub(tuner_channel), options.address);
+
+  // The dashboard is a convenience: a busy port costs the dashboard, not the daemon.
+  std::unique_ptr<dlkit::gateway::GrpcWebGateway> gateway;
+  const std::string gateway_address = FlagOrEnv(absl::GetFlag(FLAGS_gateway_address),
+                                                "DLKIT_GATEWAY_ADDRESS", "127.0.0.1:8080");
+  if (gateway_address != "off") {
+    dlkit::gateway::GatewayOptions gateway_options;
+    gateway_options.listen_address = gateway_address;
+    gateway_options.static_dir = FlagOrEnv(absl::GetFlag(FLAGS_ui_dir), "DLKIT_UI_DIR",
+                                           dlkit::FindInstalledFile({"../ui"}, "dlkit/ui/dist"));
+    gateway_options.allowed_methods = kDashboardMethods;
+    gateway_options.cors_origins = absl::GetFlag(FLAGS_gateway_cors_origins);
+    absl::StatusOr<std::unique_ptr<dlkit::gateway::GrpcWebGateway>> started =
+        dlkit::gateway::GrpcWebGateway::Start(
+            gateway_options, server->server->InProcessChannel(grpc::ChannelArguments()));
+    if (started.ok()) {
+      gateway = std::move(*started);
+      launcher_service.set_dashboard_url(gateway->url());
+      std::cerr << "dlkitd: dashboard at " << gateway->url() << std::endl;
+    } else {
+      std::cerr << "dlkitd: warning: no dashboard: " << started.status().message()
+                << " (choose another with --gateway_address)" << std::endl;
+    }
+  }
   std::cerr << "dlkitd " << kVersion << ": listening on " << options.address << ", home "
             << options.home << ", pid " << getpid() << std::endl;
 
   dlkit::WaitForShutdown();
   std::cerr << "dlkitd: shutting down" << std::endl;
+  gateway.reset();  // closes the browsers' streams before their Managers go
   (*launcher)->Shutdown();
   server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return 0;

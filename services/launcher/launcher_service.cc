@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "absl/strings/str_cat.h"
 #include "services/common/server_runner.h"
 #include "services/common/unary_reactor.h"
 
@@ -25,8 +26,13 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::SubmitExperiment(
   // Submitting waits on the Tuner (ValidateAlgorithm): off gRPC's callback threads.
   return FinishUnaryLater(context, [this, request, response] {
     absl::StatusOr<v1::SubmitExperimentResponse> submitted = launcher_->Submit(*request);
-    if (submitted.ok()) *response = *std::move(submitted);
-    return submitted.status();
+    if (!submitted.ok()) return submitted.status();
+    *response = *std::move(submitted);
+    if (const std::string url = dashboard_url(); !url.empty()) {
+      response->set_dashboard_url(
+          absl::StrCat(url, "/#/experiments/", response->experiment().id()));
+    }
+    return absl::OkStatus();
   });
 }
 
@@ -89,6 +95,7 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::GetDaemonStatus(
   response->set_home(launcher_->home());
   response->set_address(launcher_->address());
   response->set_experiments_running(launcher_->RunningCount());
+  response->set_dashboard_url(dashboard_url());
   return FinishUnary(context, absl::OkStatus());
 }
 

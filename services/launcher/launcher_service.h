@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "absl/synchronization/mutex.h"
+
 #include "dlkit/v1/launcher.grpc.pb.h"
 #include "services/launcher/launcher.h"
 
@@ -14,6 +16,13 @@ class LauncherServiceImpl final : public v1::LauncherService::CallbackService {
  public:
   LauncherServiceImpl(Launcher* launcher, std::string version)
       : launcher_(launcher), version_(std::move(version)) {}
+
+  // Where the dashboard is served ("http://127.0.0.1:8080"), for the answers that link to
+  // it; empty means no dashboard. The dashboard starts after the server it calls.
+  void set_dashboard_url(std::string url) {
+    absl::MutexLock lock(&mu_);
+    dashboard_url_ = std::move(url);
+  }
 
   grpc::ServerUnaryReactor* SubmitExperiment(grpc::CallbackServerContext* context,
                                              const v1::SubmitExperimentRequest* request,
@@ -46,6 +55,12 @@ class LauncherServiceImpl final : public v1::LauncherService::CallbackService {
  private:
   Launcher* const launcher_;
   const std::string version_;
+  std::string dashboard_url() const {
+    absl::MutexLock lock(&mu_);
+    return dashboard_url_;
+  }
+  mutable absl::Mutex mu_;
+  std::string dashboard_url_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace dlkit
