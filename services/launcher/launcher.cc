@@ -1,12 +1,14 @@
 #include "services/launcher/launcher.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/experiment_config.h"
 #include "services/common/grpc_status.h"
 #include "services/common/spec_validation.h"
 #include "services/common/status_macros.h"
@@ -119,21 +121,39 @@ absl::StatusOr<std::vector<std::string>> Launcher::CheckSpec(const v1::Experimen
   return warnings;
 }
 
+namespace {
+
+// The spec a request carries: as it is, or loaded from a config's text exactly as dlctl
+// loads the file, with the loader's warnings.
+absl::StatusOr<LoadedConfig> SpecOfRequest(const v1::ExperimentSpec& spec,
+                                           const std::string& config_json) {
+  if (config_json.empty()) return LoadedConfig{spec, {}};
+  const char* home = std::getenv("HOME");
+  return ParseExperimentConfig(config_json, home != nullptr ? home : "/", /*yaml=*/false);
+}
+
+}  // namespace
+
 absl::StatusOr<v1::ValidateExperimentResponse> Launcher::Validate(
-    const v1::ExperimentSpec& spec) {
-  v1::ExperimentSpec with_defaults = spec;
-  ApplyExperimentDefaults(&with_defaults);
-  DLKIT_ASSIGN_OR_RETURN(std::vector<std::string> warnings, CheckSpec(with_defaults));
+    const v1::ValidateExperimentRequest& request) {
+  DLKIT_ASSIGN_OR_RETURN(LoadedConfig loaded,
+                         SpecOfRequest(request.spec(), request.config_json()));
+  ApplyExperimentDefaults(&loaded.spec);
+  DLKIT_ASSIGN_OR_RETURN(std::vector<std::string> warnings, CheckSpec(loaded.spec));
   v1::ValidateExperimentResponse response;
+  for (const std::string& w : loaded.warnings) response.add_warnings(w);
   for (const std::string& w : warnings) response.add_warnings(w);
   return response;
 }
 
 absl::StatusOr<v1::SubmitExperimentResponse> Launcher::Submit(
     const v1::SubmitExperimentRequest& request) {
-  v1::ExperimentSpec spec = request.spec();
+  DLKIT_ASSIGN_OR_RETURN(LoadedConfig loaded,
+                         SpecOfRequest(request.spec(), request.config_json()));
+  v1::ExperimentSpec spec = std::move(loaded.spec);
   ApplyExperimentDefaults(&spec);
   DLKIT_ASSIGN_OR_RETURN(std::vector<std::string> warnings, CheckSpec(spec));
+  warnings.insert(warnings.begin(), loaded.warnings.begin(), loaded.warnings.end());
   absl::MutexLock lock(&mu_);
   v1::SubmitExperimentResponse response;
   if (!request.request_id().empty()) {

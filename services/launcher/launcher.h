@@ -42,7 +42,8 @@ class Launcher final : public ManagerDirectory {
   ~Launcher() override;
 
   absl::StatusOr<v1::SubmitExperimentResponse> Submit(const v1::SubmitExperimentRequest& request);
-  absl::StatusOr<v1::ValidateExperimentResponse> Validate(const v1::ExperimentSpec& spec);
+  absl::StatusOr<v1::ValidateExperimentResponse> Validate(
+      const v1::ValidateExperimentRequest& request);
   std::vector<v1::Experiment> List();
   absl::StatusOr<v1::Experiment> Get(const std::string& id);
   absl::StatusOr<v1::Experiment> Stop(const std::string& id);

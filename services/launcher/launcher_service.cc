@@ -41,7 +41,7 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::ValidateExperiment(
     v1::ValidateExperimentResponse* response) {
   return FinishUnaryLater(context, [this, request, response] {
     absl::StatusOr<v1::ValidateExperimentResponse> validated =
-        launcher_->Validate(request->spec());
+        launcher_->Validate(*request);
     if (validated.ok()) *response = *std::move(validated);
     return validated.status();
   });

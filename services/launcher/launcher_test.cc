@@ -192,6 +192,41 @@ TEST_CASE("Invalid submissions name the problem and create nothing", "[launcher]
   std::filesystem::remove_all(home);
 }
 
+TEST_CASE("A config's text (the dashboard's form) is loaded as dlctl loads the file",
+          "[launcher]") {
+  const std::string home = TempHome();
+  Daemon daemon(home);
+  v1::ValidateExperimentRequest validate;
+  validate.set_config_json(R"({"searchSpace": {"x": {"_type": "uniform", "_value": [2, 1]}},
+    "trialCommand": "true", "trialCodeDirectory": "/tmp", "maxTrialNumbr": 3})");
+  v1::ValidateExperimentResponse validated;
+  auto context = Context<v1::LauncherService>();
+  grpc::Status status = daemon.stub->ValidateExperiment(context.get(), validate, &validated);
+  INFO(status.error_message());
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  // Every problem, each with the path of the key to fix.
+  CHECK(status.error_message().find("searchSpace.x") != std::string::npos);
+  CHECK(status.error_message().find("maxTrialNumbr") != std::string::npos);
+  CHECK(status.error_message().find("maxTrialNumber") != std::string::npos);  // suggested
+
+  v1::SubmitExperimentRequest submit;
+  submit.set_config_json(R"({"experimentName": "from-text",
+    "searchSpace": {"x": {"_type": "randint", "_value": [0, 10]}},
+    "trialCommand": "echo '[dlkit] final_result: 1'", "trialCodeDirectory": "/tmp",
+    "maxTrialNumber": 2, "trialGpuNumber": 0})");
+  v1::SubmitExperimentResponse submitted;
+  auto submit_context = Context<v1::LauncherService>();
+  REQUIRE(daemon.stub->SubmitExperiment(submit_context.get(), submit, &submitted).ok());
+  CHECK(submitted.experiment().spec().name() == "from-text");
+  CHECK(submitted.experiment().spec().max_trial_number() == 2);
+  REQUIRE(submitted.warnings_size() >= 1);  // trialGpuNumber means nothing to dlkit
+  CHECK(submitted.warnings(0).find("trialGpuNumber") != std::string::npos);
+  const std::string id = submitted.experiment().id();
+  REQUIRE(WaitFor([&] { return daemon.Get(id).state() == v1::EXPERIMENT_DONE; }));
+  CHECK(daemon.Get(id).counts().succeeded() == 2);
+  std::filesystem::remove_all(home);
+}
+
 TEST_CASE("Experiments survive the daemon and can be resumed and deleted", "[launcher]") {
   const std::string home = TempHome();
   std::string id;
