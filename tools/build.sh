@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds dlkit with Bazel and lays out a runnable tree in dist/:
-#   dist/bin/{dlctl,dlkitd,dlkit-reporter,dlkit-tuner}   dist/python/{dlkit,nni}
+#   dist/bin/{dlctl,dlkitd,dlkit-reporter,dlkit-tuner}   dist/python/{dlkit,nni}   dist/ui
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,9 @@ done
 cp -rL "$bin/services/daemon/dlkitd.runfiles/dlkit/client/python/dlkit" \
        "$bin/services/daemon/dlkitd.runfiles/dlkit/client/python/nni" dist.tmp/python/
 find dist.tmp/python -name '__pycache__' -prune -exec rm -rf {} +
+# The dashboard, which dlkitd serves from ../ui beside its binary.
+ui/build.sh
+cp -r ui/dist dist.tmp/ui
 chmod -R u+w dist.tmp
 rm -rf dist && mv dist.tmp dist
 echo "dlkit built: $(pwd)/dist/bin (add it to PATH)" >&2

@@ -3,6 +3,7 @@
 #   build   - compilers, Bazel, gRPC/Protobuf/Abseil, SQLite, Catch2, Google Benchmark (always)
 #   python  - what the Python SDK and the tests use, for /usr/bin/python3
 #   torch   - PyTorch and scikit-learn, for examples/digits-pytorch
+#   ui      - Chromium, for the dashboard's end-to-end tests (Node comes with the machine)
 # Usage: tools/install_deps.sh [build] [python] [torch]   (default: build python)
 set -euo pipefail
 
@@ -17,7 +18,8 @@ for group in "${groups[@]}"; do
                       nlohmann-json3-dev libyaml-cpp-dev libeigen3-dev libbenchmark-dev libcpprest-dev) ;;
     python) packages+=(python3-grpcio python3-protobuf python3-pytest python3-numpy) ;;
     torch) packages+=(python3-torch python3-sklearn) ;;
-    *) echo "install_deps: unknown group '$group' (build, python, torch)" >&2; exit 2 ;;
+    ui) packages+=(chromium) ;;
+    *) echo "install_deps: unknown group '$group' (build, python, torch, ui)" >&2; exit 2 ;;
   esac
 done
 
