@@ -6,11 +6,13 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <random>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "services/common/experiment_config.h"
@@ -296,12 +298,15 @@ void ExperimentManager::PublishTrial(const TrialRuntime& runtime, bool with_expe
   Publish(update);
 }
 
-void ExperimentManager::Watch(ExperimentWatcher* watcher, bool include_metrics) {
+void ExperimentManager::Watch(ExperimentWatcher* watcher, bool include_metrics,
+                              bool snapshot_trials) {
   absl::MutexLock lock(&mu_);
   v1::WatchExperimentResponse snapshot;
   snapshot.set_snapshot(true);
   *snapshot.mutable_experiment() = ExperimentLocked();
-  for (const std::string& id : order_) *snapshot.add_trials() = trials_[id].trial;
+  if (snapshot_trials) {
+    for (const std::string& id : order_) *snapshot.add_trials() = trials_[id].trial;
+  }
   watcher->OnUpdate(snapshot);
   if (shutdown_) {
     watcher->OnEnd();
@@ -874,6 +879,156 @@ v1::Trial ExperimentManager::WithSeries(const TrialRuntime& runtime) {
   return trial;
 }
 
+namespace {
+
+// The value at "a/b" (a parameter inside a nested choice's option), or null.
+const v1::ParameterValue* FindParameter(const v1::ParameterSet& set, absl::string_view path) {
+  const v1::ParameterSet* current = &set;
+  const v1::ParameterValue* value = nullptr;
+  for (absl::string_view part : absl::StrSplit(path, '/')) {
+    if (current == nullptr) return nullptr;
+    auto it = current->values().find(std::string(part));
+    if (it == current->values().end()) return nullptr;
+    value = &it->second;
+    current = value->has_nested() ? &value->nested() : nullptr;
+  }
+  return value;
+}
+
+std::optional<double> NumberOf(const v1::ParameterValue& value) {
+  if (value.kind_case() == v1::ParameterValue::kDoubleValue) return value.double_value();
+  if (value.kind_case() == v1::ParameterValue::kIntValue) return value.int_value();
+  return std::nullopt;
+}
+
+std::string TextOf(const v1::ParameterValue& value) {
+  switch (value.kind_case()) {
+    case v1::ParameterValue::kDoubleValue: return absl::StrCat(value.double_value());
+    case v1::ParameterValue::kIntValue: return absl::StrCat(value.int_value());
+    case v1::ParameterValue::kStringValue: return value.string_value();
+    case v1::ParameterValue::kBoolValue: return value.bool_value() ? "true" : "false";
+    case v1::ParameterValue::kNested: {
+      auto it = value.nested().values().find("_name");
+      return it == value.nested().values().end() ? "" : it->second.string_value();
+    }
+    default: return "";
+  }
+}
+
+bool PassesFilters(const v1::Trial& trial, const v1::ListTrialsRequest& request) {
+  if (request.has_final_min() || request.has_final_max()) {
+    if (!trial.has_final()) return false;
+    if (request.has_final_min() && trial.final_value() < request.final_min()) return false;
+    if (request.has_final_max() && trial.final_value() > request.final_max()) return false;
+  }
+  for (const v1::ParameterFilter& filter : request.parameter_filters()) {
+    const v1::ParameterValue* value = FindParameter(trial.parameters(), filter.name());
+    if (value == nullptr) return false;
+    if (filter.has_min() || filter.has_max()) {
+      std::optional<double> number = NumberOf(*value);
+      if (!number) return false;
+      if (filter.has_min() && *number < filter.min()) return false;
+      if (filter.has_max() && *number > filter.max()) return false;
+    }
+    if (filter.one_of_size() > 0 &&
+        std::find(filter.one_of().begin(), filter.one_of().end(), TextOf(*value)) ==
+            filter.one_of().end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+double SecondsOf(const google::protobuf::Timestamp& t) { return t.seconds() + t.nanos() * 1e-9; }
+
+}  // namespace
+
+v1::GetExperimentChartsResponse ExperimentManager::GetCharts(int max_points) {
+  if (max_points <= 0) max_points = 1000;
+  absl::MutexLock lock(&mu_);
+  v1::GetExperimentChartsResponse charts;
+  const bool minimize = experiment_.spec().objective().direction() == v1::MINIMIZE;
+  const double created = SecondsOf(experiment_.created());
+  auto better = [minimize](double a, double b) { return minimize ? a < b : a > b; };
+
+  // Best so far: only the improvements matter, plus where the line ends.
+  std::vector<const v1::Trial*> finished;
+  for (const std::string& id : order_) {
+    const v1::Trial& t = trials_[id].trial;
+    if (t.has_final() && t.has_ended()) finished.push_back(&t);
+  }
+  charts.set_finished(static_cast<int32_t>(finished.size()));
+  std::vector<const v1::Trial*> by_end = finished;
+  std::sort(by_end.begin(), by_end.end(), [](const v1::Trial* a, const v1::Trial* b) {
+    return SecondsOf(a->ended()) < SecondsOf(b->ended());
+  });
+  const v1::Trial* best = nullptr;
+  auto add_point = [&](double ended) {
+    v1::BestSoFarPoint* point = charts.add_best_so_far();
+    point->set_seconds(ended - created);
+    point->set_value(best->final_value());
+    point->set_trial_id(best->id());
+    point->set_trial_index(best->index());
+  };
+  for (const v1::Trial* t : by_end) {
+    if (best != nullptr && !better(t->final_value(), best->final_value())) continue;
+    best = t;
+    add_point(SecondsOf(t->ended()));
+  }
+  if (best != nullptr && by_end.back() != best) add_point(SecondsOf(by_end.back()->ended()));
+
+  // Durations: trials in index order, in at most max_points buckets.
+  std::vector<const v1::Trial*> started;
+  for (const std::string& id : order_) {
+    const v1::Trial& t = trials_[id].trial;
+    if (t.has_started()) started.push_back(&t);
+  }
+  const double now = absl::ToUnixMicros(absl::Now()) * 1e-6;
+  const size_t per_bucket = std::max<size_t>(1, (started.size() + max_points - 1) / max_points);
+  for (size_t i = 0; i < started.size(); i += per_bucket) {
+    v1::DurationBucket* bucket = charts.add_durations();
+    const size_t end = std::min(started.size(), i + per_bucket);
+    double sum = 0, max = 0;
+    for (size_t j = i; j < end; ++j) {
+      const v1::Trial& t = *started[j];
+      const double d = (t.has_ended() ? SecondsOf(t.ended()) : now) - SecondsOf(t.started());
+      sum += d;
+      max = std::max(max, d);
+    }
+    bucket->set_first_index(started[i]->index());
+    bucket->set_last_index(started[end - 1]->index());
+    bucket->set_trials(static_cast<int32_t>(end - i));
+    bucket->set_mean_seconds(sum / (end - i));
+    bucket->set_max_seconds(max);
+    if (end - i == 1) bucket->set_state(started[i]->state());
+  }
+
+  // A sample for parallel coordinates: the best tenth, then an even spread of the rest.
+  std::vector<const v1::Trial*> ranked = finished;
+  std::stable_sort(ranked.begin(), ranked.end(), [&](const v1::Trial* a, const v1::Trial* b) {
+    return better(a->final_value(), b->final_value());
+  });
+  std::vector<const v1::Trial*> sample;
+  if (ranked.size() <= static_cast<size_t>(max_points)) {
+    sample = ranked;
+  } else {
+    const size_t top = max_points / 10;
+    sample.assign(ranked.begin(), ranked.begin() + top);
+    const size_t rest = ranked.size() - top, want = max_points - top;
+    for (size_t k = 0; k < want; ++k) sample.push_back(ranked[top + k * rest / want]);
+  }
+  for (const v1::Trial* t : sample) {
+    v1::Trial* out = charts.add_sample();
+    out->set_id(t->id());
+    out->set_index(t->index());
+    out->set_state(t->state());
+    *out->mutable_parameters() = t->parameters();
+    out->set_has_final(true);
+    out->set_final_value(t->final_value());
+  }
+  return charts;
+}
+
 absl::StatusOr<v1::ListTrialsResponse> ExperimentManager::ListTrials(
     const v1::ListTrialsRequest& request) {
   absl::MutexLock lock(&mu_);
@@ -885,6 +1040,7 @@ absl::StatusOr<v1::ListTrialsResponse> ExperimentManager::ListTrials(
                   runtime.trial.state()) == request.states().end()) {
       continue;
     }
+    if (!PassesFilters(runtime.trial, request)) continue;
     selected.push_back(&runtime);
   }
   const bool minimize = experiment_.spec().objective().direction() == v1::MINIMIZE;

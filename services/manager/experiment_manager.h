@@ -78,6 +78,7 @@ class ExperimentManager {
   absl::StatusOr<v1::Experiment> Resume();
   absl::StatusOr<v1::Experiment> Update(const v1::UpdateExperimentRequest& request);
   absl::StatusOr<v1::ListTrialsResponse> ListTrials(const v1::ListTrialsRequest& request);
+  v1::GetExperimentChartsResponse GetCharts(int max_points);
   absl::StatusOr<v1::Trial> GetTrial(const std::string& trial_id);
   absl::StatusOr<v1::Trial> KillTrial(const std::string& trial_id);
   absl::StatusOr<std::vector<v1::Trial>> AddTrials(const std::vector<v1::ParameterSet>& sets);
@@ -106,7 +107,7 @@ class ExperimentManager {
 
   // --- WatchExperiment -----------------------------------------------------------------
   // Sends the snapshot to the watcher, then every change, until Unwatch.
-  void Watch(ExperimentWatcher* watcher, bool include_metrics);
+  void Watch(ExperimentWatcher* watcher, bool include_metrics, bool snapshot_trials = true);
   void Unwatch(ExperimentWatcher* watcher);
 
  private:

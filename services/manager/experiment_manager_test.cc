@@ -523,3 +523,81 @@ TEST_CASE("Ask/tell calls are refused on experiments that run their own trials",
 
 }  // namespace
 }  // namespace dlkit
+
+namespace dlkit {
+namespace {
+
+// 40 told trials: trial k (1-based) has x from the tuner and final value k % 7.
+std::vector<v1::Trial> TellMany(Fixture& f, int n) {
+  std::vector<v1::Trial> told;
+  for (int k = 1; k <= n; ++k) {
+    auto asked = f.manager->AskTrials(1);
+    REQUIRE(asked.ok());
+    v1::TellTrialRequest tell;
+    tell.set_trial_id((*asked)[0].id());
+    tell.set_value(k % 7);
+    auto t = f.manager->TellTrial(tell);
+    REQUIRE(t.ok());
+    told.push_back(*t);
+  }
+  return told;
+}
+
+TEST_CASE("ListTrials filters by parameter range, choice and metric range", "[manager]") {
+  Fixture f;
+  f.Create(AskTellSpec(40));
+  std::vector<v1::Trial> told = TellMany(f, 40);
+  v1::ListTrialsRequest request;
+  v1::ParameterFilter* x = request.add_parameter_filters();
+  x->set_name("x");
+  x->set_min(0.25);
+  x->set_max(0.5);
+  request.set_final_min(2);
+  request.set_final_max(4);
+  auto listed = f.manager->ListTrials(request);
+  REQUIRE(listed.ok());
+  int expected = 0;
+  for (const v1::Trial& t : told) {
+    const double xv = t.parameters().values().at("x").double_value();
+    if (xv >= 0.25 && xv <= 0.5 && t.final_value() >= 2 && t.final_value() <= 4) ++expected;
+  }
+  CHECK(listed->total() == expected);
+  for (const v1::Trial& t : listed->trials()) {
+    CHECK(t.parameters().values().at("x").double_value() >= 0.25);
+    CHECK(t.parameters().values().at("x").double_value() <= 0.5);
+    CHECK(t.final_value() >= 2);
+    CHECK(t.final_value() <= 4);
+  }
+  v1::ListTrialsRequest missing;
+  missing.add_parameter_filters()->set_name("no_such_parameter");
+  CHECK(f.manager->ListTrials(missing)->total() == 0);
+  v1::ListTrialsRequest by_text;
+  v1::ParameterFilter* exact = by_text.add_parameter_filters();
+  exact->set_name("x");
+  exact->add_one_of(absl::StrCat(told[3].parameters().values().at("x").double_value()));
+  CHECK(f.manager->ListTrials(by_text)->total() == 1);
+}
+
+TEST_CASE("Charts are reduced on the server: best-so-far steps, buckets, a sample",
+          "[manager]") {
+  Fixture f;
+  f.Create(AskTellSpec(40));
+  TellMany(f, 40);  // values 1..6,0,1..6,0,...: improvements at trials 1..6 only (maximize)
+  v1::GetExperimentChartsResponse charts = f.manager->GetCharts(10);
+  CHECK(charts.finished() == 40);
+  std::vector<double> steps;
+  for (const v1::BestSoFarPoint& p : charts.best_so_far()) steps.push_back(p.value());
+  // Six improvements (1..6), then the line carried to the last trial's end.
+  CHECK(steps == std::vector<double>{1, 2, 3, 4, 5, 6, 6});
+  CHECK(charts.best_so_far(6).trial_index() == 6);
+  REQUIRE(charts.durations_size() == 10);  // 40 trials in buckets of 4
+  CHECK(charts.durations(0).first_index() == 1);
+  CHECK(charts.durations(0).last_index() == 4);
+  CHECK(charts.durations(9).last_index() == 40);
+  REQUIRE(charts.sample_size() == 10);
+  CHECK(charts.sample(0).final_value() == 6);  // the best tenth first
+  for (const v1::Trial& t : charts.sample()) CHECK(t.parameters().values().count("x") == 1);
+}
+
+}  // namespace
+}  // namespace dlkit

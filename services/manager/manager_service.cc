@@ -190,7 +190,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchExperimentRe
       return;
     }
     manager_ = *manager;
-    manager_->Watch(this, request.include_metrics());
+    manager_->Watch(this, request.include_metrics(), !request.omit_snapshot_trials());
   }
 
   void OnUpdate(const v1::WatchExperimentResponse& update) override {
@@ -357,6 +357,15 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::ListTrials(grpc::CallbackServerCon
                                                          v1::ListTrialsResponse* response) {
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
     return Into(m.ListTrials(*request), response);
+  }));
+}
+
+grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperimentCharts(
+    grpc::CallbackServerContext* context, const v1::GetExperimentChartsRequest* request,
+    v1::GetExperimentChartsResponse* response) {
+  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+    *response = m.GetCharts(request->max_points());
+    return absl::OkStatus();
   }));
 }
 

@@ -19,6 +19,9 @@ class ManagerServiceImpl final : public v1::ManagerService::CallbackService {
   grpc::ServerUnaryReactor* UpdateExperiment(grpc::CallbackServerContext* context,
                                              const v1::UpdateExperimentRequest* request,
                                              v1::UpdateExperimentResponse* response) override;
+  grpc::ServerUnaryReactor* GetExperimentCharts(
+      grpc::CallbackServerContext* context, const v1::GetExperimentChartsRequest* request,
+      v1::GetExperimentChartsResponse* response) override;
   grpc::ServerUnaryReactor* ListTrials(grpc::CallbackServerContext* context,
                                        const v1::ListTrialsRequest* request,
                                        v1::ListTrialsResponse* response) override;
