@@ -56,6 +56,7 @@ const std::vector<std::string> kDashboardMethods = {
     "dlkit.v1.ManagerService/ListTrials",         "dlkit.v1.ManagerService/GetTrial",
     "dlkit.v1.ManagerService/KillTrial",          "dlkit.v1.ManagerService/AddTrials",
     "dlkit.v1.ManagerService/WatchExperiment",    "dlkit.v1.ManagerService/ReadTrialLog",
+    "dlkit.v1.ManagerService/GetExperimentCharts",
 };
 
 std::string FlagOrEnv(const std::string& flag, const char* env, const std::string& fallback) {

@@ -16,11 +16,12 @@ export async function watchExperiment(
   includeMetrics: boolean,
   signal: AbortSignal,
   onMessage: (msg: WatchExperimentResponse) => void,
+  omitSnapshotTrials = false,
 ): Promise<void> {
   let delayMs = 500;
   while (!signal.aborted) {
     try {
-      for await (const msg of manager.watchExperiment({ experimentId, includeMetrics }, { signal })) {
+      for await (const msg of manager.watchExperiment({ experimentId, includeMetrics, omitSnapshotTrials }, { signal })) {
         // The gateway keeps idle streams open with empty messages.
         if (!msg.experiment && msg.trials.length === 0 && msg.metrics.length === 0 && !msg.snapshot) continue;
         setConnection("live", true);

@@ -3,9 +3,9 @@
 // keeps all of it current.
 import { launcher, manager, errorText } from "../api";
 import { chartBox, PALETTE } from "../charts";
-import { TrialSortKey } from "../gen/dlkit/v1/manager_pb";
+import { TrialSortKey, type GetExperimentChartsResponse, type WatchExperimentResponse } from "../gen/dlkit/v1/manager_pb";
 import { ExperimentState, TrialState, type Experiment, type Trial } from "../gen/dlkit/v1/types_pb";
-import { watchExperiment } from "../live";
+import { setConnection, watchExperiment } from "../live";
 import {
   badge, doneCount, experimentStateName, flatParameters, formatDuration, formatMetric, formatParameter,
   formatTime, h, isTerminal, maximizing, metricName, seconds, toDate, trialDurationSeconds, trialStateName,
@@ -16,11 +16,13 @@ import { addTrialForm } from "./add_trial";
 
 interface State {
   experiment?: Experiment;
-  trials: Map<string, Trial>;
 }
 
+// Called with each message of the page's stream (after `state` took it in).
+type Listener = (msg: WatchExperimentResponse) => void;
+
 export function renderExperiment(root: HTMLElement, signal: AbortSignal, id: string, tab: string): void {
-  const state: State = { trials: new Map() };
+  const state: State = {};
   const head = h("div", { class: "page-head" }, h("h1", {}, "Experiment"), h("span", { class: "muted" }, id));
   const tabs = h("nav", { class: "tabs" },
     ["overview", "trials", "compare"].map((t) => h("a", { href: `#/experiments/${encodeURIComponent(id)}/${t}`, class: t === tab ? "active" : "" },
@@ -28,8 +30,8 @@ export function renderExperiment(root: HTMLElement, signal: AbortSignal, id: str
   const content = h("div", {});
   root.append(head, tabs, content);
 
-  const listeners: (() => void)[] = [];
-  const onChange = (fn: () => void) => listeners.push(fn);
+  const listeners: Listener[] = [];
+  const onChange = (fn: Listener) => listeners.push(fn);
   if (tab === "trials") renderTrialsTab(content, signal, id, state, onChange);
   else if (tab === "compare") renderCompareTab(content, signal, id, state, onChange);
   else renderOverviewTab(content, signal, id, state, onChange);
@@ -58,18 +60,47 @@ export function renderExperiment(root: HTMLElement, signal: AbortSignal, id: str
         h("button", { class: "secondary", onclick: () => exportTrials(id, e, "json") }, "Export JSON")));
   };
 
+  // Trials are not in the snapshot: tables page through ListTrials, charts come reduced
+  // from GetExperimentCharts, so 100,000 trials cost the page what 1,000 would.
   void watchExperiment(id, false, signal, (msg) => {
-    if (msg.snapshot) state.trials.clear();
     if (msg.experiment) state.experiment = msg.experiment;
-    for (const t of msg.trials) state.trials.set(t.id, t);
     drawHead();
-    for (const fn of listeners) fn();
-  });
+    for (const fn of listeners) fn(msg);
+  }, true);
 }
 
 // ---- Overview ---------------------------------------------------------------------------
 
-function renderOverviewTab(root: HTMLElement, signal: AbortSignal, id: string, state: State, onChange: (fn: () => void) => void): void {
+// Runs `load` now and again after trials change, at most once per `gapMs`.
+function throttled(signal: AbortSignal, gapMs: number, load: () => Promise<void>): () => void {
+  let running = false, pending = false, last = 0, timer: number | undefined;
+  const run = async () => {
+    if (running) { pending = true; return; }
+    running = true;
+    last = Date.now();
+    try { await load(); } finally {
+      running = false;
+      if (pending && !signal.aborted) { pending = false; schedule(); }
+    }
+  };
+  const schedule = () => {
+    if (timer !== undefined || signal.aborted) return;
+    timer = window.setTimeout(() => { timer = undefined; void run(); }, Math.max(0, last + gapMs - Date.now()));
+  };
+  signal.addEventListener("abort", () => clearTimeout(timer));
+  return schedule;
+}
+
+async function loadCharts(id: string, signal: AbortSignal, maxPoints: number): Promise<GetExperimentChartsResponse | undefined> {
+  try {
+    return await manager.getExperimentCharts({ experimentId: id, maxPoints }, { signal });
+  } catch (err) {
+    if (!signal.aborted) setConnection(`charts: ${errorText(err)}`, false);
+    return undefined;
+  }
+}
+
+function renderOverviewTab(root: HTMLElement, signal: AbortSignal, id: string, state: State, onChange: (fn: Listener) => void): void {
   const cards = h("div", { class: "cards" });
   const limits = h("section", { class: "card" });
   const best = chartBox("Best so far", signal);
@@ -77,10 +108,17 @@ function renderOverviewTab(root: HTMLElement, signal: AbortSignal, id: string, s
   const config = h("section", { class: "card wide" });
   root.append(cards, h("div", { class: "grid2" }, best.box, durations.box), h("div", { class: "grid2" }, limits, config));
   let limitsDrawn = false;
+  const refreshCharts = throttled(signal, 1000, async () => {
+    const charts = await loadCharts(id, signal, 500);
+    if (!charts || !state.experiment) return;
+    drawBestChart(best.chart, state.experiment, charts);
+    drawDurationChart(durations.chart, charts);
+  });
 
-  onChange(() => {
+  onChange((msg) => {
     const e = state.experiment;
     if (!e) return;
+    if (msg.snapshot || msg.trials.some((t) => isTerminal(t.state) || toDate(t.started))) refreshCharts();
     const max = e.spec?.maxTrialNumber ?? 0;
     const done = doneCount(e);
     const c = e.counts!;
@@ -103,8 +141,6 @@ function renderOverviewTab(root: HTMLElement, signal: AbortSignal, id: string, s
       drawLimits(limits, id, e);
       drawConfig(config, e);
     }
-    drawBestChart(best.chart, e, [...state.trials.values()]);
-    drawDurationChart(durations.chart, [...state.trials.values()]);
   });
 }
 
@@ -156,43 +192,35 @@ function drawConfig(box: HTMLElement, e: Experiment): void {
     h("pre", { class: "config" }, text || "(no config text stored)"));
 }
 
-function drawBestChart(chart: import("../charts").Chart, e: Experiment, trials: Trial[]): void {
-  const created = toDate(e.created)?.getTime() ?? 0;
-  const max = maximizing(e);
-  const finished = trials.filter((t) => t.hasFinal && toDate(t.ended)).sort((a, b) => toDate(a.ended)!.getTime() - toDate(b.ended)!.getTime());
-  let bestSoFar: number | undefined;
-  const line: [number, number][] = [];
-  const points: [number, number, string][] = [];
-  for (const t of finished) {
-    const minutes = (toDate(t.ended)!.getTime() - created) / 60000;
-    bestSoFar = bestSoFar === undefined ? t.finalValue : max ? Math.max(bestSoFar, t.finalValue) : Math.min(bestSoFar, t.finalValue);
-    line.push([minutes, bestSoFar]);
-    points.push([minutes, t.finalValue, t.id]);
-  }
+function drawBestChart(chart: import("../charts").Chart, e: Experiment, charts: GetExperimentChartsResponse): void {
+  const line = charts.bestSoFar.map((p) => [p.seconds / 60, p.value, `#${p.trialIndex}`]);
   chart.setOption({
     animation: false,
     grid: { left: 60, right: 20, top: 30, bottom: 45 },
-    tooltip: { trigger: "item" },
-    legend: { data: ["best so far", "trial"], top: 0 },
+    tooltip: { trigger: "axis", formatter: (items: { data: [number, number, string] }[]) => {
+      const [m, v, t] = items[0].data;
+      return `${formatMetric(v)} (trial ${t}) at ${formatDuration(m * 60)}`;
+    } },
+    title: { text: `${charts.finished} finished trials`, right: 10, top: 0, textStyle: { fontSize: 11, color: "#6b7280", fontWeight: "normal" } },
     xAxis: { type: "value", name: "minutes since start", nameLocation: "middle", nameGap: 28 },
-    yAxis: { type: "value", name: metricName(e), scale: true },
-    series: [
-      { name: "best so far", type: "line", step: "end", data: line, showSymbol: false, lineStyle: { width: 2 }, color: PALETTE[0] },
-      { name: "trial", type: "scatter", data: points, symbolSize: 6, color: PALETTE[8] },
-    ],
+    yAxis: { type: "value", name: `best ${metricName(e)}`, scale: true },
+    series: [{ name: "best so far", type: "line", step: "end", data: line, showSymbol: line.length < 100, lineStyle: { width: 2 }, color: PALETTE[0] }],
   }, true);
 }
 
-function drawDurationChart(chart: import("../charts").Chart, trials: Trial[]): void {
-  const sorted = trials.filter((t) => toDate(t.started)).sort((a, b) => Number(a.index - b.index));
-  const colors: Record<string, string> = { SUCCEEDED: "#16a34a", FAILED: "#dc2626", KILLED: "#4b5563", EARLY_STOPPED: "#ca8a04", RUNNING: "#2563eb", WAITING: "#9ca3af" };
+const STATE_COLORS: Record<string, string> = { SUCCEEDED: "#16a34a", FAILED: "#dc2626", KILLED: "#4b5563", EARLY_STOPPED: "#ca8a04", RUNNING: "#2563eb", WAITING: "#9ca3af" };
+
+function drawDurationChart(chart: import("../charts").Chart, charts: GetExperimentChartsResponse): void {
+  const buckets = charts.durations;
+  const label = (b: (typeof buckets)[number]) => (b.firstIndex === b.lastIndex ? `${b.firstIndex}` : `${b.firstIndex}–${b.lastIndex}`);
   chart.setOption({
     animation: false,
     grid: { left: 60, right: 20, top: 20, bottom: 45 },
     tooltip: { trigger: "axis" },
-    xAxis: { type: "category", name: "trial #", nameLocation: "middle", nameGap: 28, data: sorted.map((t) => String(t.index)) },
+    xAxis: { type: "category", name: buckets.some((b) => b.trials > 1) ? "trials # (mean per group)" : "trial #", nameLocation: "middle", nameGap: 28, data: buckets.map(label) },
     yAxis: { type: "value", name: "seconds" },
-    series: [{ type: "bar", data: sorted.map((t) => ({ value: trialDurationSeconds(t) ?? 0, itemStyle: { color: colors[trialStateName(t.state)] } })) }],
+    series: [{ type: "bar", data: buckets.map((b) => ({ value: Number(b.meanSeconds.toFixed(3)),
+      itemStyle: { color: b.trials === 1 ? STATE_COLORS[trialStateName(b.state)] ?? PALETTE[0] : PALETTE[0] } })) }],
   }, true);
 }
 
@@ -201,7 +229,7 @@ function drawDurationChart(chart: import("../charts").Chart, trials: Trial[]): v
 const PAGE_SIZE = 50;
 export const selectedForCompare = new Set<string>();
 
-function renderTrialsTab(root: HTMLElement, signal: AbortSignal, id: string, state: State, onChange: (fn: () => void) => void): void {
+function renderTrialsTab(root: HTMLElement, signal: AbortSignal, id: string, state: State, onChange: (fn: Listener) => void): void {
   let sort = TrialSortKey.SORT_BY_INDEX;
   let reverse = false;
   let pageTokens = [""];
@@ -216,10 +244,28 @@ function renderTrialsTab(root: HTMLElement, signal: AbortSignal, id: string, sta
       });
       return h("label", { class: "chip" }, box, name.replace("_", " "));
     }));
+  // Ranges: a metric range and one parameter range (or list of values), applied by the server.
+  const metricMin = h("input", { type: "number", step: "any", placeholder: "min", id: "filter-metric-min", class: "narrow" });
+  const metricMax = h("input", { type: "number", step: "any", placeholder: "max", id: "filter-metric-max", class: "narrow" });
+  const paramName = h("select", { id: "filter-param" }, h("option", { value: "" }, "parameter…"));
+  const paramMin = h("input", { type: "number", step: "any", placeholder: "min", id: "filter-param-min", class: "narrow" });
+  const paramMax = h("input", { type: "number", step: "any", placeholder: "max", id: "filter-param-max", class: "narrow" });
+  const paramValues = h("input", { placeholder: "or values: a, b", id: "filter-param-values", class: "narrow" });
+  const ranges = h("div", { class: "filters" }, h("span", { class: "muted small" }, "Metric:"), metricMin, metricMax,
+    h("span", { class: "muted small" }, "Parameter:"), paramName, paramMin, paramMax, paramValues);
+  for (const input of [metricMin, metricMax, paramName, paramMin, paramMax, paramValues]) {
+    input.addEventListener("change", () => { pageTokens = [""]; page = 0; void load(); });
+  }
+  const num = (input: HTMLInputElement) => (input.value.trim() === "" ? undefined : Number(input.value));
+  const parameterFilters = () => {
+    if (!paramName.value) return [];
+    const oneOf = paramValues.value.split(",").map((v) => v.trim()).filter(Boolean);
+    return [{ name: paramName.value, min: num(paramMin), max: num(paramMax), oneOf }];
+  };
   const tableBox = h("div", { class: "table-box" });
   const pager = h("div", { class: "pager" });
   const addBox = h("div", {});
-  root.append(filters, tableBox, pager, addBox);
+  root.append(filters, ranges, tableBox, pager, addBox);
 
   let loading = false;
   let again = false;
@@ -229,6 +275,7 @@ function renderTrialsTab(root: HTMLElement, signal: AbortSignal, id: string, sta
     try {
       const response = await manager.listTrials({
         experimentId: id, sort, reverse, states: [...states], pageSize: PAGE_SIZE, pageToken: pageTokens[page],
+        parameterFilters: parameterFilters(), finalMin: num(metricMin), finalMax: num(metricMax),
       }, { signal });
       pageTokens[page + 1] = response.nextPageToken;
       draw(response.trials, response.total);
@@ -256,7 +303,8 @@ function renderTrialsTab(root: HTMLElement, signal: AbortSignal, id: string, sta
     for (const t of trials) for (const k of Object.keys(flatParameters(t.parameters))) if (!paramNames.includes(k)) extra.add(k);
     const columns = [...paramNames.filter((n) => trials.some((t) => n in flatParameters(t.parameters)) || trials.length === 0), ...extra];
     if (trials.length === 0) {
-      tableBox.replaceChildren(h("div", { class: "empty" }, states.size ? "No trial has the chosen status." : "No trials yet: they appear here as the tuner proposes them."));
+      const filtered = states.size || metricMin.value || metricMax.value || paramName.value;
+      tableBox.replaceChildren(h("div", { class: "empty" }, filtered ? "No trial matches the filters." : "No trials yet: they appear here as the tuner proposes them."));
     } else {
       tableBox.replaceChildren(h("table", { class: "table", id: "trial-table" },
         h("thead", {}, h("tr", {}, h("th", {}, ""), header("#", TrialSortKey.SORT_BY_INDEX), h("th", {}, "Status"),
@@ -286,39 +334,32 @@ function renderTrialsTab(root: HTMLElement, signal: AbortSignal, id: string, sta
     pager.replaceChildren(prev, h("span", { class: "small" }, `page ${page + 1} of ${Math.max(1, Math.ceil(total / PAGE_SIZE))} · ${total} trials`), next, compare);
   };
 
-  // A trial that changed state re-fetches the page (at most once a second), never on a timer.
-  let lastStates = "";
-  let timer: number | undefined;
-  onChange(() => {
+  // A trial that changed re-fetches the page (at most once a second), never on a timer.
+  const reload = throttled(signal, 1000, load);
+  onChange((msg) => {
     const e = state.experiment;
-    if (e && addBox.childElementCount === 0) addBox.append(addTrialForm(id, e));
-    const key = [...state.trials.values()].map((t) => `${t.id}:${t.state}:${t.hasFinal}`).join(",");
-    if (key === lastStates) return;
-    lastStates = key;
-    if (timer === undefined) {
-      timer = window.setTimeout(() => { timer = undefined; void load(); }, lastStates && page >= 0 ? 300 : 0);
+    if (e && addBox.childElementCount === 0) {
+      addBox.append(addTrialForm(id, e));
+      paramName.append(...(e.spec?.searchSpace?.parameters ?? []).map((p) => h("option", { value: p.name }, p.name)));
     }
+    if (msg.trials.length > 0) reload();
   });
-  signal.addEventListener("abort", () => clearTimeout(timer));
   void load();
 }
 
 // ---- Compare ----------------------------------------------------------------------------
 
-function renderCompareTab(root: HTMLElement, signal: AbortSignal, id: string, state: State, onChange: (fn: () => void) => void): void {
+function renderCompareTab(root: HTMLElement, signal: AbortSignal, id: string, state: State, onChange: (fn: Listener) => void): void {
   const curves = chartBox("Intermediate results of the selected trials", signal, 320);
-  const parallel = chartBox("Parameters against the metric (all finished trials)", signal, 360);
+  const parallel = chartBox("Parameters against the metric", signal, 360);
   const importance = chartBox("Parameter importance (|rank correlation| with the metric)", signal, 260);
   const note = h("p", { class: "muted small" });
   root.append(note, curves.box, parallel.box, importance.box);
 
-  const loadCurves = async () => {
+  const loadCurves = async (sample: Trial[]) => {
     let ids = [...selectedForCompare];
     if (ids.length === 0) {
-      const e = state.experiment;
-      const finished = [...state.trials.values()].filter((t) => t.hasFinal);
-      finished.sort((a, b) => (e && maximizing(e) ? b.finalValue - a.finalValue : a.finalValue - b.finalValue));
-      ids = finished.slice(0, 5).map((t) => t.id);
+      ids = sample.slice(0, 5).map((t) => t.id);  // the sample starts with the best
       note.textContent = "No trials selected on the Trials tab: showing the 5 best.";
     } else {
       note.textContent = `${ids.length} trials selected on the Trials tab.`;
@@ -336,28 +377,26 @@ function renderCompareTab(root: HTMLElement, signal: AbortSignal, id: string, st
     }, true);
   };
 
-  let drawn = false;
-  onChange(() => {
+  let curvesDrawn = false;
+  const refresh = throttled(signal, 2000, async () => {
+    const charts = await loadCharts(id, signal, MAX_PARALLEL_LINES);
     const e = state.experiment;
-    if (!e) return;
-    if (!drawn) { drawn = true; void loadCurves(); }
-    drawParallel(parallel.chart, importance.chart, e, [...state.trials.values()]);
+    if (!charts || !e) return;
+    parallel.box.querySelector("h3")!.textContent = charts.sample.length < charts.finished
+      ? `Parameters against the metric (${charts.sample.length} of ${charts.finished} finished trials: the best tenth and an even spread)`
+      : `Parameters against the metric (all ${charts.finished} finished trials)`;
+    if (!curvesDrawn) { curvesDrawn = true; void loadCurves(charts.sample); }
+    drawParallel(parallel.chart, importance.chart, e, charts.sample);
+  });
+  onChange((msg) => {
+    if (msg.snapshot || msg.trials.some((t) => t.hasFinal)) refresh();
   });
 }
 
 const MAX_PARALLEL_LINES = 2000;
 
-function drawParallel(chart: import("../charts").Chart, importanceChart: import("../charts").Chart, e: Experiment, trials: Trial[]): void {
-  let finished = trials.filter((t) => t.hasFinal);
-  if (finished.length > MAX_PARALLEL_LINES) {
-    // Keep the best tenth and an even spread of the rest.
-    const max = maximizing(e);
-    finished.sort((a, b) => (max ? b.finalValue - a.finalValue : a.finalValue - b.finalValue));
-    const top = finished.slice(0, MAX_PARALLEL_LINES / 10);
-    const rest = finished.slice(top.length);
-    const step = rest.length / (MAX_PARALLEL_LINES - top.length);
-    finished = [...top, ...Array.from({ length: MAX_PARALLEL_LINES - top.length }, (_, i) => rest[Math.floor(i * step)])];
-  }
+// `finished`: the server's sample (already reduced to MAX_PARALLEL_LINES).
+function drawParallel(chart: import("../charts").Chart, importanceChart: import("../charts").Chart, e: Experiment, finished: Trial[]): void {
   const rows = finished.map((t) => flatParameters(t.parameters));
   const names = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const categorical = names.map((n) => rows.some((r) => r[n] !== undefined && typeof r[n] !== "number"));

@@ -90,7 +90,7 @@ export function renderTrial(root: HTMLElement, signal: AbortSignal, experimentId
       if (series && !series.some((x) => x.step === m.measurement!.step)) { series.push(m.measurement); changed = true; }
     }
     if (changed) { drawFacts(); drawCurves(); }
-  }));
+  }, true));
 
   // The log: from the start, then new lines as they are written.
   const decoder = new TextDecoder();
