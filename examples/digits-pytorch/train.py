@@ -72,6 +72,8 @@ def main():
         test_loss, acc = evaluate(model, x_test, y_test)
         dlkit.report_intermediate_result(acc)
         dlkit.report_loss(test_loss)
+        if dlkit.should_stop():  # an assessor judged this trial hopeless: stop early
+            break
     dlkit.report_final_result(acc)
 
 

@@ -1,0 +1,21 @@
+#ifndef DLKIT_TEST_FAKE_KUBE_APISERVER_VALIDATION_H_
+#define DLKIT_TEST_FAKE_KUBE_APISERVER_VALIDATION_H_
+
+// What kube-apiserver (and the training operator's webhook) rejects with 422 on create:
+// a missing or malformed name, and the few spec rules dlkit's objects must meet.
+
+#include <optional>
+
+#include "nlohmann/json.hpp"
+#include "test/fake_kube_apiserver/api_errors.h"
+#include "test/fake_kube_apiserver/api_path.h"
+
+namespace dlkit::fake_kube {
+
+// nullopt when valid, else the 422 answer. `object` has its final name.
+std::optional<ApiResult> ValidateNewObject(const ServedResource& resource,
+                                           const nlohmann::json& object);
+
+}  // namespace dlkit::fake_kube
+
+#endif  // DLKIT_TEST_FAKE_KUBE_APISERVER_VALIDATION_H_
