@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iterator>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
+#include <utility>
 
 #include "tuner_algos/math_util.h"
 
@@ -16,6 +18,11 @@ constexpr double kLogSqrt2Pi = 0.91893853320467274178;
 constexpr double kMinMass = 1e-300;
 constexpr size_t kFlatWeights = 25;  // Optuna's default_weights keeps the newest 25 at 1
 constexpr double kMultivariateSigma0 = 0.2;
+constexpr size_t kRadixMin = 256;  // fewer kernels sort faster by comparison
+// One-dim scores visit only the kernels near the point once there are this many; "narrow"
+// kernels are at most kWindowWidths times the magic clip's floor wide.
+constexpr size_t kWindowMin = 64;
+constexpr double kWindowWidths = 2.0;
 
 constexpr double kNoTail = 8.5;    // Phi(-8.5) < 1e-17: below double resolution near 1
 constexpr double kFarTail = 38.0;  // Phi(-38) underflows below kMinMass
@@ -43,30 +50,68 @@ double SampleStdTruncated(double a, double b, std::mt19937_64& rng) {
   return std::clamp(NormalQuantile(u), a, b);
 }
 
-// Optuna's neighbour rule: each kernel as wide as the larger gap to its sorted neighbours
-// (the range ends count as neighbours), ends use the inner gap unless consider_endpoints.
-std::vector<double> NeighbourSigmas(const std::vector<double>& mus, const ParzenDim& dim,
-                                    bool consider_endpoints) {
-  const size_t n = mus.size();
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return mus[a] < mus[b]; });
-  std::vector<double> ext;  // [span_low, sorted mus..., span_high]
-  ext.reserve(n + 2);
-  ext.push_back(dim.span_low);
-  for (size_t i : order) ext.push_back(mus[i]);
-  ext.push_back(dim.span_high);
-  std::vector<double> sorted_sigmas(n);
+// Kernel indices 0..n-1 ordered by `keys` (ties by index), as (key, index) pairs: a stable
+// LSD radix sort over the doubles' order-preserving bit patterns, much faster than a
+// comparison sort for the thousands of kernels of a large "above" group.
+std::vector<std::pair<double, size_t>> SortedByKey(const double* keys, size_t n) {
+  std::vector<std::pair<double, size_t>> sorted(n);
+  if (n < kRadixMin) {
+    for (size_t i = 0; i < n; ++i) sorted[i] = {keys[i], i};
+    std::sort(sorted.begin(), sorted.end());
+    return sorted;
+  }
+  // Negative doubles: flip all bits; others: flip the sign bit. Then unsigned order is
+  // numeric order (-0.0 sorts before +0.0, NaN does not occur).
+  std::vector<uint64_t> bits(n), bits_tmp(n);
+  std::vector<uint32_t> index(n), index_tmp(n);
   for (size_t i = 0; i < n; ++i) {
-    sorted_sigmas[i] = std::max(ext[i + 1] - ext[i], ext[i + 2] - ext[i + 1]);
+    uint64_t b;
+    std::memcpy(&b, &keys[i], sizeof b);
+    bits[i] = (b >> 63) != 0 ? ~b : b | (uint64_t{1} << 63);
+    index[i] = static_cast<uint32_t>(i);
   }
-  if (!consider_endpoints && n >= 2) {
-    sorted_sigmas[0] = ext[2] - ext[1];
-    sorted_sigmas[n - 1] = ext[n] - ext[n - 1];
+  constexpr int kDigitBits = 11;
+  constexpr size_t kBuckets = size_t{1} << kDigitBits;
+  std::vector<uint32_t> count(kBuckets);
+  for (int shift = 0; shift < 64; shift += kDigitBits) {
+    std::fill(count.begin(), count.end(), 0);
+    for (size_t i = 0; i < n; ++i) ++count[(bits[i] >> shift) & (kBuckets - 1)];
+    if (count[(bits[0] >> shift) & (kBuckets - 1)] == n) continue;  // one digit: no-op pass
+    uint32_t sum = 0;
+    for (uint32_t& c : count) {
+      const uint32_t here = c;
+      c = sum;
+      sum += here;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t to = count[(bits[i] >> shift) & (kBuckets - 1)]++;
+      bits_tmp[to] = bits[i];
+      index_tmp[to] = index[i];
+    }
+    bits.swap(bits_tmp);
+    index.swap(index_tmp);
   }
-  std::vector<double> sigmas(n);
-  for (size_t i = 0; i < n; ++i) sigmas[order[i]] = sorted_sigmas[i];
-  return sigmas;
+  for (size_t i = 0; i < n; ++i) sorted[i] = {keys[index[i]], index[i]};
+  return sorted;
+}
+
+// log(sum(exp(terms))), skipping terms e^-50 below the top: they cannot move the sum, and
+// exp's underflow path is slow.
+double LogSumExp(const std::vector<double>& terms) {
+  const double top = *std::max_element(terms.begin(), terms.end());
+  if (std::isinf(top)) return top;
+  double sum = 0;
+  for (double t : terms) {
+    if (t - top > -kNegligibleLog) sum += std::exp(t - top);
+  }
+  return top + std::log(sum);
+}
+
+std::vector<double> Flatten(const std::vector<std::vector<double>>& points) {
+  std::vector<double> flat;
+  for (const std::vector<double>& point : points)
+    flat.insert(flat.end(), point.begin(), point.end());
+  return flat;
 }
 
 }  // namespace
@@ -89,88 +134,154 @@ std::vector<double> DefaultWeights(size_t n) {
 ParzenEstimator::ParzenEstimator(const std::vector<ParzenDim>& dims,
                                  const std::vector<std::vector<double>>& observations,
                                  const ParzenOptions& options)
-    : dims_(dims) {
-  const size_t n = observations.size();
-  const size_t d_count = dims_.size();
+    : ParzenEstimator(dims, Flatten(observations).data(), observations.size(), options) {}
+
+ParzenEstimator::ParzenEstimator(const std::vector<ParzenDim>& dims, const double* observations,
+                                 size_t n, const ParzenOptions& options)
+    : dims_(dims), n_dims_(dims.size()) {
+  const size_t d_count = n_dims_;
+  const size_t n_all = n + 1;  // the observations, then the prior
   std::vector<double> weights = DefaultWeights(n);
   weights.push_back(options.prior_weight);
-  std::vector<std::vector<double>> mus(d_count), sigmas(d_count);
+  // [d * n_all + i]: kernel i's centre and width in dim d.
+  std::vector<double> mus(d_count * n_all), sigmas(d_count * n_all);
+  // (centre, kernel) sorted by centre, of the last dim handled: the univariate kernel order.
+  std::vector<std::pair<double, size_t>> sorted;
   for (size_t d = 0; d < d_count; ++d) {
     const ParzenDim& dim = dims_[d];
     const double span = dim.span_high - dim.span_low;
-    for (const std::vector<double>& point : observations) mus[d].push_back(point[d]);
+    double* mu = &mus[d * n_all];
+    double* sigma = &sigmas[d * n_all];
+    for (size_t i = 0; i < n; ++i) mu[i] = observations[i * d_count + d];
+    mu[n] = dim.prior_mu;
     if (!options.multivariate) {
-      sigmas[d] = NeighbourSigmas(mus[d], dim, options.consider_endpoints);
+      // Optuna's neighbour rule: each kernel as wide as the larger gap to its sorted
+      // neighbours (the range ends count as neighbours); the outermost kernels use their
+      // inner gap unless consider_endpoints.
+      sorted = SortedByKey(mu, n_all);
+      for (size_t j = 0; j < n_all; ++j) {
+        const double x = sorted[j].first;
+        const double left = x - (j == 0 ? dim.span_low : sorted[j - 1].first);
+        const double right = (j + 1 == n_all ? dim.span_high : sorted[j + 1].first) - x;
+        double gap = std::max(left, right);
+        if (!options.consider_endpoints && n_all >= 2) {
+          if (j == 0) gap = right;
+          if (j + 1 == n_all) gap = left;
+        }
+        sigma[sorted[j].second] = gap;
+      }
     } else {
-      const double sigma = kMultivariateSigma0 *
-                           std::pow(static_cast<double>(std::max<size_t>(n, 1)),
-                                    -1.0 / (static_cast<double>(d_count) + 4)) *
-                           span;
-      sigmas[d].assign(n, sigma);
+      std::fill(sigma, sigma + n_all,
+                kMultivariateSigma0 *
+                    std::pow(static_cast<double>(std::max<size_t>(n, 1)),
+                             -1.0 / (static_cast<double>(d_count) + 4)) *
+                    span);
     }
-    mus[d].push_back(dim.prior_mu);
-    sigmas[d].push_back(dim.prior_sigma);
     // Optuna's magic clip: no kernel narrower than span / min(100, 1 + n_kernels).
-    const double min_sigma = span / std::min(100.0, 2.0 + static_cast<double>(n));
-    for (double& s : sigmas[d]) s = std::clamp(s, min_sigma, span);
+    const double min_sigma = span / std::min(100.0, 1.0 + static_cast<double>(n_all));
+    for (size_t i = 0; i < n; ++i) sigma[i] = std::clamp(sigma[i], min_sigma, span);
+    window_sigma_ = kWindowWidths * min_sigma;
+    sigma[n] = dim.prior_sigma;
   }
 
-  // Identical kernels (repeated values of a quantised parameter) merge into one with their
-  // summed weight: the same mixture, far fewer terms to evaluate.
-  std::vector<size_t> order(n + 1);
-  std::iota(order.begin(), order.end(), 0);
-  const auto key_less = [&](size_t a, size_t b) {
-    for (size_t d = 0; d < d_count; ++d) {
-      if (mus[d][a] != mus[d][b]) return mus[d][a] < mus[d][b];
-      if (sigmas[d][a] != sigmas[d][b]) return sigmas[d][a] < sigmas[d][b];
-    }
-    return false;
-  };
-  std::sort(order.begin(), order.end(), key_less);
-  mus_.resize(d_count);
-  sigmas_.resize(d_count);
-  for (size_t i = 0; i < order.size(); ++i) {
+  // Kernel order: by centre for one dim, where identical kernels (repeated values of a
+  // quantised parameter) are neighbours and merge into one with their summed weight (the
+  // same mixture, far fewer terms); as given otherwise.
+  std::vector<size_t> order(n_all);
+  const bool by_centre = d_count == 1 && !options.multivariate;
+  for (size_t i = 0; i < n_all; ++i) order[i] = by_centre ? sorted[i].second : i;
+  std::vector<size_t> kept;  // kernels of `order` that start a new merged kernel
+  std::vector<double> merged_weights;
+  for (size_t i = 0; i < n_all; ++i) {
     const size_t k = order[i];
-    if (i > 0 && !key_less(order[i - 1], k)) {
-      weights_.back() += weights[k];
+    if (by_centre && !kept.empty() && mus[k] == mus[kept.back()] &&
+        sigmas[k] == sigmas[kept.back()]) {
+      merged_weights.back() += weights[k];
       continue;
     }
-    weights_.push_back(weights[k]);
-    for (size_t d = 0; d < d_count; ++d) {
-      mus_[d].push_back(mus[d][k]);
-      sigmas_[d].push_back(sigmas[d][k]);
-    }
+    kept.push_back(k);
+    merged_weights.push_back(weights[k]);
   }
-  const double total = std::accumulate(weights_.begin(), weights_.end(), 0.0);
-  for (double& w : weights_) {
-    w /= total;
-    log_weights_.push_back(std::log(w));
+  n_kernels_ = kept.size();
+  const double total = std::accumulate(merged_weights.begin(), merged_weights.end(), 0.0);
+  double running = 0;
+  for (double w : merged_weights) {
+    log_weights_.push_back(std::log(w / total));
+    running += w / total;
+    cumulative_.push_back(running);
   }
-  std::partial_sum(weights_.begin(), weights_.end(), std::back_inserter(cumulative_));
-
-  log_norm_.resize(d_count);
-  log_mass_.resize(d_count);
+  const size_t size = d_count * n_kernels_;
+  mus_.resize(size);
+  sigmas_.resize(size);
+  inv_sigmas_.resize(size);
+  log_mass_.resize(size);
   for (size_t d = 0; d < d_count; ++d) {
-    for (size_t k = 0; k < weights_.size(); ++k) {
-      const double mu = mus_[d][k];
-      const double sigma = sigmas_[d][k];
+    for (size_t j = 0; j < n_kernels_; ++j) {
+      const size_t at = d * n_kernels_ + j;
+      const double mu = mus[d * n_all + kept[j]];
+      const double sigma = sigmas[d * n_all + kept[j]];
       const double z =
           std::max(StdMass((dims_[d].low - mu) / sigma, (dims_[d].high - mu) / sigma), kMinMass);
-      log_mass_[d].push_back(std::log(z));
-      log_norm_[d].push_back(std::log(sigma * z) + kLogSqrt2Pi);
+      mus_[at] = mu;
+      sigmas_[at] = sigma;
+      inv_sigmas_[at] = 1.0 / sigma;
+      log_mass_[at] = z == 1.0 ? 0.0 : std::log(z);
     }
   }
+  windowed_ = by_centre && n_kernels_ >= kWindowMin;
+  if (windowed_) {
+    narrow_cap_ = -kInf;
+    for (size_t k = 0; k < n_kernels_; ++k) {
+      if (sigmas_[k] > window_sigma_) {
+        wide_.push_back(k);
+      } else {
+        narrow_cap_ = std::max(narrow_cap_, log_weights_[k] - log_mass_[k] - kLogSqrt2Pi);
+      }
+    }
+  }
+}
+
+double ParzenEstimator::WindowedScore(double x) const {
+  const double* mus = mus_.data();
+  const double* inv_sigmas = inv_sigmas_.data();
+  const auto term = [&](size_t k) {
+    const double z = (x - mus[k]) * inv_sigmas[k];
+    return log_weights_[k] - (0.5 * z * z + log_mass_[k] + kLogSqrt2Pi);
+  };
+  // Any kernel's term bounds the top term from below: the wide ones and x's neighbours.
+  const size_t at = std::lower_bound(mus, mus + n_kernels_, x) - mus;
+  double floor = -kInf;
+  for (size_t k : wide_) floor = std::max(floor, term(k));
+  if (at < n_kernels_) floor = std::max(floor, term(at));
+  if (at > 0) floor = std::max(floor, term(at - 1));
+  // A narrow kernel (sigma <= window_sigma_) at least `reach` from x scores at most
+  // narrow_cap_ - 0.5 (reach / window_sigma_)^2 < floor - kNegligibleLog: the sum skips it.
+  const double reach =
+      window_sigma_ * std::sqrt(2.0 * std::max(0.0, narrow_cap_ - floor + kNegligibleLog));
+  const size_t begin = std::lower_bound(mus, mus + n_kernels_, x - reach) - mus;
+  const size_t end = std::upper_bound(mus, mus + n_kernels_, x + reach) - mus;
+  // Terms in kernel order, as the full loop would sum them.
+  std::vector<double> terms(end - begin + wide_.size());
+  size_t n_terms = 0;
+  auto wide = wide_.begin();
+  for (; wide != wide_.end() && *wide < begin; ++wide) terms[n_terms++] = term(*wide);
+  for (size_t k = begin; k < end; ++k) terms[n_terms++] = term(k);
+  for (; wide != wide_.end(); ++wide) {
+    if (*wide >= end) terms[n_terms++] = term(*wide);
+  }
+  terms.resize(n_terms);
+  return LogSumExp(terms);
 }
 
 std::vector<double> ParzenEstimator::Sample(std::mt19937_64& rng) const {
   const double u = std::uniform_real_distribution<double>(0, cumulative_.back())(rng);
   const size_t k = std::min<size_t>(
       std::upper_bound(cumulative_.begin(), cumulative_.end(), u) - cumulative_.begin(),
-      cumulative_.size() - 1);
-  std::vector<double> point(dims_.size());
-  for (size_t d = 0; d < dims_.size(); ++d) {
-    const double mu = mus_[d][k];
-    const double sigma = sigmas_[d][k];
+      n_kernels_ - 1);
+  std::vector<double> point(n_dims_);
+  for (size_t d = 0; d < n_dims_; ++d) {
+    const double mu = mus_[d * n_kernels_ + k];
+    const double sigma = sigmas_[d * n_kernels_ + k];
     const double x =
         SampleStdTruncated((dims_[d].low - mu) / sigma, (dims_[d].high - mu) / sigma, rng);
     point[d] = std::clamp(mu + sigma * x, dims_[d].low, dims_[d].high);
@@ -179,42 +290,63 @@ std::vector<double> ParzenEstimator::Sample(std::mt19937_64& rng) const {
 }
 
 double ParzenEstimator::LogPdf(const std::vector<double>& lo, const std::vector<double>& hi) const {
-  std::vector<double> terms = log_weights_;
-  const size_t n_kernels = terms.size();
-  for (size_t d = 0; d < dims_.size(); ++d) {
-    const double a = std::max(lo[d], dims_[d].low);
-    const double b = std::min(hi[d], dims_[d].high);
-    const std::vector<double>& mus = mus_[d];
-    const std::vector<double>& sigmas = sigmas_[d];
-    if (!(a < b)) {
-      if (a != b) return -kInf;  // outside the bounds
-      const std::vector<double>& log_norm = log_norm_[d];
-      for (size_t k = 0; k < n_kernels; ++k) {
-        const double z = (a - mus[k]) / sigmas[k];
-        terms[k] -= 0.5 * z * z + log_norm[k];
-      }
+  double out = 0;
+  Evaluate(lo.data(), hi.data(), 1, false, &out);
+  return out;
+}
+
+void ParzenEstimator::LogScores(const double* lo, const double* hi, size_t n_points,
+                                double* out) const {
+  Evaluate(lo, hi, n_points, true, out);
+}
+
+void ParzenEstimator::Evaluate(const double* lo, const double* hi, size_t n_points,
+                               bool sigma_scaled, double* out) const {
+  const size_t n_kernels = n_kernels_;
+  std::vector<double> terms(n_kernels);
+  for (size_t p = 0; p < n_points; ++p) {
+    if (windowed_ && sigma_scaled && lo[p] == hi[p] && lo[p] >= dims_[0].low &&
+        lo[p] <= dims_[0].high) {
+      out[p] = WindowedScore(lo[p]);
       continue;
     }
-    for (size_t k = 0; k < n_kernels; ++k) {
-      const double za = (a - mus[k]) / sigmas[k];
-      const double zb = (b - mus[k]) / sigmas[k];
-      // A bin >= 8 sigma off the kernel holds < 1e-15 of it: its tail bound
-      // phi(z) / z <= phi(z) / 8 is exact enough and skips erfc on most kernels.
-      const double z_near = za > 0 ? za : (zb < 0 ? -zb : 0);
-      const double log_mass = z_near >= kNegligibleZ
-                                  ? -0.5 * z_near * z_near - kLogTailScale
-                                  : std::log(std::max(StdMass(za, zb), kMinMass));
-      terms[k] += log_mass - log_mass_[d][k];
+    std::copy(log_weights_.begin(), log_weights_.end(), terms.begin());
+    bool outside = false;
+    for (size_t d = 0; d < n_dims_ && !outside; ++d) {
+      const double a = std::max(lo[p * n_dims_ + d], dims_[d].low);
+      const double b = std::min(hi[p * n_dims_ + d], dims_[d].high);
+      const double* mus = &mus_[d * n_kernels];
+      const double* inv_sigmas = &inv_sigmas_[d * n_kernels];
+      const double* log_mass = &log_mass_[d * n_kernels];
+      if (!(a < b)) {
+        outside = a != b;
+        if (outside) break;
+        if (sigma_scaled) {
+          for (size_t k = 0; k < n_kernels; ++k) {
+            const double z = (a - mus[k]) * inv_sigmas[k];
+            terms[k] -= 0.5 * z * z + log_mass[k] + kLogSqrt2Pi;
+          }
+        } else {
+          for (size_t k = 0; k < n_kernels; ++k) {
+            const double z = (a - mus[k]) * inv_sigmas[k];
+            terms[k] -= 0.5 * z * z + log_mass[k] + kLogSqrt2Pi - std::log(inv_sigmas[k]);
+          }
+        }
+        continue;
+      }
+      for (size_t k = 0; k < n_kernels; ++k) {
+        const double za = (a - mus[k]) * inv_sigmas[k];
+        const double zb = (b - mus[k]) * inv_sigmas[k];
+        // A bin >= 8 sigma off the kernel holds < 1e-15 of it: its tail bound
+        // phi(z) / z <= phi(z) / 8 is exact enough and skips erfc on most kernels.
+        const double z_near = za > 0 ? za : (zb < 0 ? -zb : 0);
+        const double mass = z_near >= kNegligibleZ ? -0.5 * z_near * z_near - kLogTailScale
+                                                   : std::log(std::max(StdMass(za, zb), kMinMass));
+        terms[k] += mass - log_mass[k];
+      }
     }
+    out[p] = outside ? -kInf : LogSumExp(terms);
   }
-  const double top = *std::max_element(terms.begin(), terms.end());
-  if (std::isinf(top)) return top;
-  double sum = 0;
-  for (double t : terms) {
-    // Kernels e^-50 below the top cannot move the sum; exp's underflow path is slow.
-    if (t - top > -kNegligibleLog) sum += std::exp(t - top);
-  }
-  return top + std::log(sum);
 }
 
 std::vector<double> CategoricalLogProbs(const std::vector<size_t>& observed, size_t n_options,

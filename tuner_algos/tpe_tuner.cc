@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <optional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -69,14 +71,20 @@ NumericModel ModelFor(const ParamSpec& spec) {
   return m;
 }
 
-// An observed value in internal space, if the assignment holds a usable one.
-std::optional<double> Observed(const NumericModel& m, const ParamSpec& spec, const Assignment& a) {
-  auto it = a.find(spec.name);
-  if (it == a.end()) return std::nullopt;
-  std::optional<double> raw = AsNumber(it->second);
-  if (!raw.has_value()) return std::nullopt;
-  const double x = m.log ? std::log(*raw) : *raw;
-  if (!std::isfinite(x)) return std::nullopt;
+// An observed value in internal space; NaN if `value` is absent or not a usable number.
+double Observed(const NumericModel& m, const Value* value) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  if (value == nullptr) return kNaN;
+  double raw;
+  if (const double* d = std::get_if<double>(&value->v)) {
+    raw = *d;
+  } else if (const int64_t* i = std::get_if<int64_t>(&value->v)) {
+    raw = static_cast<double>(*i);
+  } else {
+    return kNaN;
+  }
+  const double x = m.log ? std::log(raw) : raw;
+  if (!std::isfinite(x)) return kNaN;
   return std::clamp(x, m.dim.low, m.dim.high);
 }
 
@@ -104,6 +112,121 @@ void BinOf(const NumericModel& m, const Value& value, double* lo, double* hi) {
   *hi = T(std::min(v + m.step / 2, m.raw_high));
 }
 
+// OptionIndex for many values: plain options' Values are built once.
+class OptionMatcher {
+ public:
+  explicit OptionMatcher(const ParamSpec& spec) : spec_(spec) {
+    for (const ChoiceOption& option : spec.options) {
+      if (option.is_nested) {
+        any_nested_ = true;
+        break;
+      }
+      plain_.push_back(OptionValue(option));
+      number_.push_back(AsNumber(plain_.back()));
+    }
+  }
+
+  // -1 where `value` is absent or matches no option.
+  int64_t operator()(const Value* value) const {
+    if (value == nullptr) return -1;
+    if (any_nested_) {
+      std::optional<size_t> index = OptionIndex(spec_, *value);
+      return index.has_value() ? static_cast<int64_t>(*index) : -1;
+    }
+    for (size_t i = 0; i < plain_.size(); ++i) {
+      if (plain_[i] == *value) return static_cast<int64_t>(i);
+    }
+    const std::optional<double> x = AsNumber(*value);
+    for (size_t i = 0; x.has_value() && i < plain_.size(); ++i) {
+      if (number_[i].has_value() && *number_[i] == *x) return static_cast<int64_t>(i);
+    }
+    return -1;
+  }
+
+ private:
+  const ParamSpec& spec_;
+  bool any_nested_ = false;
+  std::vector<Value> plain_;
+  std::vector<std::optional<double>> number_;
+};
+
+// One level of the space (top level or a nested option's sub-space) as TPE reads it.
+struct Level {
+  explicit Level(const SearchSpace& space) : space(space), by_name(space.params.size()) {
+    std::iota(by_name.begin(), by_name.end(), 0);
+    std::sort(by_name.begin(), by_name.end(),
+              [&](size_t a, size_t b) { return space.params[a].name < space.params[b].name; });
+    for (const ParamSpec& spec : space.params) {
+      models.push_back(spec.distribution == Distribution::kChoice ? NumericModel{}
+                                                                  : ModelFor(spec));
+      matchers.emplace_back(spec);
+    }
+  }
+
+  const SearchSpace& space;
+  std::vector<size_t> by_name;       // parameter indices in name order, an Assignment's key order
+  std::vector<NumericModel> models;  // per parameter; unused for choices
+  std::vector<OptionMatcher> matchers;  // per parameter; unused for numeric ones
+};
+
+// A group's values of a level, one column per parameter, row = position in the group:
+// numeric parameters in internal space (NaN where absent or unusable), choices as option
+// indices (-1 where absent or unknown).
+struct Columns {
+  std::vector<std::vector<double>> numeric;  // [param][row], empty for choices
+  std::vector<std::vector<int64_t>> option;  // [param][row], empty for numeric parameters
+};
+
+// std::string's == without a call to memcmp: parameter names are short.
+bool SameName(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// One merge over each assignment's (sorted) keys instead of a map lookup per parameter.
+Columns ColumnsOf(const Level& level, const Group& group) {
+  const std::vector<ParamSpec>& params = level.space.params;
+  const size_t rows = group.size();
+  Columns columns;
+  columns.numeric.resize(params.size());
+  columns.option.resize(params.size());
+  std::vector<const Value*> found(params.size());
+  for (size_t p = 0; p < params.size(); ++p) {
+    if (params[p].distribution == Distribution::kChoice) {
+      columns.option[p].resize(rows);
+    } else {
+      columns.numeric[p].resize(rows);
+    }
+  }
+  for (size_t row = 0; row < rows; ++row) {
+    std::fill(found.begin(), found.end(), nullptr);
+    auto it = group[row]->begin();
+    const auto end = group[row]->end();
+    for (size_t p : level.by_name) {
+      const std::string& name = params[p].name;
+      if (it != end && !SameName(it->first, name)) {
+        while (it != end && it->first < name) ++it;
+      }
+      if (it == end) break;
+      if (SameName(it->first, name)) {
+        found[p] = &it->second;
+        ++it;
+      }
+    }
+    for (size_t p = 0; p < params.size(); ++p) {
+      if (params[p].distribution == Distribution::kChoice) {
+        columns.option[p][row] = level.matchers[p](found[p]);
+      } else {
+        columns.numeric[p][row] = Observed(level.models[p], found[p]);
+      }
+    }
+  }
+  return columns;
+}
+
 // One TPE draw of a whole assignment, recursing into chosen nested options with only the
 // observations that chose the same option.
 class TpeSampler {
@@ -116,92 +239,108 @@ class TpeSampler {
 
   void SampleSpace(const SearchSpace& space, const Group& below, const Group& above,
                    Assignment& out) {
-    std::vector<const ParamSpec*> numeric;
-    for (const ParamSpec& spec : space.params) {
-      if (spec.distribution != Distribution::kChoice) numeric.push_back(&spec);
+    const Level level(space);
+    const Columns below_columns = ColumnsOf(level, below);
+    const Columns above_columns = ColumnsOf(level, above);
+    std::vector<size_t> numeric;
+    for (size_t p = 0; p < space.params.size(); ++p) {
+      if (space.params[p].distribution != Distribution::kChoice) numeric.push_back(p);
     }
     if (config_.multivariate) {
-      if (!numeric.empty()) SampleNumeric(numeric, below, above, out);
+      if (!numeric.empty()) SampleNumeric(level, numeric, below_columns, above_columns, out);
     } else {
-      for (const ParamSpec* spec : numeric) SampleNumeric({spec}, below, above, out);
+      for (size_t p : numeric) SampleNumeric(level, {p}, below_columns, above_columns, out);
     }
-    for (const ParamSpec& spec : space.params) {
-      if (spec.distribution == Distribution::kChoice) SampleChoice(spec, below, above, out);
+    for (size_t p = 0; p < space.params.size(); ++p) {
+      if (space.params[p].distribution == Distribution::kChoice) {
+        SampleChoice(space.params[p], below_columns.option[p], above_columns.option[p], below,
+                     above, out);
+      }
     }
   }
 
  private:
-  // Observations of `group` holding all of `specs`, as internal points.
-  static std::vector<std::vector<double>> Points(const std::vector<const ParamSpec*>& specs,
-                                                 const std::vector<NumericModel>& models,
-                                                 const Group& group) {
-    std::vector<std::vector<double>> points;
-    for (const Assignment* a : group) {
-      std::vector<double> point;
-      for (size_t d = 0; d < specs.size(); ++d) {
-        std::optional<double> x = Observed(models[d], *specs[d], *a);
-        if (!x.has_value()) break;
-        point.push_back(*x);
-      }
-      if (point.size() == specs.size()) points.push_back(std::move(point));
+  // The rows holding all of `params`, as internal points, row-major.
+  static std::vector<double> Points(const std::vector<size_t>& params, const Columns& columns) {
+    const size_t n = params.size();
+    const size_t rows = columns.numeric[params[0]].size();
+    std::vector<double> points;
+    points.reserve(rows * n);
+    for (size_t row = 0; row < rows; ++row) {
+      bool complete = true;
+      for (size_t p : params) complete = complete && !std::isnan(columns.numeric[p][row]);
+      if (!complete) continue;
+      for (size_t p : params) points.push_back(columns.numeric[p][row]);
     }
     return points;
   }
 
-  // `specs` jointly (multivariate) or one at a time (a single spec).
-  void SampleNumeric(const std::vector<const ParamSpec*>& specs, const Group& below,
-                     const Group& above, Assignment& out) {
-    std::vector<NumericModel> models;
+  // `params` jointly (multivariate) or one at a time (a single parameter): the best of
+  // n_ei_candidates draws from l(x) by Optuna 3.1's score log l(x) - log g(x).
+  void SampleNumeric(const Level& level, const std::vector<size_t>& params, const Columns& below,
+                     const Columns& above, Assignment& out) {
+    std::vector<const ParamSpec*> specs;
+    std::vector<const NumericModel*> models;
     std::vector<ParzenDim> dims;
-    for (const ParamSpec* spec : specs) {
-      models.push_back(ModelFor(*spec));
-      dims.push_back(models.back().dim);
+    for (size_t p : params) {
+      specs.push_back(&level.space.params[p]);
+      models.push_back(&level.models[p]);
+      dims.push_back(level.models[p].dim);
     }
-    const ParzenEstimator l(dims, Points(specs, models, below), parzen_);
-    const ParzenEstimator g(dims, Points(specs, models, above), parzen_);
     const size_t n = specs.size();
-    std::vector<Value> best;
-    double best_score = -kInf;
-    std::vector<double> lo(n), hi(n);
-    for (int64_t c = 0; c < config_.n_ei_candidates; ++c) {
+    const std::vector<double> below_points = Points(params, below);
+    const std::vector<double> above_points = Points(params, above);
+    const ParzenEstimator l(dims, below_points.data(), below_points.size() / n, parzen_);
+    const ParzenEstimator g(dims, above_points.data(), above_points.size() / n, parzen_);
+    const size_t n_candidates = static_cast<size_t>(config_.n_ei_candidates);
+    std::vector<Value> values;  // [candidate * n + d]
+    values.reserve(n_candidates * n);
+    std::vector<double> lo(n_candidates * n), hi(n_candidates * n);
+    for (size_t c = 0; c < n_candidates; ++c) {
       const std::vector<double> x = l.Sample(rng_);
-      std::vector<Value> values;
       for (size_t d = 0; d < n; ++d) {
-        values.push_back(FromInternal(models[d], *specs[d], x[d]));
-        BinOf(models[d], values.back(), &lo[d], &hi[d]);
-      }
-      const double score = l.LogPdf(lo, hi) - g.LogPdf(lo, hi);
-      if (best.empty() || score > best_score) {
-        best = std::move(values);
-        best_score = score;
+        values.push_back(FromInternal(*models[d], *specs[d], x[d]));
+        BinOf(*models[d], values.back(), &lo[c * n + d], &hi[c * n + d]);
       }
     }
-    for (size_t d = 0; d < n; ++d) out[specs[d]->name] = best[d];
+    std::vector<double> log_l(n_candidates), log_g(n_candidates);
+    l.LogScores(lo.data(), hi.data(), n_candidates, log_l.data());
+    g.LogScores(lo.data(), hi.data(), n_candidates, log_g.data());
+    size_t best = 0;
+    for (size_t c = 1; c < n_candidates; ++c) {
+      if (log_l[c] - log_g[c] > log_l[best] - log_g[best]) best = c;
+    }
+    for (size_t d = 0; d < n; ++d) out[specs[d]->name] = std::move(values[best * n + d]);
   }
 
-  static std::vector<size_t> Chosen(const ParamSpec& spec, const Group& group,
-                                    std::vector<const Assignment*>* nested_of, size_t option) {
+  static std::vector<size_t> Chosen(const std::vector<int64_t>& column) {
     std::vector<size_t> chosen;
-    for (const Assignment* a : group) {
-      auto it = a->find(spec.name);
-      if (it == a->end()) continue;
-      std::optional<size_t> index = OptionIndex(spec, it->second);
-      if (!index.has_value()) continue;
-      chosen.push_back(*index);
-      if (nested_of != nullptr && *index == option) {
-        nested_of->push_back(std::get<std::shared_ptr<Assignment>>(it->second.v).get());
-      }
+    for (int64_t index : column) {
+      if (index >= 0) chosen.push_back(static_cast<size_t>(index));
     }
     return chosen;
   }
 
-  void SampleChoice(const ParamSpec& spec, const Group& below, const Group& above,
-                    Assignment& out) {
+  // The nested assignments of the rows of `group` that chose `option`.
+  static Group NestedOf(const ParamSpec& spec, const std::vector<int64_t>& column,
+                        const Group& group, size_t option) {
+    Group nested;
+    for (size_t row = 0; row < group.size(); ++row) {
+      if (column[row] != static_cast<int64_t>(option)) continue;
+      const Value& value = group[row]->at(spec.name);
+      nested.push_back(std::get<std::shared_ptr<Assignment>>(value.v).get());
+    }
+    return nested;
+  }
+
+  void SampleChoice(const ParamSpec& spec, const std::vector<int64_t>& below_options,
+                    const std::vector<int64_t>& above_options, const Group& below,
+                    const Group& above, Assignment& out) {
     const size_t n_options = spec.options.size();
     const std::vector<double> log_l =
-        CategoricalLogProbs(Chosen(spec, below, nullptr, 0), n_options, config_.prior_weight);
+        CategoricalLogProbs(Chosen(below_options), n_options, config_.prior_weight);
     const std::vector<double> log_g =
-        CategoricalLogProbs(Chosen(spec, above, nullptr, 0), n_options, config_.prior_weight);
+        CategoricalLogProbs(Chosen(above_options), n_options, config_.prior_weight);
     std::vector<double> probs;
     for (double lp : log_l) probs.push_back(std::exp(lp));
     std::discrete_distribution<size_t> pick(probs.begin(), probs.end());
@@ -213,10 +352,8 @@ class TpeSampler {
     const ChoiceOption& option = spec.options[best];
     Value value = OptionValue(option);
     if (option.is_nested && option.sub_space != nullptr) {
-      Group sub_below, sub_above;
-      Chosen(spec, below, &sub_below, best);
-      Chosen(spec, above, &sub_above, best);
-      SampleSpace(*option.sub_space, sub_below, sub_above,
+      SampleSpace(*option.sub_space, NestedOf(spec, below_options, below, best),
+                  NestedOf(spec, above_options, above, best),
                   *std::get<std::shared_ptr<Assignment>>(value.v));
     }
     out[spec.name] = std::move(value);
@@ -267,29 +404,30 @@ absl::StatusOr<Suggestions> TpeTuner::Suggest(const History& history, int count)
   if (count < 0) return absl::InvalidArgumentError("count must be >= 0");
   // (loss, position in history) of finished trials; smaller loss is better.
   std::vector<std::pair<double, size_t>> finished;
-  std::vector<size_t> pending;
+  // Per position: 0 ignored (failed, ...), 1 above (finished or pending), 2 below.
+  std::vector<char> side(history.trials.size(), 0);
   for (size_t i = 0; i < history.trials.size(); ++i) {
     const TrialRecord& trial = history.trials[i];
     if (std::optional<double> value = FinishedValue(trial)) {
       finished.emplace_back(Loss(*value, config_.direction), i);
+      side[i] = 1;
     } else if (IsPending(trial)) {
-      pending.push_back(i);
+      side[i] = 1;
     }
   }
-  std::sort(finished.begin(), finished.end());
   const size_t n_below = std::min(
       kMaxBelow,
       static_cast<size_t>(std::ceil(config_.gamma * static_cast<double>(finished.size()))));
-  std::vector<size_t> below_pos, above_pos = pending;
-  for (size_t i = 0; i < finished.size(); ++i) {
-    (i < n_below ? below_pos : above_pos).push_back(finished[i].second);
+  // Only the split matters: the n_below smallest (loss, position) go below.
+  if (n_below < finished.size()) {
+    std::nth_element(finished.begin(), finished.begin() + n_below, finished.end());
   }
+  for (size_t i = 0; i < n_below; ++i) side[finished[i].second] = 2;
   // Oldest first, so Optuna's ramp weights favour recent trials.
-  std::sort(below_pos.begin(), below_pos.end());
-  std::sort(above_pos.begin(), above_pos.end());
   Group below, above;
-  for (size_t i : below_pos) below.push_back(&history.trials[i].parameters);
-  for (size_t i : above_pos) above.push_back(&history.trials[i].parameters);
+  for (size_t i = 0; i < history.trials.size(); ++i) {
+    if (side[i] != 0) (side[i] == 2 ? below : above).push_back(&history.trials[i].parameters);
+  }
 
   Suggestions out;
   out.assignments.reserve(count);  // stable addresses: each suggestion joins `above`

@@ -5,6 +5,8 @@
 // trials, then per parameter (or jointly, multivariate) the candidate from l(x) with the
 // best log l(x) - log g(x), where l models the best gamma-fraction of finished trials and g
 // the rest plus waiting/running trials and earlier suggestions of the batch (constant liar).
+// l and g score as Optuna 3.1 scores them (ParzenEstimator::LogScores: each kernel weighted
+// by its width), which beat the normalised densities on bench/tuners.
 
 #include <cstdint>
 #include <memory>
