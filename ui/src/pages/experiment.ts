@@ -104,6 +104,7 @@ function renderOverviewTab(root: HTMLElement, signal: AbortSignal, id: string, s
   const cards = h("div", { class: "cards" });
   const limits = h("section", { class: "card" });
   const best = chartBox("Best so far", signal);
+  best.box.id = "best-chart";
   const durations = chartBox("Trial durations", signal, 240);
   const config = h("section", { class: "card wide" });
   root.append(cards, h("div", { class: "grid2" }, best.box, durations.box), h("div", { class: "grid2" }, limits, config));
@@ -113,6 +114,7 @@ function renderOverviewTab(root: HTMLElement, signal: AbortSignal, id: string, s
     if (!charts || !state.experiment) return;
     drawBestChart(best.chart, state.experiment, charts);
     drawDurationChart(durations.chart, charts);
+    best.box.dataset.drawn = String(Number(best.box.dataset.drawn ?? 0) + 1);  // for tests and benchmarks
   });
 
   onChange((msg) => {
@@ -290,7 +292,7 @@ function renderTrialsTab(root: HTMLElement, signal: AbortSignal, id: string, sta
   const header = (label: string, key?: TrialSortKey) => {
     if (key === undefined) return h("th", {}, label);
     const arrow = sort === key ? (reverse ? " ▲" : " ▼") : "";
-    return h("th", { class: "sortable", "data-sort": label, onclick: () => {
+    return h("th", { class: "sortable", "data-sort-key": String(key), onclick: () => {
       if (sort === key) reverse = !reverse; else { sort = key; reverse = false; }
       pageTokens = [""]; page = 0; void load();
     } }, label + arrow);
@@ -306,7 +308,7 @@ function renderTrialsTab(root: HTMLElement, signal: AbortSignal, id: string, sta
       const filtered = states.size || metricMin.value || metricMax.value || paramName.value;
       tableBox.replaceChildren(h("div", { class: "empty" }, filtered ? "No trial matches the filters." : "No trials yet: they appear here as the tuner proposes them."));
     } else {
-      tableBox.replaceChildren(h("table", { class: "table", id: "trial-table" },
+      tableBox.replaceChildren(h("table", { class: "table", id: "trial-table", "data-sort": String(sort), "data-reverse": String(reverse) },
         h("thead", {}, h("tr", {}, h("th", {}, ""), header("#", TrialSortKey.SORT_BY_INDEX), h("th", {}, "Status"),
           header(e ? metricName(e) : "metric", TrialSortKey.SORT_BY_FINAL), h("th", {}, "Latest"),
           header("Duration", TrialSortKey.SORT_BY_DURATION), header("Started", TrialSortKey.SORT_BY_STARTED),
@@ -339,6 +341,7 @@ function renderTrialsTab(root: HTMLElement, signal: AbortSignal, id: string, sta
   onChange((msg) => {
     const e = state.experiment;
     if (e && addBox.childElementCount === 0) {
+      void load();  // the metric's name is known now
       addBox.append(addTrialForm(id, e));
       paramName.append(...(e.spec?.searchSpace?.parameters ?? []).map((p) => h("option", { value: p.name }, p.name)));
     }
