@@ -1,5 +1,12 @@
 // ECharts, sized to its box and disposed with its page.
-import * as echarts from "echarts";
+// Only the parts the pages use: a third of the full bundle, so pages draw sooner.
+import * as echarts from "echarts/core";
+import { BarChart, LineChart, ParallelChart, ScatterChart } from "echarts/charts";
+import { GridComponent, LegendComponent, ParallelComponent, TitleComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
+import { CanvasRenderer } from "echarts/renderers";
+
+echarts.use([BarChart, LineChart, ParallelChart, ScatterChart, GridComponent, LegendComponent, ParallelComponent,
+  TitleComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
 import { h } from "./format";
 
 export type Chart = echarts.ECharts;

@@ -345,7 +345,7 @@ function renderTrialsTab(root: HTMLElement, signal: AbortSignal, id: string, sta
       addBox.append(addTrialForm(id, e));
       paramName.append(...(e.spec?.searchSpace?.parameters ?? []).map((p) => h("option", { value: p.name }, p.name)));
     }
-    if (msg.trials.length > 0) reload();
+    if (msg.snapshot || msg.trials.length > 0) reload();  // a new snapshot: changes may have been missed
   });
   void load();
 }
