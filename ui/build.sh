@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds the dashboard into ui/dist: installs the npm packages pinned in package-lock.json,
+# Builds the dashboard into ui/dist: installs the npm packages pinned in package-lock.json
+# (`npm install`, not `npm ci`: npm 11's ci rejects this lock over a Windows-only optional
+# dependency of Vite that it leaves out of the file),
 # generates the TypeScript clients from proto/ (protoc-gen-es), type-checks, bundles (Vite).
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v node >/dev/null || { echo "ui/build.sh: node (20+) is needed to build the dashboard" >&2; exit 1; }
-if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
-  npm ci --no-audit --no-fund >&2
-fi
+npm install --no-audit --no-fund --prefer-offline >&2
 mkdir -p src/gen
 npm run --silent build >&2

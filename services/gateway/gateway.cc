@@ -317,7 +317,9 @@ void GrpcWebGateway::Forward(http::http_request request, const std::string& orig
   // Answers an error the gRPC-web way: HTTP 200 with only a trailer frame.
   const std::string response_type =
       text_encoding ? "application/grpc-web-text+proto" : "application/grpc-web+proto";
-  auto fail = [&](grpc::StatusCode code, const std::string& message) {
+  // By value: it also runs in the body's continuation, after this function returned.
+  auto fail = [request, origin, text_encoding, response_type](grpc::StatusCode code,
+                                                              const std::string& message) mutable {
     http::http_response response(http::status_codes::OK);
     std::string frame = EncodeTrailers(grpc::Status(code, message));
     if (text_encoding) frame = absl::Base64Escape(frame);
