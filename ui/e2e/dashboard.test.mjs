@@ -21,6 +21,7 @@ const outDir = process.env.DLKIT_E2E_OUTPUT ?? path.join(repo, "ui/test-output")
 fs.mkdirSync(outDir, { recursive: true });
 
 let passed = 0, failed = 0;
+let page;  // set once Chromium is up; failures are photographed
 const results = [];
 async function step(name, fn) {
   const t0 = Date.now();
@@ -31,6 +32,7 @@ async function step(name, fn) {
   } catch (err) {
     failed++;
     results.push(`FAIL ${name}: ${err.stack ?? err}`);
+    await page?.screenshot({ path: path.join(outDir, `failed-${failed}.png`), fullPage: true }).catch(() => {});
   }
   console.log(results[results.length - 1]);
 }
@@ -62,7 +64,7 @@ const context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync"],
 });
-const page = context.pages()[0] ?? await context.newPage();
+page = context.pages()[0] ?? await context.newPage();
 const consoleErrors = [];
 page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
 page.on("pageerror", (e) => consoleErrors.push(String(e)));

@@ -109,18 +109,26 @@ function renderOverviewTab(root: HTMLElement, signal: AbortSignal, id: string, s
   const config = h("section", { class: "card wide" });
   root.append(cards, h("div", { class: "grid2" }, best.box, durations.box), h("div", { class: "grid2" }, limits, config));
   let limitsDrawn = false;
-  const refreshCharts = throttled(signal, 1000, async () => {
-    const charts = await loadCharts(id, signal, 500);
+  // The charts' data is asked for at once, alongside the stream, and drawn when both the
+  // data and the experiment (its metric's name and direction) are here.
+  let charts: GetExperimentChartsResponse | undefined;
+  const drawCharts = () => {
     if (!charts || !state.experiment) return;
     drawBestChart(best.chart, state.experiment, charts);
     drawDurationChart(durations.chart, charts);
     best.box.dataset.drawn = String(Number(best.box.dataset.drawn ?? 0) + 1);  // for tests and benchmarks
+  };
+  const refreshCharts = throttled(signal, 1000, async () => {
+    charts = (await loadCharts(id, signal, 500)) ?? charts;
+    drawCharts();
   });
+  refreshCharts();
 
   onChange((msg) => {
     const e = state.experiment;
     if (!e) return;
-    if (msg.snapshot || msg.trials.some((t) => isTerminal(t.state) || toDate(t.started))) refreshCharts();
+    if (msg.snapshot && charts && best.box.dataset.drawn === undefined) drawCharts();
+    else if (msg.snapshot || msg.trials.some((t) => isTerminal(t.state) || toDate(t.started))) refreshCharts();
     const max = e.spec?.maxTrialNumber ?? 0;
     const done = doneCount(e);
     const c = e.counts!;

@@ -22,6 +22,11 @@ export function renderTrial(root: HTMLElement, signal: AbortSignal, experimentId
     h("section", { class: "card" }, h("div", { class: "row" }, h("h3", {}, "Log"), h("label", { class: "small" }, follow, " follow")), log));
 
   let trial: Trial | undefined;
+  // Answers can arrive out of order (a kill's reply after the stream said KILLED): an ended
+  // trial never runs again, so an older running state never replaces it.
+  const setTrial = (t: Trial | undefined) => {
+    if (t && !(trial && isTerminal(trial.state) && !isTerminal(t.state))) trial = t;
+  };
   const intermediate: Measurement[] = [];
   const loss: Measurement[] = [];
 
@@ -48,7 +53,8 @@ export function renderTrial(root: HTMLElement, signal: AbortSignal, experimentId
       kill.setAttribute("disabled", "");
       try {
         const r = await manager.killTrial({ experimentId, trialId });
-        if (r.trial) { trial = r.trial; drawFacts(); }
+        setTrial(r.trial);
+        drawFacts();
       } catch (err) {
         alert(errorText(err));
       }
@@ -69,7 +75,7 @@ export function renderTrial(root: HTMLElement, signal: AbortSignal, experimentId
   const load = async () => {
     try {
       const r = await manager.getTrial({ experimentId, trialId }, { signal });
-      trial = r.trial;
+      setTrial(r.trial);
       intermediate.splice(0, intermediate.length, ...(trial?.intermediate ?? []));
       loss.splice(0, loss.length, ...(trial?.loss ?? []));
       drawFacts();
@@ -83,7 +89,7 @@ export function renderTrial(root: HTMLElement, signal: AbortSignal, experimentId
   void load().then(() => watchExperiment(experimentId, true, signal, (msg) => {
     if (msg.snapshot) { void load(); return; }
     let changed = false;
-    for (const t of msg.trials) if (t.id === trialId) { trial = t; changed = true; }
+    for (const t of msg.trials) if (t.id === trialId) { setTrial(t); changed = true; }
     for (const m of msg.metrics) {
       if (m.trialId !== trialId || !m.measurement) continue;
       const series = m.kind === MetricKind.LOSS ? loss : m.kind === MetricKind.INTERMEDIATE ? intermediate : undefined;
