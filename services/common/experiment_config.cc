@@ -864,7 +864,8 @@ const std::vector<std::string>& LocalOnlyKeys() {
 
 const std::vector<std::string>& KubernetesOnlyKeys() {
   static const auto* const kKeys = new std::vector<std::string>{
-      "namespace", "image", "jobKind", "replicas", "resources", "volumes", "serviceAccount"};
+      "namespace", "image",        "jobKind",     "replicas", "resources",  "volumes",
+      "serviceAccount", "nodeSelector", "tolerations", "storage", "storageSize"};
   return *kKeys;
 }
 
@@ -1130,6 +1131,76 @@ void ParseKubernetes(const Fields& f, Report* report, v1::KubernetesService* out
           out->mutable_resources()->set_gpu(n);
         }
       }
+    }
+  }
+  if (const Json* selector = Get(f, "nodeSelector")) {
+    const std::string sel_path = JoinSpecPath(ts, "nodeSelector");
+    if (!selector->is_object()) {
+      report->Error(sel_path, absl::StrCat("expected an object of label: value, got ",
+                                           Describe(*selector)));
+    } else {
+      for (const auto& [key, value] : selector->items()) {
+        if (ReadScalarText(value, JoinSpecPath(sel_path, key), report, &s)) {
+          (*out->mutable_node_selector())[key] = s;
+        }
+      }
+    }
+  }
+  if (const Json* tolerations = Get(f, "tolerations")) {
+    const std::string tol_path = JoinSpecPath(ts, "tolerations");
+    if (!tolerations->is_array()) {
+      report->Error(tol_path, absl::StrCat("expected a list of {key, operator, value, effect}, "
+                                           "got ", Describe(*tolerations)));
+    } else {
+      size_t i = 0;
+      for (const Json& t : *tolerations) {
+        const std::string path = IndexPath(tol_path, i++);
+        v1::Toleration* toleration = out->add_tolerations();  // kept: indices stay aligned
+        if (!t.is_object()) {
+          report->Error(path, absl::StrCat("expected an object {key, operator, value, effect}, "
+                                           "got ", Describe(t)));
+          continue;
+        }
+        const Fields tf = ReadFields(
+            t, path, KeyTable{{"key", "operator", "value", "effect"}, {}, {}}, report);
+        if (const Json* key = Get(tf, "key")) {
+          if (ReadString(*key, JoinSpecPath(path, "key"), report, &s)) toleration->set_key(s);
+        }
+        if (const Json* op = Get(tf, "operator")) {
+          if (ReadString(*op, JoinSpecPath(path, "operator"), report, &s)) {
+            toleration->set_operator_(s);
+          }
+        }
+        if (const Json* value = Get(tf, "value")) {
+          if (ReadScalarText(*value, JoinSpecPath(path, "value"), report, &s)) {
+            toleration->set_value(s);
+          }
+        }
+        if (const Json* effect = Get(tf, "effect")) {
+          if (ReadString(*effect, JoinSpecPath(path, "effect"), report, &s)) {
+            toleration->set_effect(s);
+          }
+        }
+      }
+    }
+  }
+  if (const Json* storage = Get(f, "storage")) {
+    const std::string storage_path = JoinSpecPath(ts, "storage");
+    if (ReadString(*storage, storage_path, report, &s)) {
+      const std::string lower = absl::AsciiStrToLower(s);
+      if (lower == "pvc") {
+        out->set_storage(v1::STORAGE_PVC);
+      } else if (lower == "emptydir") {
+        out->set_storage(v1::STORAGE_EMPTY_DIR);
+      } else {
+        report->Error(storage_path, UnknownMessage(absl::StrCat("unknown storage ", Quote(s)), s,
+                                                   {"pvc", "emptyDir"}));
+      }
+    }
+  }
+  if (const Json* size = Get(f, "storageSize")) {
+    if (ReadScalarText(*size, JoinSpecPath(ts, "storageSize"), report, &s)) {
+      out->set_storage_size(s);
     }
   }
   if (const Json* volumes = Get(f, "volumes")) {
@@ -1619,7 +1690,7 @@ nlohmann::ordered_json ExperimentSpecToJson(const v1::ExperimentSpec& spec) {
   if (ts.platform() == v1::KUBERNETES) {
     const v1::KubernetesService& k8s = ts.kubernetes();
     service["platform"] = "kubernetes";
-    service["namespace"] = k8s.namespace_();
+    if (!k8s.namespace_().empty()) service["namespace"] = k8s.namespace_();
     service["image"] = k8s.image();
     service["jobKind"] = k8s.job_kind() == v1::PYTORCH_JOB ? "PyTorchJob"
                          : k8s.job_kind() == v1::TF_JOB    ? "TFJob"
@@ -1648,6 +1719,25 @@ nlohmann::ordered_json ExperimentSpecToJson(const v1::ExperimentSpec& spec) {
       service["volumes"] = std::move(volumes);
     }
     if (!k8s.service_account().empty()) service["serviceAccount"] = k8s.service_account();
+    if (!k8s.node_selector().empty()) {
+      service["nodeSelector"] = std::map<std::string, std::string>(k8s.node_selector().begin(),
+                                                                   k8s.node_selector().end());
+    }
+    if (k8s.tolerations_size() > 0) {
+      Json tolerations = Json::array();
+      for (const v1::Toleration& t : k8s.tolerations()) {
+        Json toleration = Json::object();
+        if (!t.key().empty()) toleration["key"] = t.key();
+        if (!t.operator_().empty()) toleration["operator"] = t.operator_();
+        if (!t.value().empty()) toleration["value"] = t.value();
+        if (!t.effect().empty()) toleration["effect"] = t.effect();
+        tolerations.push_back(std::move(toleration));
+      }
+      service["tolerations"] = std::move(tolerations);
+    }
+    if (k8s.storage() == v1::STORAGE_EMPTY_DIR) service["storage"] = "emptyDir";
+    if (k8s.storage() == v1::STORAGE_PVC) service["storage"] = "pvc";
+    if (!k8s.storage_size().empty()) service["storageSize"] = k8s.storage_size();
   } else {
     service["platform"] = "local";
     if (ts.use_active_gpu()) service["useActiveGpu"] = true;

@@ -205,6 +205,13 @@ TEST_CASE("a Kubernetes config in YAML") {
   CHECK(k8s.volumes(0).persistent_volume_claim() == "imagenet");
   CHECK(k8s.volumes(1).empty_dir());
   CHECK(k8s.volumes(2).host_path() == "/var/cache/datasets");
+  CHECK(k8s.node_selector().at("accelerator") == "nvidia-a100");
+  REQUIRE(k8s.tolerations_size() == 1);
+  CHECK(k8s.tolerations(0).key() == "nvidia.com/gpu");
+  CHECK(k8s.tolerations(0).operator_() == "Exists");
+  CHECK(k8s.tolerations(0).effect() == "NoSchedule");
+  CHECK(k8s.storage() == v1::STORAGE_PVC);
+  CHECK(k8s.storage_size() == "5Gi");
   CHECK(config->warnings.empty());
 }
 
@@ -511,6 +518,30 @@ TEST_CASE("bad configs name the key and the problem") {
        "trainingService.resources.cpu: \"two\" is not a Kubernetes quantity"},
       {"bad memory", k8s({{"resources", {{"memory", "8gb"}}}}),
        "trainingService.resources.memory: \"8gb\" is not a Kubernetes quantity"},
+      {"node selector not a map", k8s({{"nodeSelector", {"a"}}}),
+       "trainingService.nodeSelector: expected an object of label: value"},
+      {"node selector key", k8s({{"nodeSelector", {{"bad key!", "x"}}}}),
+       "trainingService.nodeSelector.bad key!: \"bad key!\" is not a label key"},
+      {"node selector value", k8s({{"nodeSelector", {{"zone", "eu west"}}}}),
+       "trainingService.nodeSelector.zone: \"eu west\" is not a label value"},
+      {"tolerations not a list", k8s({{"tolerations", {{"key", "x"}}}}),
+       "trainingService.tolerations: expected a list of {key, operator, value, effect}"},
+      {"toleration operator", k8s({{"tolerations", {{{"key", "gpu"}, {"operator", "In"}}}}}),
+       "trainingService.tolerations[0].operator: must be Equal or Exists, got \"In\""},
+      {"toleration effect",
+       k8s({{"tolerations", {{{"key", "gpu"}, {"value", "x"}, {"effect", "Never"}}}}}),
+       "trainingService.tolerations[0].effect: must be NoSchedule, PreferNoSchedule or "
+       "NoExecute"},
+      {"toleration without key", k8s({{"tolerations", {{{"value", "x"}}}}}),
+       "trainingService.tolerations[0].key: required unless operator is Exists"},
+      {"toleration typo", k8s({{"tolerations", {{{"key", "gpu"}, {"efect", "NoSchedule"}}}}}),
+       "trainingService.tolerations[0].efect: unknown key; did you mean \"effect\"?"},
+      {"storage", k8s({{"storage", "nfs"}}),
+       "trainingService.storage: unknown storage \"nfs\""},
+      {"storage size", k8s({{"storageSize", "lots"}}),
+       "trainingService.storageSize: \"lots\" is not a Kubernetes quantity"},
+      {"storage size of an emptyDir", k8s({{"storage", "emptyDir"}, {"storageSize", "1Gi"}}),
+       "trainingService.storageSize: applies to storage \"pvc\" only"},
       {"resources typo", k8s({{"resources", {{"gpus", 1}}}}),
        "trainingService.resources.gpus: unknown key; did you mean \"gpu\"?"},
       {"volume with two sources",

@@ -194,6 +194,26 @@ bool IsQuantity(const std::string& s) {
   return std::regex_match(s, kQuantity);
 }
 
+// A label value: empty, or up to 63 alphanumerics with '-', '_', '.' inside.
+bool IsLabelValue(const std::string& s) {
+  static const std::regex kValue("([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?");
+  return s.size() <= 63 && std::regex_match(s, kValue);
+}
+
+// A label key: an optional DNS subdomain prefix and '/', then a non-empty label value.
+bool IsLabelKey(const std::string& s) {
+  static const std::regex kPrefix(
+      "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  const size_t slash = s.find('/');
+  std::string name = s;
+  if (slash != std::string::npos) {
+    const std::string prefix = s.substr(0, slash);
+    if (prefix.empty() || prefix.size() > 253 || !std::regex_match(prefix, kPrefix)) return false;
+    name = s.substr(slash + 1);
+  }
+  return !name.empty() && IsLabelValue(name);
+}
+
 bool IsEnvName(const std::string& s) {
   static const std::regex kEnv("[A-Za-z_][A-Za-z0-9_]*");
   return std::regex_match(s, kEnv);
@@ -220,7 +240,8 @@ void CheckAlgorithm(const v1::AlgorithmSpec& algo, const std::string& path, bool
 
 void CheckKubernetes(const v1::KubernetesService& k8s, Problems* problems) {
   const std::string ts = "trainingService";
-  if (!IsDnsLabel(k8s.namespace_())) {
+  // Empty: the Launcher's own namespace (where dlkit's Role and service account are).
+  if (!k8s.namespace_().empty() && !IsDnsLabel(k8s.namespace_())) {
     Add(problems, JoinSpecPath(ts, "namespace"),
         absl::StrCat("\"", k8s.namespace_(),
                      "\" is not a valid namespace (lower-case letters, digits and '-', at most "
@@ -253,6 +274,52 @@ void CheckKubernetes(const v1::KubernetesService& k8s, Problems* problems) {
                      "\" is not a Kubernetes quantity (e.g. \"4Gi\" or \"512Mi\")"));
   }
   CheckCount(k8s.resources().gpu(), 0, JoinSpecPath(res, "gpu"), problems);
+  if (!k8s.storage_size().empty() && !IsQuantity(k8s.storage_size())) {
+    Add(problems, JoinSpecPath(ts, "storageSize"),
+        absl::StrCat("\"", k8s.storage_size(),
+                     "\" is not a Kubernetes quantity (e.g. \"1Gi\")"));
+  } else if (!k8s.storage_size().empty() && k8s.storage() == v1::STORAGE_EMPTY_DIR) {
+    Add(problems, JoinSpecPath(ts, "storageSize"),
+        "applies to storage \"pvc\" only (an emptyDir has no size request here)");
+  }
+  for (const auto& [key, value] : k8s.node_selector()) {
+    const std::string path = JoinSpecPath(JoinSpecPath(ts, "nodeSelector"), key);
+    if (!IsLabelKey(key)) {
+      Add(problems, path,
+          absl::StrCat("\"", key,
+                       "\" is not a label key ([prefix/]name, name: letters, digits, '-', '_', "
+                       "'.', at most 63)"));
+    }
+    if (!IsLabelValue(value)) {
+      Add(problems, path,
+          absl::StrCat("\"", value,
+                       "\" is not a label value (letters, digits, '-', '_', '.', at most 63)"));
+    }
+  }
+  for (int i = 0; i < k8s.tolerations_size(); ++i) {
+    const v1::Toleration& t = k8s.tolerations(i);
+    const std::string path = IndexPath(JoinSpecPath(ts, "tolerations"), i);
+    if (!t.operator_().empty() && t.operator_() != "Equal" && t.operator_() != "Exists") {
+      Add(problems, JoinSpecPath(path, "operator"),
+          absl::StrCat("must be Equal or Exists, got \"", t.operator_(), "\""));
+    }
+    if (t.operator_() == "Exists" && !t.value().empty()) {
+      Add(problems, JoinSpecPath(path, "value"), "must be empty when operator is Exists");
+    }
+    if (t.key().empty() && t.operator_() != "Exists") {
+      Add(problems, JoinSpecPath(path, "key"),
+          "required unless operator is Exists (which then tolerates every taint)");
+    } else if (!t.key().empty() && !IsLabelKey(t.key())) {
+      Add(problems, JoinSpecPath(path, "key"),
+          absl::StrCat("\"", t.key(), "\" is not a valid taint key"));
+    }
+    if (!t.effect().empty() && t.effect() != "NoSchedule" && t.effect() != "PreferNoSchedule" &&
+        t.effect() != "NoExecute") {
+      Add(problems, JoinSpecPath(path, "effect"),
+          absl::StrCat("must be NoSchedule, PreferNoSchedule or NoExecute, got \"", t.effect(),
+                       "\""));
+    }
+  }
   std::set<std::string> names;
   std::set<std::string> mounts;
   for (int i = 0; i < k8s.volumes_size(); ++i) {
@@ -530,9 +597,12 @@ void ApplyExperimentDefaults(v1::ExperimentSpec* spec) {
     if (ts->max_trial_number_per_gpu() == 0) ts->set_max_trial_number_per_gpu(1);
   } else if (ts->platform() == v1::KUBERNETES) {
     v1::KubernetesService* k8s = ts->mutable_kubernetes();
-    if (k8s->namespace_().empty()) k8s->set_namespace_("default");
     if (k8s->job_kind() == v1::JOB_KIND_UNSPECIFIED) k8s->set_job_kind(v1::JOB);
     if (k8s->replicas() == 0) k8s->set_replicas(1);
+    if (k8s->storage() == v1::EXPERIMENT_STORAGE_UNSPECIFIED) k8s->set_storage(v1::STORAGE_PVC);
+    if (k8s->storage() == v1::STORAGE_PVC && k8s->storage_size().empty()) {
+      k8s->set_storage_size("1Gi");
+    }
   }
 }
 

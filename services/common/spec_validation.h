@@ -39,7 +39,8 @@ std::vector<SpecProblem> FindExperimentSpecProblems(const v1::ExperimentSpec& sp
 
 // Fills what a config may leave out: trialConcurrency 1, tuner Random, objective
 // {metric "default", maximize}, platform local (maxTrialNumberPerGpu 1), and for kubernetes
-// namespace "default", jobKind Job, replicas 1. Leaves set fields alone.
+// jobKind Job, replicas 1, storage pvc of 1Gi (an empty namespace stays empty: the
+// Launcher's own). Leaves set fields alone.
 void ApplyExperimentDefaults(v1::ExperimentSpec* spec);
 
 // Whether `params` is a point of `space` (every parameter present, nothing extra, values of

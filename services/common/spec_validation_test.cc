@@ -216,7 +216,9 @@ TEST_CASE("a valid spec passes; defaults do not overwrite what is set") {
   CHECK(spec.objective().metric() == "loss");
   CHECK(spec.training_service().kubernetes().job_kind() == v1::TF_JOB);
   CHECK(spec.training_service().kubernetes().replicas() == 3);
-  CHECK(spec.training_service().kubernetes().namespace_() == "default");
+  CHECK(spec.training_service().kubernetes().namespace_().empty());  // the Launcher's
+  CHECK(spec.training_service().kubernetes().storage() == v1::STORAGE_PVC);
+  CHECK(spec.training_service().kubernetes().storage_size() == "1Gi");
 
   v1::ExperimentSpec empty;
   ApplyExperimentDefaults(&empty);

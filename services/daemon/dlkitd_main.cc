@@ -15,10 +15,13 @@
 #include "absl/flags/parse.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
+#include "k8s/client/kube_client.h"
+#include "k8s/client/kube_config.h"
 #include "services/common/address.h"
 #include "services/common/server_runner.h"
 #include "services/daemon/install_paths.h"
 #include "services/gateway/gateway.h"
+#include "services/launcher/kubernetes_experiments.h"
 #include "services/launcher/launcher.h"
 #include "services/launcher/launcher_service.h"
 #include "services/manager/manager_service.h"
@@ -38,6 +41,17 @@ ABSL_FLAG(std::string, gateway_address, "",
           "where the dashboard is served (default $DLKIT_GATEWAY_ADDRESS, else 127.0.0.1:8080); "
           "'off' serves none");
 ABSL_FLAG(std::string, ui_dir, "", "the built dashboard (default: ../ui beside dlkitd, or $DLKIT_UI_DIR)");
+ABSL_FLAG(std::string, kubeconfig, "",
+          "a kubeconfig whose cluster runs experiments with platform kubernetes; inside a pod "
+          "the pod's service account is used without it");
+ABSL_FLAG(std::string, kube_context, "", "the kubeconfig context (default: its current one)");
+ABSL_FLAG(bool, kubernetes, true,
+          "accept platform kubernetes experiments when a cluster is configured (in a pod or "
+          "with --kubeconfig)");
+ABSL_FLAG(std::string, kube_image, "dlkit:latest",
+          "the dlkit image Experiment pods run (dlkit-manager and dlkit-tuner)");
+ABSL_FLAG(std::string, kube_service_account, "dlkit",
+          "the service account of Experiment pods (bound to k8s/manifests/role.yaml)");
 ABSL_FLAG(std::vector<std::string>, gateway_cors_origins, {},
           "other origins whose pages may call the gateway, e.g. http://localhost:5173");
 
@@ -68,6 +82,30 @@ std::string FlagOrEnv(const std::string& flag, const char* env, const std::strin
 std::string DefaultHome() {
   const char* home = std::getenv("HOME");
   return absl::StrCat(home != nullptr ? home : "/tmp", "/.dlkit");
+}
+
+// The cluster for platform kubernetes: --kubeconfig, else this pod's service account, else
+// none (such experiments are then refused with a message saying how to give one).
+absl::StatusOr<std::shared_ptr<dlkit::KubernetesExperiments>> ClusterFromFlags() {
+  if (!absl::GetFlag(FLAGS_kubernetes)) return nullptr;
+  absl::StatusOr<dlkit::k8s::KubeConfig> config;
+  if (!absl::GetFlag(FLAGS_kubeconfig).empty()) {
+    config = dlkit::k8s::KubeConfig::FromKubeconfig(absl::GetFlag(FLAGS_kubeconfig),
+                                                    absl::GetFlag(FLAGS_kube_context));
+  } else if (std::getenv("KUBERNETES_SERVICE_HOST") != nullptr) {
+    config = dlkit::k8s::KubeConfig::FromInCluster();
+  } else {
+    return nullptr;
+  }
+  if (!config.ok()) return config.status();
+  absl::StatusOr<std::unique_ptr<dlkit::k8s::KubeClient>> client =
+      dlkit::k8s::KubeClient::New(*config);
+  if (!client.ok()) return client.status();
+  dlkit::KubernetesExperiments::Options options;
+  options.image = absl::GetFlag(FLAGS_kube_image);
+  options.service_account = absl::GetFlag(FLAGS_kube_service_account);
+  return std::make_shared<dlkit::KubernetesExperiments>(
+      std::shared_ptr<dlkit::k8s::KubeClient>(std::move(client).value()), options);
 }
 
 }  // namespace
@@ -108,6 +146,18 @@ int main(int argc, char** argv) {
     std::cerr << "dlkitd: cannot find dlkit-reporter beside " << dlkit::ExecutableDirectory()
               << "; pass --reporter_binary\n";
     return 1;
+  }
+
+  absl::StatusOr<std::shared_ptr<dlkit::KubernetesExperiments>> cluster = ClusterFromFlags();
+  if (!cluster.ok()) {
+    std::cerr << "dlkitd: cannot use the Kubernetes cluster: " << cluster.status().message()
+              << "\n";
+    return 1;
+  }
+  options.kubernetes = *cluster;
+  if (options.kubernetes != nullptr) {
+    std::cerr << "dlkitd: experiments with platform kubernetes run in the cluster (image "
+              << absl::GetFlag(FLAGS_kube_image) << ")" << std::endl;
   }
 
   absl::StatusOr<std::unique_ptr<dlkit::Launcher>> launcher = dlkit::Launcher::Open(options);

@@ -44,6 +44,7 @@ void Launcher::Start(std::shared_ptr<v1::TunerService::StubInterface> tuner,
     return;
   }
   for (const RegistryEntry& entry : *entries) {
+    if (!ClusterNamespace(entry).empty()) continue;  // its Manager runs in the cluster
     absl::StatusOr<std::unique_ptr<ExperimentManager>> manager =
         ExperimentManager::Open(ManagerOptions(entry.directory));
     if (!manager.ok()) {
@@ -84,12 +85,20 @@ std::string Launcher::NewExperimentId() {
 absl::StatusOr<std::vector<std::string>> Launcher::CheckSpec(const v1::ExperimentSpec& spec) {
   DLKIT_RETURN_IF_ERROR(ValidateExperimentSpec(spec));
   std::vector<std::string> warnings;
-  if (spec.training_service().platform() == v1::KUBERNETES) {
-    return absl::UnimplementedError(
-        "trainingService.platform: kubernetes is not available in this daemon yet; use "
-        "\"local\"");
+  const bool cluster = spec.training_service().platform() == v1::KUBERNETES;
+  if (cluster && options_.kubernetes == nullptr) {
+    return absl::FailedPreconditionError(
+        "trainingService.platform: kubernetes needs a dlkitd connected to a cluster: run it "
+        "in the cluster (k8s/README.md: kubectl apply -k k8s/manifests) or start it with "
+        "--kubeconfig=PATH; or use platform \"local\"");
   }
-  if (!spec.ask_tell() && !std::filesystem::is_directory(spec.trial_code_directory())) {
+  if (cluster && spec.ask_tell()) {
+    return absl::InvalidArgumentError(
+        "trainingService.platform: kubernetes runs trials; ask/tell experiments are local only");
+  }
+  // A cluster trial's code directory is a path inside its image or volumes, not here.
+  if (!cluster && !spec.ask_tell() &&
+      !std::filesystem::is_directory(spec.trial_code_directory())) {
     return absl::InvalidArgumentError(absl::StrCat(
         "trialCodeDirectory: ", spec.trial_code_directory(), " is not a directory"));
   }
@@ -154,6 +163,11 @@ absl::StatusOr<v1::SubmitExperimentResponse> Launcher::Submit(
   ApplyExperimentDefaults(&spec);
   DLKIT_ASSIGN_OR_RETURN(std::vector<std::string> warnings, CheckSpec(spec));
   warnings.insert(warnings.begin(), loaded.warnings.begin(), loaded.warnings.end());
+  if (spec.training_service().platform() == v1::KUBERNETES) {
+    v1::KubernetesService* k8s = spec.mutable_training_service()->mutable_kubernetes();
+    if (k8s->namespace_().empty()) k8s->set_namespace_(options_.kubernetes->default_namespace());
+    return SubmitToCluster(request, spec, std::move(warnings));
+  }
   absl::MutexLock lock(&mu_);
   v1::SubmitExperimentResponse response;
   if (!request.request_id().empty()) {
@@ -196,6 +210,58 @@ absl::StatusOr<v1::SubmitExperimentResponse> Launcher::Submit(
   return response;
 }
 
+namespace {
+constexpr char kClusterPrefix[] = "kubernetes://";
+}  // namespace
+
+std::string Launcher::ClusterNamespace(const RegistryEntry& entry) {
+  if (entry.directory.rfind(kClusterPrefix, 0) != 0) return "";
+  return entry.directory.substr(sizeof(kClusterPrefix) - 1);
+}
+
+absl::StatusOr<RegistryEntry> Launcher::ClusterEntry(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<RegistryEntry> entry = registry_->Get(id);
+  if (!entry.ok() || ClusterNamespace(*entry).empty() || options_.kubernetes == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "no experiment \"", id, "\" here (`dlctl list` shows the experiments)"));
+  }
+  return entry;
+}
+
+absl::StatusOr<v1::SubmitExperimentResponse> Launcher::SubmitToCluster(
+    const v1::SubmitExperimentRequest& request, const v1::ExperimentSpec& spec,
+    std::vector<std::string> warnings) {
+  const std::string ns = spec.training_service().kubernetes().namespace_();
+  RegistryEntry entry;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!request.request_id().empty()) {
+      absl::StatusOr<RegistryEntry> earlier = registry_->FindByRequestId(request.request_id());
+      if (earlier.ok()) entry = *earlier;  // a retried submit: finish what it began
+    }
+    if (entry.id.empty()) {
+      entry.id = NewExperimentId();
+      entry.name = spec.name();
+      entry.directory = kClusterPrefix + ns;
+      entry.request_id = request.request_id();
+      entry.created = absl::Now();
+      DLKIT_RETURN_IF_ERROR(registry_->Add(entry));
+    }
+  }
+  // Idempotent: objects a first attempt made are taken as they are.
+  absl::StatusOr<v1::Experiment> experiment = options_.kubernetes->Submit(entry.id, spec);
+  if (!experiment.ok()) {
+    absl::MutexLock lock(&mu_);
+    registry_->Remove(entry.id).IgnoreError();
+    return experiment.status();
+  }
+  v1::SubmitExperimentResponse response;
+  *response.mutable_experiment() = *std::move(experiment);
+  for (const std::string& w : warnings) response.add_warnings(w);
+  return response;
+}
+
 absl::StatusOr<std::shared_ptr<ExperimentManager>> Launcher::FindManager(
     const std::string& experiment_id) {
   absl::MutexLock lock(&mu_);
@@ -215,6 +281,22 @@ std::vector<v1::Experiment> Launcher::List() {
   }
   std::vector<v1::Experiment> out;
   for (const auto& manager : managers) out.push_back(manager->GetExperiment());
+  if (options_.kubernetes != nullptr) {
+    std::vector<RegistryEntry> cluster;
+    {
+      absl::MutexLock lock(&mu_);
+      absl::StatusOr<std::vector<RegistryEntry>> entries = registry_->List();
+      if (entries.ok()) {
+        for (const RegistryEntry& e : *entries) {
+          if (!ClusterNamespace(e).empty()) cluster.push_back(e);
+        }
+      }
+    }
+    for (const RegistryEntry& e : cluster) {
+      absl::StatusOr<v1::Experiment> got = options_.kubernetes->Get(ClusterNamespace(e), e.id);
+      if (got.ok()) out.push_back(*std::move(got));
+    }
+  }
   std::sort(out.begin(), out.end(), [](const v1::Experiment& a, const v1::Experiment& b) {
     return a.created().seconds() != b.created().seconds()
                ? a.created().seconds() < b.created().seconds()
@@ -224,21 +306,39 @@ std::vector<v1::Experiment> Launcher::List() {
 }
 
 absl::StatusOr<v1::Experiment> Launcher::Get(const std::string& id) {
-  DLKIT_ASSIGN_OR_RETURN(std::shared_ptr<ExperimentManager> manager, FindManager(id));
-  return manager->GetExperiment();
+  absl::StatusOr<std::shared_ptr<ExperimentManager>> manager = FindManager(id);
+  if (manager.ok()) return (*manager)->GetExperiment();
+  absl::StatusOr<RegistryEntry> cluster = ClusterEntry(id);
+  if (!cluster.ok()) return manager.status();
+  return options_.kubernetes->Get(ClusterNamespace(*cluster), id);
 }
 
 absl::StatusOr<v1::Experiment> Launcher::Stop(const std::string& id) {
+  if (ClusterEntry(id).ok()) {
+    return absl::FailedPreconditionError(
+        "stopping a cluster experiment is not supported yet: `dlctl update` its "
+        "maxTrialNumber, or delete it");
+  }
   DLKIT_ASSIGN_OR_RETURN(std::shared_ptr<ExperimentManager> manager, FindManager(id));
   return manager->Stop();
 }
 
 absl::StatusOr<v1::Experiment> Launcher::Resume(const std::string& id) {
+  if (ClusterEntry(id).ok()) {
+    return absl::FailedPreconditionError("resuming a cluster experiment is not supported yet");
+  }
   DLKIT_ASSIGN_OR_RETURN(std::shared_ptr<ExperimentManager> manager, FindManager(id));
   return manager->Resume();
 }
 
 absl::Status Launcher::Delete(const std::string& id) {
+  if (absl::StatusOr<RegistryEntry> cluster = ClusterEntry(id); cluster.ok()) {
+    // The ConfigMap is the root: its dependents (pod, Service, PVC, trials) follow.
+    DLKIT_RETURN_IF_ERROR(options_.kubernetes->Delete(ClusterNamespace(*cluster), id));
+    absl::MutexLock lock(&mu_);
+    absl::Status removed = registry_->Remove(id);
+    return absl::IsNotFound(removed) ? absl::OkStatus() : removed;
+  }
   std::shared_ptr<ExperimentManager> manager;
   std::string directory;
   {

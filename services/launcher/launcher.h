@@ -16,6 +16,7 @@
 #include "dlkit/v1/launcher.pb.h"
 #include "dlkit/v1/tuner.grpc.pb.h"
 #include "services/launcher/experiment_registry.h"
+#include "services/launcher/kubernetes_experiments.h"
 #include "services/manager/local_trial_backend.h"
 #include "services/manager/manager_directory.h"
 
@@ -29,6 +30,9 @@ class Launcher final : public ManagerDirectory {
     std::string reporter_binary;  // dlkit-reporter, for local trials
     std::string python_path;      // the dlkit/nni packages, for local trials
     int grace_seconds = 10;
+    // Cluster mode: experiments with trainingService.platform kubernetes are created
+    // there (null: this daemon has no cluster and refuses them).
+    std::shared_ptr<KubernetesExperiments> kubernetes;
   };
 
   // Opens the registry under options.home (creating the folder).
@@ -68,6 +72,13 @@ class Launcher final : public ManagerDirectory {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<std::string>> CheckSpec(const v1::ExperimentSpec& spec);
   std::string NewExperimentId() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::SubmitExperimentResponse> SubmitToCluster(
+      const v1::SubmitExperimentRequest& request, const v1::ExperimentSpec& spec,
+      std::vector<std::string> warnings);
+  // The namespace of a cluster experiment registered as `entry`, or "" for a local one.
+  static std::string ClusterNamespace(const RegistryEntry& entry);
+  // A cluster experiment's registry entry: NotFound when `id` is none.
+  absl::StatusOr<RegistryEntry> ClusterEntry(const std::string& id);
 
   absl::Mutex mu_;
   Options options_;  // address is set once, in Start, before any manager exists

@@ -174,7 +174,8 @@ TEST_CASE("Invalid submissions name the problem and create nothing", "[launcher]
          s->mutable_training_service()->set_platform(v1::KUBERNETES);
          s->mutable_training_service()->mutable_kubernetes()->set_image("img");
        },
-       grpc::StatusCode::UNIMPLEMENTED, "kubernetes"},
+       // No cluster configured: the message says how to give one.
+       grpc::StatusCode::FAILED_PRECONDITION, "--kubeconfig"},
   };
   for (const Case& c : cases) {
     v1::SubmitExperimentRequest request;

@@ -2,8 +2,9 @@
 #define DLKIT_SERVICES_MANAGER_TRIAL_BACKEND_H_
 
 // Where trials run. The local backend starts a dlkit-reporter child per trial; the
-// Kubernetes backend (a later issue) creates Jobs. Either way the trial's Reporter calls
-// back on ManagerService.TrialSession.
+// Kubernetes backend (kubernetes_trial_backend.h) creates Jobs / PyTorchJobs / TFJobs whose
+// master container is dlkit-reporter. Either way the trial's Reporter calls back on
+// ManagerService.TrialSession.
 
 #include <functional>
 #include <string>

@@ -309,6 +309,30 @@ std::optional<json> FakeKubeApiServer::GetObject(const std::string& resource, co
   return store_->Find({served, ns, name, ""});
 }
 
+absl::StatusOr<json> FakeKubeApiServer::CreateObject(const std::string& resource,
+                                                    const std::string& ns, const json& object) {
+  const ServedResource* served = FindResourceByPlural(resource);
+  if (served == nullptr) return absl::NotFoundError(absl::StrCat("no resource ", resource));
+  const ApiResult result = store_->Create({served, ns, "", ""}, object);
+  if (result.code == 201 || result.code == 200) return result.body;
+  return absl::InvalidArgumentError(
+      absl::StrCat(result.code, " ", result.body.value("message", "")));
+}
+
+std::vector<json> FakeKubeApiServer::ListObjects(const std::string& resource,
+                                                 const std::string& ns,
+                                                 const std::string& selector) const {
+  const ServedResource* served = FindResourceByPlural(resource);
+  absl::StatusOr<LabelSelector> parsed = LabelSelector::Parse(selector);
+  if (served == nullptr || !parsed.ok()) return {};
+  const ApiResult result = store_->List({served, ns, "", ""}, *parsed);
+  std::vector<json> items;
+  if (result.code == 200 && result.body.contains("items")) {
+    for (const json& item : result.body["items"]) items.push_back(item);
+  }
+  return items;
+}
+
 void FakeKubeApiServer::BreakWatches() { store_->BreakWatches(); }
 void FakeKubeApiServer::Compact() { store_->Compact(); }
 void FakeKubeApiServer::SendBookmarks() { store_->SendBookmarks(); }

@@ -65,6 +65,13 @@ class FakeKubeApiServer {
                          const std::string& name, const nlohmann::json& status);
   std::optional<nlohmann::json> GetObject(const std::string& resource, const std::string& ns,
                                           const std::string& name) const;
+  // As a controller inside the cluster would (the Job controller creating pods): not a
+  // request, so not in Calls(). Same checks and events as a POST; the created object.
+  absl::StatusOr<nlohmann::json> CreateObject(const std::string& resource, const std::string& ns,
+                                              const nlohmann::json& object);
+  // Every object of `resource` in `ns` (all namespaces when empty) matching `selector`.
+  std::vector<nlohmann::json> ListObjects(const std::string& resource, const std::string& ns,
+                                          const std::string& selector = "") const;
 
   void BreakWatches();   // closes every open watch stream mid-flight
   void Compact();        // drops the event history: older resourceVersions get 410

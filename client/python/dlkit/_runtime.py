@@ -21,6 +21,9 @@ EXPERIMENT_ID_ENV = "DLKIT_EXPERIMENT_ID"
 SEQUENCE_ENV = "DLKIT_TRIAL_SEQUENCE"
 # The trial's parameters as JSON, set by the Reporter: no call needed to read them.
 PARAMETERS_ENV = "DLKIT_TRIAL_PARAMETERS"
+# Only rank 0 of a distributed trial reports: "0" here, or a RANK other than 0, silences it.
+REPORT_ENV = "DLKIT_REPORT"
+RANK_ENV = "RANK"
 _SERVICE = "/dlkit.v1.ReporterService/"
 
 # Report kinds, named as in the printed lines the Reporter also parses from stdout.
@@ -223,8 +226,37 @@ def _int_or(text: Optional[str], fallback: Any) -> Any:
         return fallback
 
 
+class SilentRuntime(StandaloneRuntime):
+    """A replica that must not report (not rank 0 of a distributed trial): parameters as
+    the trial's (``$DLKIT_TRIAL_PARAMETERS``), every report and stop check a no-op."""
+
+    def parameters(self) -> Dict[str, Any]:
+        given = self._environ.get(PARAMETERS_ENV)
+        if given:
+            return json.loads(given)
+        return super().parameters()
+
+    def report(self, kind: str, metric_name: str, value: float) -> None:
+        pass
+
+    def should_stop(self) -> bool:
+        return False
+
+
+def reports_disabled(environ: Mapping[str, str]) -> bool:
+    """True for a replica other than rank 0: ``$DLKIT_REPORT=0`` (set by the Manager on the
+    workers of a PyTorchJob/TFJob) or ``$RANK`` other than 0 (torchrun, PyTorchJob)."""
+    if environ.get(REPORT_ENV, "").strip() in ("0", "false", "no"):
+        return True
+    rank = environ.get(RANK_ENV, "").strip()
+    return rank not in ("", "0")
+
+
 def from_environment(environ: Mapping[str, str], argv: Sequence[str]) -> Runtime:
-    """A GrpcRuntime when ``$DLKIT_REPORTER_ADDRESS`` is set, else a StandaloneRuntime."""
+    """A SilentRuntime on a replica other than rank 0, a GrpcRuntime when
+    ``$DLKIT_REPORTER_ADDRESS`` is set, else a StandaloneRuntime."""
+    if reports_disabled(environ):
+        return SilentRuntime(argv, environ)
     address = environ.get(ADDRESS_ENV, "")
     if address:
         return GrpcRuntime(address, environ.get(SECRET_ENV, ""), environ)

@@ -1,0 +1,206 @@
+// The real Launcher in cluster mode against the fake API server: submit creates the
+// experiment's objects; FakeCluster plays the kubelet and runs the Experiment pod's
+// containers as they are written (the real dlkit-manager --platform=kubernetes and
+// dlkit-tuner binaries, with a kubeconfig for the fake server) and the trials' master
+// containers (real dlkit-reporter processes). Get answers through the Manager at its
+// Service address (the fake DNS: FakeCluster::Endpoint); Delete removes everything.
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "services/common/experiment_config.h"
+#include "services/common/server_runner.h"
+#include "services/common/spec_validation.h"
+#include "services/launcher/kubernetes_experiments.h"
+#include "services/launcher/launcher.h"
+#include "services/manager/experiment_manager.h"
+#include "services/manager/kubernetes_trial_backend.h"
+#include "services/manager/manager_directory.h"
+#include "services/manager/manager_service.h"
+#include "services/tuner/tuner_service.h"
+#include "test/kubernetes/cluster_fixture.h"
+
+namespace dlkit::testing {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string Flag(const Json& command, const std::string& name) {
+  for (const Json& word : command) {
+    const std::string w = word;
+    if (absl::StartsWith(w, "--" + name + "=")) return w.substr(name.size() + 3);
+  }
+  return "";
+}
+
+struct LauncherFixture : KubeFixture {
+  LauncherFixture() {
+    home = TempDir("dlkit-k8s-launcher");
+    auto started = StartServer("127.0.0.1:0", {&tuner_service});
+    REQUIRE(started.ok());
+    grpc_server = std::move(started->server);
+    KubernetesExperiments::Options k8s_options;
+    k8s_options.image = "registry.example/dlkit:0.1.0";
+    k8s_options.manager_timeout = absl::Seconds(2);
+    // The cluster's DNS: a Service address leads where FakeCluster runs its Manager.
+    k8s_options.manager_stub = [this](const std::string& service) {
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
+      return std::shared_ptr<v1::ManagerService::StubInterface>(
+          v1::ManagerService::NewStub(grpc::CreateCustomChannel(
+              cluster->Endpoint(service), grpc::InsecureChannelCredentials(), args)));
+    };
+    Launcher::Options options;
+    options.home = home;
+    options.kubernetes = std::make_shared<KubernetesExperiments>(client, k8s_options);
+    auto opened = Launcher::Open(options);
+    REQUIRE(opened.ok());
+    launcher = std::move(opened).value();
+    // The Launcher's own Tuner only validates specs; Experiment pods run their own.
+    launcher->Start(
+        v1::TunerService::NewStub(grpc_server->InProcessChannel(grpc::ChannelArguments())),
+        "127.0.0.1:" + std::to_string(started->port));
+    StartCluster(nullptr);
+  }
+  ~LauncherFixture() {
+    cluster.reset();  // stops the Experiment pods' processes
+    launcher->Shutdown();
+    grpc_server->Shutdown(std::chrono::system_clock::now());
+    std::filesystem::remove_all(home);
+    std::filesystem::remove_all(work_dir);
+  }
+
+  std::vector<Json> Objects(const std::string& resource, const std::string& id) {
+    return server->ListObjects(resource, "", std::string(kExperimentLabel) + "=" + id);
+  }
+
+  std::string home;
+  TunerServiceImpl tuner_service;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<Launcher> launcher;
+};
+
+constexpr char kConfig[] = R"({
+  "experimentName": "on-the-cluster",
+  "searchSpace": {"x": {"_type": "randint", "_value": [0, 10]}},
+  "trialCommand": "echo '[dlkit] final_result: 2'",
+  "trialCodeDirectory": "/tmp",
+  "trialConcurrency": 2,
+  "maxTrialNumber": 3,
+  "trainingService": {
+    "platform": "kubernetes", "namespace": "ml", "image": "registry.example/trainer:1",
+    "jobKind": "Job", "resources": {"cpu": "1", "memory": "2Gi"}, "storageSize": "2Gi"
+  }
+})";
+
+TEST_CASE("Cluster mode: submit creates the experiment's objects, runs it, delete removes all",
+          "[kubernetes][launcher]") {
+  LauncherFixture f;
+  v1::SubmitExperimentRequest request;
+  request.set_config_json(kConfig);
+  request.set_request_id("submit-1");
+  auto submitted = f.launcher->Submit(request);
+  REQUIRE(submitted.ok());
+  const std::string id = submitted->experiment().id();
+  CHECK(submitted->experiment().manager_address() == "dlkit-" + id + ".ml.svc:9871");
+  // A retried submit: the same experiment, nothing new.
+  auto again = f.launcher->Submit(request);
+  REQUIRE(again.ok());
+  CHECK(again->experiment().id() == id);
+
+  // What the Launcher created, all owned by the ConfigMap.
+  std::optional<Json> root = f.server->GetObject("configmaps", "ml", "dlkit-" + id);
+  REQUIRE(root.has_value());
+  const std::string uid = (*root)["metadata"]["uid"];
+  const Json spec = Json::parse((*root)["data"]["spec.json"].get<std::string>());
+  CHECK(spec["trainingService"]["image"] == "registry.example/trainer:1");
+  std::optional<Json> claim =
+      f.server->GetObject("persistentvolumeclaims", "ml", "dlkit-" + id + "-store");
+  REQUIRE(claim.has_value());
+  CHECK((*claim)["spec"]["resources"]["requests"]["storage"] == "2Gi");
+  std::optional<Json> service = f.server->GetObject("services", "ml", "dlkit-" + id);
+  REQUIRE(service.has_value());
+  CHECK((*service)["spec"]["ports"][0]["port"] == 9871);
+  std::optional<Json> pod = f.server->GetObject("pods", "ml", "dlkit-" + id);
+  REQUIRE(pod.has_value());
+  for (const Json* o : {&*claim, &*service, &*pod}) {
+    CHECK((*o)["metadata"]["ownerReferences"][0]["uid"] == uid);
+  }
+  // The Service selects the Experiment pod.
+  for (const auto& [key, value] : (*service)["spec"]["selector"].items()) {
+    CHECK((*pod)["metadata"]["labels"][key] == value);
+  }
+  const Json& containers = (*pod)["spec"]["containers"];
+  REQUIRE(containers.size() == 2);
+  CHECK(containers[0]["name"] == "manager");
+  CHECK(containers[0]["image"] == "registry.example/dlkit:0.1.0");
+  CHECK(containers[1]["name"] == "tuner");
+  CHECK(containers[1]["command"][0] == "dlkit-tuner");
+  CHECK(Flag(containers[0]["command"], "owner_uid") == uid);
+  CHECK((*pod)["spec"]["volumes"][1]["persistentVolumeClaim"]["claimName"] ==
+        "dlkit-" + id + "-store");
+
+  // Before the pod runs, Get answers from the ConfigMap.
+  auto early = f.launcher->Get(id);
+  REQUIRE(early.ok());
+  CHECK(early->state() == v1::EXPERIMENT_RUNNING);
+  CHECK(early->spec().name() == "on-the-cluster");
+
+  REQUIRE(WaitFor(
+      [&] {
+        auto got = f.launcher->Get(id);
+        return got.ok() && got->state() == v1::EXPERIMENT_DONE;
+      },
+      45));
+  auto done = f.launcher->Get(id);
+  REQUIRE(done.ok());
+  CHECK(done->counts().succeeded() == 3);
+  CHECK(done->best_value() == Approx(2));
+  CHECK(done->manager_address() == "dlkit-" + id + ".ml.svc:9871");
+  REQUIRE(f.launcher->List().size() == 1);
+  CHECK(f.launcher->List()[0].id() == id);
+  CHECK(f.launcher->Stop(id).status().code() == absl::StatusCode::kFailedPrecondition);
+
+  // Deleting the experiment deletes everything it created, through owner references.
+  REQUIRE(f.launcher->Delete(id).ok());
+  for (const char* resource :
+       {"configmaps", "pods", "services", "persistentvolumeclaims", "jobs"}) {
+    INFO(resource);
+    CHECK(WaitFor([&] { return f.Objects(resource, id).empty(); }));
+  }
+  CHECK(f.launcher->List().empty());
+  CHECK(f.launcher->Get(id).status().code() == absl::StatusCode::kNotFound);
+  CHECK(f.launcher->Delete(id).ok());  // idempotent
+  CHECK(f.cluster->errors().empty());
+}
+
+TEST_CASE("Cluster mode: storage emptyDir makes no claim", "[kubernetes][launcher]") {
+  LauncherFixture f;
+  Json config = Json::parse(kConfig);
+  config["trainingService"].erase("storageSize");
+  config["trainingService"].erase("namespace");  // the Launcher's own
+  config["trainingService"]["storage"] = "emptyDir";
+  config["trainingService"]["jobKind"] = "PyTorchJob";
+  config["trainingService"]["replicas"] = 2;
+  v1::SubmitExperimentRequest request;
+  request.set_config_json(config.dump());
+  auto submitted = f.launcher->Submit(request);
+  REQUIRE(submitted.ok());
+  const std::string id = submitted->experiment().id();
+  CHECK(f.Objects("persistentvolumeclaims", id).empty());
+  CHECK(submitted->experiment().spec().training_service().kubernetes().namespace_() == "default");
+  std::optional<Json> pod = f.server->GetObject("pods", "default", "dlkit-" + id);
+  REQUIRE(pod.has_value());
+  CHECK((*pod)["spec"]["volumes"][1]["emptyDir"] == Json::object());
+  REQUIRE(f.launcher->Delete(id).ok());
+  CHECK(WaitFor([&] { return f.Objects("pods", id).empty(); }));
+}
+
+}  // namespace
+}  // namespace dlkit::testing

@@ -1,0 +1,467 @@
+// The real ExperimentManager and KubernetesTrialBackend against the fake API server, with
+// FakeCluster playing the Job controller, the training operator and the kubelet. Real: the
+// Manager, the Tuner, the backend's objects, list+watch and deletes, the dlkit-reporter
+// processes (started from the Job's own command, args and env) and their TrialSessions over
+// gRPC. Played: the controllers' status writes and the pods' fates.
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "services/common/server_runner.h"
+#include "services/manager/experiment_manager.h"
+#include "services/manager/kubernetes_trial_backend.h"
+#include "services/manager/manager_directory.h"
+#include "services/manager/manager_service.h"
+#include "services/tuner/tuner_service.h"
+#include "test/kubernetes/cluster_fixture.h"
+
+namespace dlkit::testing {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr char kNamespace[] = "team-a";
+
+class OneManager final : public ManagerDirectory {
+ public:
+  void Set(std::shared_ptr<ExperimentManager> manager) {
+    absl::MutexLock lock(&mu_);
+    manager_ = std::move(manager);
+  }
+  absl::StatusOr<std::shared_ptr<ExperimentManager>> FindManager(const std::string& id) override {
+    absl::MutexLock lock(&mu_);
+    if (manager_ == nullptr || manager_->id() != id) return absl::NotFoundError(id);
+    return manager_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::shared_ptr<ExperimentManager> manager_;
+};
+
+v1::ExperimentSpec ClusterSpec(v1::JobKind kind, int replicas, const std::string& command,
+                               int concurrency, int max_trials) {
+  v1::ExperimentSpec spec;
+  spec.set_name("cluster");
+  v1::ParameterSpec* x = spec.mutable_search_space()->add_parameters();
+  x->set_name("x");
+  x->set_distribution(v1::RANDINT);
+  x->add_args(0);
+  x->add_args(100);
+  spec.set_trial_command(command);
+  spec.set_trial_code_directory("/tmp");
+  spec.set_trial_concurrency(concurrency);
+  spec.set_max_trial_number(max_trials);
+  spec.mutable_tuner()->set_name("Random");
+  spec.mutable_objective()->set_metric("default");
+  spec.mutable_objective()->set_direction(v1::MAXIMIZE);
+  v1::TrainingService* ts = spec.mutable_training_service();
+  ts->set_platform(v1::KUBERNETES);
+  v1::KubernetesService* k8s = ts->mutable_kubernetes();
+  k8s->set_namespace_(kNamespace);
+  k8s->set_image("registry.example/trainer:1");
+  k8s->set_job_kind(kind);
+  k8s->set_replicas(replicas);
+  k8s->mutable_resources()->set_cpu("2");
+  k8s->mutable_resources()->set_memory("4Gi");
+  k8s->mutable_resources()->set_gpu(1);
+  v1::Volume* data = k8s->add_volumes();
+  data->set_name("data");
+  data->set_mount_path("/data");
+  data->set_persistent_volume_claim("datasets");
+  v1::Volume* scratch = k8s->add_volumes();
+  scratch->set_name("scratch");
+  scratch->set_mount_path("/scratch");
+  scratch->set_empty_dir(true);
+  k8s->set_service_account("trainer");
+  (*k8s->mutable_node_selector())["accelerator"] = "a100";
+  v1::Toleration* toleration = k8s->add_tolerations();
+  toleration->set_key("nvidia.com/gpu");
+  toleration->set_operator_("Exists");
+  toleration->set_effect("NoSchedule");
+  return spec;
+}
+
+// One experiment's Manager as the Experiment pod runs it, against the fake cluster.
+struct ManagerFixture : KubeFixture {
+  explicit ManagerFixture(std::function<TrialFate(int64_t)> fate = nullptr,
+                          std::function<void(KubernetesTrialBackend::Options*)> tweak = nullptr) {
+    auto started = StartServer("127.0.0.1:0", {&manager_service, &tuner_service});
+    REQUIRE(started.ok());
+    grpc_server = std::move(started->server);
+    address = "127.0.0.1:" + std::to_string(started->port);
+    tuner = v1::TunerService::NewStub(grpc_server->InProcessChannel(grpc::ChannelArguments()));
+    // The experiment's root object, as the Launcher creates it.
+    auto root = client->Create(
+        k8s::kConfigMap, kNamespace,
+        {{"apiVersion", "v1"},
+         {"kind", "ConfigMap"},
+         {"metadata",
+          {{"name", "dlkit-" + experiment_id}, {"labels", {{kExperimentLabel, experiment_id}}}}},
+         {"data", {{"spec.json", "{}"}}}});
+    REQUIRE(root.ok());
+    root_uid = (*root)["metadata"]["uid"];
+    backend_options.ns = kNamespace;
+    backend_options.experiment_id = experiment_id;
+    backend_options.manager_address = "dlkit-" + experiment_id + "." + kNamespace + ".svc:9871";
+    backend_options.owner = {{"apiVersion", "v1"},
+                             {"kind", "ConfigMap"},
+                             {"name", "dlkit-" + experiment_id},
+                             {"uid", root_uid},
+                             {"controller", true}};
+    backend_options.grace_seconds = 2;
+    backend_options.retry_delay = absl::Milliseconds(50);
+    backend_options.failure_grace = absl::Seconds(1);
+    if (tweak) tweak(&backend_options);
+    StartCluster([this] { return address; }, std::move(fate));
+  }
+  ~ManagerFixture() {
+    if (manager) manager->Shutdown();
+    directory.Set(nullptr);
+    manager.reset();
+    grpc_server->Shutdown(std::chrono::system_clock::now());
+    std::filesystem::remove_all(work_dir);
+  }
+
+  void Create(const v1::ExperimentSpec& spec) {
+    auto backend = KubernetesTrialBackend::New(client, backend_options);
+    REQUIRE(backend.ok());
+    this->backend = std::shared_ptr<KubernetesTrialBackend>(std::move(backend).value());
+    ExperimentManager::Options options;
+    options.directory = work_dir + "/experiment";
+    options.tuner = tuner.get();
+    options.backend = this->backend;
+    options.manager_address = backend_options.manager_address;
+    auto created = ExperimentManager::Create(experiment_id, spec, options);
+    REQUIRE(created.ok());
+    manager = std::shared_ptr<ExperimentManager>(std::move(created).value());
+    directory.Set(manager);
+    manager->Start();
+  }
+
+  std::vector<v1::Trial> Trials() {
+    v1::ListTrialsRequest request;
+    request.set_experiment_id(experiment_id);
+    auto listed = manager->ListTrials(request);
+    REQUIRE(listed.ok());
+    return {listed->trials().begin(), listed->trials().end()};
+  }
+
+  v1::Trial TrialAt(int64_t index) {
+    for (const v1::Trial& t : Trials()) {
+      if (t.index() == index) return t;
+    }
+    return v1::Trial();
+  }
+
+  bool Ended(int64_t index) {
+    const v1::TrialState s = TrialAt(index).state();
+    return s == v1::SUCCEEDED || s == v1::FAILED || s == v1::KILLED || s == v1::EARLY_STOPPED;
+  }
+
+  std::string TrialName(int64_t index) {
+    return "dlkit-" + experiment_id + "-t" + std::to_string(index);
+  }
+
+  std::vector<Json> Objects(const std::string& resource) {
+    return server->ListObjects(resource, kNamespace,
+                               std::string(kExperimentLabel) + "=" + experiment_id);
+  }
+
+  std::string experiment_id = "exp1";
+  std::string root_uid;
+  std::string address;
+  OneManager directory;
+  ManagerServiceImpl manager_service{&directory};
+  TunerServiceImpl tuner_service;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<v1::TunerService::Stub> tuner;
+  KubernetesTrialBackend::Options backend_options;
+  std::shared_ptr<KubernetesTrialBackend> backend;
+  std::shared_ptr<ExperimentManager> manager;
+};
+
+const Json* FindEnv(const Json& container, const std::string& name) {
+  for (const Json& e : container["env"]) {
+    if (e["name"] == name) return &e["value"];
+  }
+  return nullptr;
+}
+
+TEST_CASE("Trials as Jobs: an experiment runs from start to done", "[kubernetes]") {
+  ManagerFixture f;
+  f.Create(ClusterSpec(v1::JOB, 1,
+                       "echo '[dlkit] intermediate_result: 0.25'; "
+                       "echo '[dlkit] final_result: 0.5'",
+                       2, 4));
+  REQUIRE(WaitFor([&] { return f.manager->GetExperiment().state() == v1::EXPERIMENT_DONE; }, 45));
+  const v1::Experiment e = f.manager->GetExperiment();
+  CHECK(e.counts().succeeded() == 4);
+  CHECK(e.best_value() == Approx(0.5));
+  for (const v1::Trial& t : f.Trials()) {
+    CHECK(t.state() == v1::SUCCEEDED);
+    REQUIRE(t.intermediate_size() >= 0);
+    CHECK(t.final_value() == Approx(0.5));
+  }
+  // Succeeded trials' Jobs (and with them their pods) are deleted once done.
+  CHECK(WaitFor([&] { return f.Objects("jobs").empty() && f.Objects("pods").empty(); }));
+  CHECK(f.cluster->errors().empty());
+
+  // What was created: one Job per trial, as the brief of a Job says.
+  const std::vector<Json> jobs = f.cluster->trial_objects();
+  REQUIRE(jobs.size() == 4);
+  const Json& job = jobs[0];  // as listed: built-ins' items carry no kind/apiVersion
+  CHECK(job["metadata"]["name"] == f.TrialName(1));
+  CHECK(job["metadata"]["labels"][kExperimentLabel] == "exp1");
+  CHECK(job["metadata"]["labels"].contains(kTrialLabel));
+  CHECK(job["metadata"]["ownerReferences"][0]["uid"] == f.root_uid);
+  CHECK(job["metadata"]["ownerReferences"][0]["kind"] == "ConfigMap");
+  CHECK(job["spec"]["backoffLimit"] == 0);
+  const Json& pod = job["spec"]["template"]["spec"];
+  CHECK(pod["restartPolicy"] == "Never");
+  CHECK(pod["serviceAccountName"] == "trainer");
+  CHECK(pod["nodeSelector"]["accelerator"] == "a100");
+  CHECK(pod["tolerations"][0]["key"] == "nvidia.com/gpu");
+  CHECK(pod["volumes"][0]["persistentVolumeClaim"]["claimName"] == "datasets");
+  CHECK(pod["volumes"][1]["emptyDir"] == Json::object());
+  const Json& container = pod["containers"][0];
+  CHECK(container["image"] == "registry.example/trainer:1");
+  CHECK(container["command"][0] == "dlkit-reporter");
+  CHECK(container["args"][0] == "--manager=dlkit-exp1.team-a.svc:9871");
+  CHECK(container["args"].back() == f.manager->GetExperiment().spec().trial_command());
+  CHECK(container["resources"]["limits"]["nvidia.com/gpu"] == "1");
+  CHECK(container["resources"]["requests"]["memory"] == "4Gi");
+  CHECK(container["volumeMounts"][0]["mountPath"] == "/data");
+  REQUIRE(FindEnv(container, "DLKIT_TRIAL_SECRET") != nullptr);
+  REQUIRE(FindEnv(container, "DLKIT_TRIAL_PARAMETERS") != nullptr);
+  CHECK(
+      Json::parse(FindEnv(container, "DLKIT_TRIAL_PARAMETERS")->get<std::string>()).contains("x"));
+  CHECK(job["spec"]["template"]["metadata"]["labels"][kExperimentLabel] == "exp1");
+}
+
+TEST_CASE("Trials as PyTorchJobs: the master reports, the workers are silent", "[kubernetes]") {
+  ManagerFixture f;
+  // The SDK in the master reports the parameter it got: the real trial path end to end.
+  f.Create(ClusterSpec(v1::PYTORCH_JOB, 3,
+                       "/usr/bin/python3 -c 'import dlkit; p = dlkit.get_parameter(); "
+                       "dlkit.report_intermediate_result(1); "
+                       "dlkit.report_final_result(p[\"x\"])'",
+                       2, 3));
+  REQUIRE(WaitFor([&] { return f.manager->GetExperiment().state() == v1::EXPERIMENT_DONE; }, 45));
+  CHECK(f.manager->GetExperiment().counts().succeeded() == 3);
+  for (const v1::Trial& t : f.Trials()) {
+    CHECK(t.state() == v1::SUCCEEDED);
+    CHECK(t.final_value() == Approx(t.parameters().values().at("x").int_value()));
+  }
+  CHECK(f.cluster->errors().empty());
+  const std::vector<Json> jobs = f.cluster->trial_objects();
+  REQUIRE(jobs.size() == 3);
+  const Json& job = jobs[0];
+  CHECK(job["apiVersion"] == "kubeflow.org/v1");
+  CHECK(job["kind"] == "PyTorchJob");
+  CHECK(job["spec"]["runPolicy"]["backoffLimit"] == 0);
+  const Json& master = job["spec"]["pytorchReplicaSpecs"]["Master"];
+  const Json& worker = job["spec"]["pytorchReplicaSpecs"]["Worker"];
+  CHECK(master["replicas"] == 1);
+  CHECK(worker["replicas"] == 2);
+  CHECK(master["restartPolicy"] == "Never");
+  const Json& master_container = master["template"]["spec"]["containers"][0];
+  const Json& worker_container = worker["template"]["spec"]["containers"][0];
+  CHECK(master_container["name"] == "pytorch");
+  CHECK(worker_container["name"] == "pytorch");
+  CHECK(master_container["command"][0] == "dlkit-reporter");
+  CHECK(FindEnv(master_container, "DLKIT_REPORT") == nullptr);
+  // Workers run the command alone, without the secret, and their SDK does not report.
+  CHECK(worker_container["command"][0] == "/bin/sh");
+  REQUIRE(FindEnv(worker_container, "DLKIT_REPORT") != nullptr);
+  CHECK(*FindEnv(worker_container, "DLKIT_REPORT") == "0");
+  CHECK(FindEnv(worker_container, "DLKIT_TRIAL_SECRET") == nullptr);
+  CHECK(WaitFor([&] { return f.Objects("pytorchjobs").empty() && f.Objects("pods").empty(); }));
+}
+
+TEST_CASE("TFJob trials have a Chief and Workers with a tensorflow container", "[kubernetes]") {
+  TrialLaunch launch;
+  launch.experiment_id = "e";
+  launch.trial_id = "T1";
+  launch.index = 1;
+  launch.spec = ClusterSpec(v1::TF_JOB, 2, "python train.py", 1, 1);
+  KubernetesTrialBackend::Options options;
+  options.ns = kNamespace;
+  options.manager_address = "m:1";
+  const Json job = KubernetesTrialBackend::TrialObject(launch, options, "n");
+  CHECK(job["kind"] == "TFJob");
+  CHECK(job["spec"]["tfReplicaSpecs"]["Chief"]["replicas"] == 1);
+  CHECK(job["spec"]["tfReplicaSpecs"]["Worker"]["replicas"] == 1);
+  CHECK(job["spec"]["tfReplicaSpecs"]["Chief"]["template"]["spec"]["containers"][0]["name"] ==
+        "tensorflow");
+  CHECK(job["metadata"].contains("ownerReferences") == false);  // none given
+}
+
+TEST_CASE("A broken watch resumes and a 410 re-lists without losing a trial's end",
+          "[kubernetes]") {
+  ManagerFixture f([](int64_t) { return TrialFate::kHang; });
+  f.Create(ClusterSpec(v1::JOB, 1, "true", 2, 2));
+  REQUIRE(WaitFor([&] { return f.Objects("jobs").size() == 2; }));
+  REQUIRE(f.server->AwaitOpenWatches(2));  // jobs and pods
+  const int lists_before = f.CountCalls("list", "jobs");
+
+  // 1. The stream breaks; the Job fails meanwhile; the watch resumes from its version.
+  f.server->BreakWatches();
+  REQUIRE(f.server
+              ->SetStatus("jobs", kNamespace, f.TrialName(1),
+                          {{"failed", 1},
+                           {"conditions",
+                            {{{"type", "Failed"},
+                              {"status", "True"},
+                              {"reason", "BackoffLimitExceeded"},
+                              {"message", "Job has reached the specified backoff limit"}}}}})
+              .ok());
+  REQUIRE(WaitFor([&] { return f.Ended(1); }));
+  CHECK(f.TrialAt(1).state() == v1::FAILED);
+  CHECK(f.TrialAt(1).reason().find("BackoffLimitExceeded") != std::string::npos);
+  CHECK(f.CountCalls("list", "jobs") == lists_before);  // resumed, not re-listed
+
+  // 2. The stream breaks and the history is compacted before the Job's end: 410, re-list.
+  REQUIRE(f.server->AwaitOpenWatches(2));
+  // The reconnections fail for a moment (503, retried): the history is gone by then.
+  f.server->FailNext("GET", std::string("/apis/batch/v1/namespaces/") + kNamespace + "/jobs", 503,
+                     3);
+  f.server->BreakWatches();
+  REQUIRE(f.server
+              ->SetStatus("jobs", kNamespace, f.TrialName(2),
+                          {{"failed", 1},
+                           {"conditions",
+                            {{{"type", "Failed"},
+                              {"status", "True"},
+                              {"reason", "DeadlineExceeded"},
+                              {"message", "Job was active longer than specified deadline"}}}}})
+              .ok());
+  f.server->Compact();
+  REQUIRE(WaitFor([&] { return f.Ended(2); }));
+  CHECK(f.TrialAt(2).state() == v1::FAILED);
+  CHECK(f.TrialAt(2).reason().find("activeDeadlineSeconds") != std::string::npos);
+  CHECK(f.CountCalls("list", "jobs") > lists_before);
+}
+
+TEST_CASE("A name taken by someone else's object: the trial gets another", "[kubernetes]") {
+  const v1::JobKind kind = GENERATE(v1::JOB, v1::PYTORCH_JOB, v1::TF_JOB);
+  ManagerFixture f;
+  // A leftover of an older experiment with the same id, not ours (other labels).
+  TrialLaunch other;
+  other.experiment_id = "someone-else";
+  other.trial_id = "x";
+  other.spec = ClusterSpec(kind, 2, "true", 1, 1);
+  const k8s::ResourceType& type = KubernetesTrialBackend::TypeOf(kind);
+  REQUIRE(f.server
+              ->CreateObject(
+                  type.plural, kNamespace,
+                  KubernetesTrialBackend::TrialObject(other, f.backend_options, f.TrialName(1)))
+              .ok());
+  f.Create(ClusterSpec(kind, 2, "echo '[dlkit] final_result: 1'", 1, 1));
+  REQUIRE(WaitFor([&] { return f.manager->GetExperiment().state() == v1::EXPERIMENT_DONE; }, 30));
+  CHECK(f.TrialAt(1).state() == v1::SUCCEEDED);
+  // The foreign object is untouched; ours had another name.
+  CHECK(f.server->GetObject(type.plural, kNamespace, f.TrialName(1)).has_value());
+  bool renamed = false;
+  for (const Json& o : f.cluster->trial_objects()) {
+    const std::string name = o["metadata"]["name"];
+    renamed |= name.rfind(f.TrialName(1) + "-", 0) == 0;
+  }
+  CHECK(renamed);
+}
+
+TEST_CASE("Pod failures end trials with a reason a user can act on", "[kubernetes]") {
+  ManagerFixture f(
+      [](int64_t index) {
+        switch (index) {
+          case 1:
+            return TrialFate::kOomKilled;
+          case 2:
+            return TrialFate::kUnschedulable;
+          case 3:
+            return TrialFate::kImagePullBackOff;
+          default:
+            return TrialFate::kEvicted;
+        }
+      },
+      [](KubernetesTrialBackend::Options* o) { o->unschedulable_timeout = absl::Seconds(1); });
+  v1::ExperimentSpec spec = ClusterSpec(v1::JOB, 1, "true", 4, 4);
+  f.Create(spec);
+  REQUIRE(WaitFor([&] { return f.Ended(1) && f.Ended(2) && f.Ended(3) && f.Ended(4); }, 30));
+  const v1::Trial oom = f.TrialAt(1);
+  CHECK(oom.state() == v1::FAILED);
+  INFO(oom.reason());
+  CHECK(oom.reason().find("out of memory") != std::string::npos);
+  CHECK(oom.reason().find("resources.memory (now 4Gi)") != std::string::npos);
+  const v1::Trial pending = f.TrialAt(2);
+  CHECK(pending.state() == v1::FAILED);
+  INFO(pending.reason());
+  CHECK(pending.reason().find("not schedulable for 1s: 0/3 nodes are available") !=
+        std::string::npos);
+  const v1::Trial pull = f.TrialAt(3);
+  CHECK(pull.state() == v1::FAILED);
+  INFO(pull.reason());
+  CHECK(pull.reason().find("image registry.example/trainer:1 cannot be pulled") !=
+        std::string::npos);
+  const v1::Trial evicted = f.TrialAt(4);
+  CHECK(evicted.state() == v1::FAILED);
+  INFO(evicted.reason());
+  CHECK(evicted.reason().find("was evicted: The node was low on resource: memory.") !=
+        std::string::npos);
+  // The unschedulable and unpullable ones are deleted; the failed ones stay for their logs.
+  CHECK(WaitFor([&] { return f.Objects("jobs").size() == 2; }));
+  CHECK(f.server->GetObject("jobs", kNamespace, f.TrialName(1)).has_value());
+  CHECK(f.server->GetObject("jobs", kNamespace, f.TrialName(4)).has_value());
+}
+
+TEST_CASE("Launching a trial again finds its own object: no second one", "[kubernetes]") {
+  // As after a POST whose answer was lost: 409 AlreadyExists for an object that is ours.
+  KubeFixture f;
+  KubernetesTrialBackend::Options options;
+  options.ns = kNamespace;
+  options.experiment_id = "exp9";
+  options.manager_address = "dlkit-exp9.team-a.svc:9871";
+  auto backend = KubernetesTrialBackend::New(f.client, options);
+  REQUIRE(backend.ok());
+  TrialLaunch launch;
+  launch.experiment_id = "exp9";
+  launch.trial_id = "AbC12";
+  launch.index = 7;
+  launch.secret = "s";
+  launch.parameters_json = "{}";
+  launch.spec = ClusterSpec(v1::JOB, 1, "true", 1, 1);
+  REQUIRE((*backend)->Launch(launch, nullptr).ok());
+  REQUIRE((*backend)->Launch(launch, nullptr).ok());
+  const std::vector<Json> jobs = f.server->ListObjects("jobs", kNamespace, "dlkit.io/trial=AbC12");
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0]["metadata"]["name"] == "dlkit-exp9-t7");
+  (*backend)->TerminateAll();
+  CHECK(f.server->ListObjects("jobs", kNamespace).empty());
+}
+
+TEST_CASE("Killing a trial deletes its Job; deleting the experiment deletes everything",
+          "[kubernetes]") {
+  ManagerFixture f([](int64_t) { return TrialFate::kHang; });
+  f.Create(ClusterSpec(v1::JOB, 1, "true", 2, 2));
+  REQUIRE(WaitFor([&] { return f.Objects("pods").size() == 2; }));
+  auto killed = f.manager->KillTrial(f.TrialAt(1).id());
+  REQUIRE(killed.ok());
+  REQUIRE(WaitFor([&] { return f.Ended(1); }));
+  CHECK(f.TrialAt(1).state() == v1::KILLED);
+  CHECK_FALSE(f.server->GetObject("jobs", kNamespace, f.TrialName(1)).has_value());
+  CHECK(f.server->GetObject("jobs", kNamespace, f.TrialName(2)).has_value());
+
+  // The experiment's root goes: its trials and their pods follow (owner references).
+  REQUIRE(
+      f.client
+          ->Delete(k8s::kConfigMap, kNamespace, "dlkit-exp1", k8s::PropagationPolicy::kForeground)
+          .ok());
+  CHECK(WaitFor([&] { return f.Objects("jobs").empty() && f.Objects("pods").empty(); }));
+}
+
+}  // namespace
+}  // namespace dlkit::testing
