@@ -123,6 +123,14 @@ int FakeCluster::running_processes() {
   return running_;
 }
 
+void FakeCluster::SetStatus(const std::string& resource, const std::string& ns,
+                            const std::string& name, const Json& status) {
+  absl::Status set = server_->SetStatus(resource, ns, name, status);
+  if (!set.ok() && !absl::IsNotFound(set)) {
+    Error(absl::StrCat(resource, " ", name, " status: ", set.message()));
+  }
+}
+
 void FakeCluster::Error(const std::string& message) {
   absl::MutexLock lock(&mu_);
   errors_.push_back(message);
@@ -356,13 +364,13 @@ void FakeCluster::RunContainer(const std::string& resource, const Json& object, 
       {"containerStatuses", Json::array({{{"name", container.value("name", "")},
                                           {"image", container.value("image", "")},
                                           {"state", {{"running", {{"startedAt", Now()}}}}}}})}};
-  server_->SetStatus("pods", ns, pod_name, running);
-  for (const std::string& w : workers) server_->SetStatus("pods", ns, w, running);
+  SetStatus("pods", ns, pod_name, running);
+  for (const std::string& w : workers) SetStatus("pods", ns, w, running);
   if (resource == "jobs") {
-    server_->SetStatus(resource, ns, object["metadata"]["name"],
+    SetStatus(resource, ns, object["metadata"]["name"],
                        {{"active", 1}, {"startTime", Now()}});
   } else {
-    server_->SetStatus(
+    SetStatus(
         resource, ns, object["metadata"]["name"],
         {{"conditions", Json::array({Condition("Created", "True", "JobCreated", ""),
                                      Condition("Running", "True", "JobRunning", "")})}});
@@ -430,7 +438,7 @@ void FakeCluster::RunExperimentPod(const Json& pod) {
     absl::MutexLock lock(&mu_);
     ++running_;
   }
-  server_->SetStatus("pods", ns, pod_name,
+  SetStatus("pods", ns, pod_name,
                      {{"phase", "Running"},
                       {"conditions", Json::array({Condition("PodScheduled", "True", "", "")})}});
 }
@@ -463,9 +471,9 @@ void FakeCluster::Finished(const Process& process, int wait_status) {
            {{{"name", "trial"},
              {"state",
               {{"terminated", {{"reason", ok ? "Completed" : "Error"}, {"exitCode", code}}}}}}})}};
-  server_->SetStatus("pods", ns, process.pod, terminated);
+  SetStatus("pods", ns, process.pod, terminated);
   for (const std::string& w : process.worker_pods) {
-    server_->SetStatus("pods", ns, w, terminated);
+    SetStatus("pods", ns, w, terminated);
   }
   Json status;
   if (process.owner_resource == "jobs") {

@@ -84,6 +84,10 @@ class FakeCluster {
   void RunExperimentPod(const nlohmann::json& pod);
   void Finished(const Process& process, int wait_status);
   void Error(const std::string& message);
+  // Writes an object's status as its controller would. An object deleted meanwhile (a
+  // killed trial) is fine; any other failure is recorded as an error of the test's cluster.
+  void SetStatus(const std::string& resource, const std::string& ns, const std::string& name,
+                 const nlohmann::json& status);
 
   fake_kube::FakeKubeApiServer* const server_;
   const Options options_;
