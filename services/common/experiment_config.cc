@@ -1723,18 +1723,7 @@ nlohmann::ordered_json ExperimentSpecToJson(const v1::ExperimentSpec& spec) {
       service["nodeSelector"] = std::map<std::string, std::string>(k8s.node_selector().begin(),
                                                                    k8s.node_selector().end());
     }
-    if (k8s.tolerations_size() > 0) {
-      Json tolerations = Json::array();
-      for (const v1::Toleration& t : k8s.tolerations()) {
-        Json toleration = Json::object();
-        if (!t.key().empty()) toleration["key"] = t.key();
-        if (!t.operator_().empty()) toleration["operator"] = t.operator_();
-        if (!t.value().empty()) toleration["value"] = t.value();
-        if (!t.effect().empty()) toleration["effect"] = t.effect();
-        tolerations.push_back(std::move(toleration));
-      }
-      service["tolerations"] = std::move(tolerations);
-    }
+    if (k8s.tolerations_size() > 0) service["tolerations"] = TolerationsToJson<Json>(k8s.tolerations());
     if (k8s.storage() == v1::STORAGE_EMPTY_DIR) service["storage"] = "emptyDir";
     if (k8s.storage() == v1::STORAGE_PVC) service["storage"] = "pvc";
     if (!k8s.storage_size().empty()) service["storageSize"] = k8s.storage_size();

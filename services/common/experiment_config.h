@@ -60,6 +60,22 @@ nlohmann::ordered_json SearchSpaceToJson(const v1::SearchSpace& space);
 // their source text. Parsing it back yields the same spec (source fields aside).
 nlohmann::ordered_json ExperimentSpecToJson(const v1::ExperimentSpec& spec);
 
+// Tolerations as Kubernetes spells them (empty fields left out), for the config's JSON and
+// for a trial's pod spec alike; JsonT is nlohmann::json or nlohmann::ordered_json.
+template <typename JsonT>
+JsonT TolerationsToJson(const google::protobuf::RepeatedPtrField<v1::Toleration>& tolerations) {
+  JsonT out = JsonT::array();
+  for (const v1::Toleration& t : tolerations) {
+    JsonT toleration = JsonT::object();
+    if (!t.key().empty()) toleration["key"] = t.key();
+    if (!t.operator_().empty()) toleration["operator"] = t.operator_();
+    if (!t.value().empty()) toleration["value"] = t.value();
+    if (!t.effect().empty()) toleration["effect"] = t.effect();
+    out.push_back(std::move(toleration));
+  }
+  return out;
+}
+
 // NNI durations: "30s", "10m", "2h", "1d" (unit case-insensitive, fractions allowed:
 // "1.5h"), or a plain number of seconds ("90"). Rounds up to whole seconds.
 absl::StatusOr<int64_t> ParseDurationSeconds(const std::string& text);

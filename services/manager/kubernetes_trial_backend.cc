@@ -1,5 +1,7 @@
 #include "services/manager/kubernetes_trial_backend.h"
 
+#include "services/common/experiment_config.h"
+
 #include <algorithm>
 #include <cctype>
 #include <iostream>
@@ -157,18 +159,7 @@ Json PodTemplate(const TrialLaunch& launch, const KubernetesTrialBackend::Option
     spec["nodeSelector"] =
         std::map<std::string, std::string>(k8s.node_selector().begin(), k8s.node_selector().end());
   }
-  if (k8s.tolerations_size() > 0) {
-    Json tolerations = Json::array();
-    for (const v1::Toleration& t : k8s.tolerations()) {
-      Json toleration = Json::object();
-      if (!t.key().empty()) toleration["key"] = t.key();
-      if (!t.operator_().empty()) toleration["operator"] = t.operator_();
-      if (!t.value().empty()) toleration["value"] = t.value();
-      if (!t.effect().empty()) toleration["effect"] = t.effect();
-      tolerations.push_back(std::move(toleration));
-    }
-    spec["tolerations"] = std::move(tolerations);
-  }
+  if (k8s.tolerations_size() > 0) spec["tolerations"] = TolerationsToJson<Json>(k8s.tolerations());
   return {{"metadata", {{"labels", Labels(launch)}}}, {"spec", std::move(spec)}};
 }
 
