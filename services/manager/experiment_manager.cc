@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 #include <random>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -26,7 +27,6 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-constexpr size_t kMaxMetricBatch = 8192;
 constexpr int kStopGraceSeconds = 10;
 constexpr auto kTunerDeadline = std::chrono::seconds(120);
 
@@ -64,11 +64,23 @@ int MetricSlot(v1::MetricKind kind) {
   return k >= 0 && k < 4 ? k : 0;
 }
 
+// Adds `later` after `to`, as if both had been queued in that order.
+void AppendChanges(StoreChanges& to, StoreChanges&& later) {
+  if (later.experiment) to.experiment = std::move(later.experiment);
+  for (auto& trial : later.trials) to.trials.push_back(std::move(trial));
+  for (auto& transition : later.transitions) to.transitions.push_back(std::move(transition));
+  for (auto& metric : later.metrics) to.metrics.push_back(std::move(metric));
+}
+
 }  // namespace
 
 ExperimentManager::ExperimentManager(std::string id, Options options,
                                      std::unique_ptr<ExperimentStore> store)
-    : id_(std::move(id)), options_(std::move(options)), store_(std::move(store)) {}
+    : id_(std::move(id)), options_(std::move(options)), store_(std::move(store)) {
+  // Running before Start, so that what Open queues (interrupted trials) is stored even if the
+  // experiment is never started.
+  writer_ = std::thread([this] { WriterLoop(); });
+}
 
 absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Create(
     const std::string& id, const v1::ExperimentSpec& spec, Options options) {
@@ -93,12 +105,12 @@ absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Create(
   e.set_manager_address(manager->options_.manager_address);
   e.set_log_directory(manager->options_.directory + "/trials");
   manager->running_since_ = absl::Now();
-  manager->SaveExperiment();
-  {
-    absl::MutexLock store_lock(&manager->store_mu_);
-    DLKIT_RETURN_IF_ERROR(
-        manager->store_->RecordTransition("", "RUNNING", "submitted", absl::Now()));
-  }
+  // Written now, not queued: a submit that cannot be stored fails.
+  StoreChanges first;
+  first.experiment = e;
+  first.transitions.push_back({"", "RUNNING", "submitted", absl::Now()});
+  absl::MutexLock store_lock(&manager->store_mu_);
+  DLKIT_RETURN_IF_ERROR(manager->store_->Apply(first));
   return manager;
 }
 
@@ -118,6 +130,8 @@ absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Open(Optio
     TrialRuntime& runtime = manager->trials_[trial.id()];
     runtime.trial = std::move(trial);
     manager->order_.push_back(runtime.trial.id());
+    manager->Tally(runtime.trial, 1);
+    manager->ConsiderBest(runtime.trial);
     if (runtime.trial.state() == v1::WAITING) manager->queue_.push_back(runtime.trial.id());
     if (runtime.trial.state() == v1::RUNNING) {
       runtime.interrupt = true;
@@ -140,7 +154,6 @@ void ExperimentManager::Start() {
   absl::MutexLock lock(&mu_);
   if (scheduler_.joinable()) return;
   scheduler_ = std::thread([this] { SchedulerLoop(); });
-  writer_ = std::thread([this] { WriterLoop(); });
 }
 
 void ExperimentManager::Shutdown() {
@@ -177,53 +190,90 @@ v1::Experiment ExperimentManager::ExperimentLocked() {
   v1::Experiment e = experiment_;
   *e.mutable_elapsed() = ToProtoDuration(ElapsedLocked());
   v1::TrialCounts* counts = e.mutable_counts();
-  const bool minimize = e.spec().objective().direction() == v1::MINIMIZE;
-  for (const std::string& id : order_) {
-    const v1::Trial& t = trials_[id].trial;
-    switch (t.state()) {
-      case v1::WAITING: counts->set_waiting(counts->waiting() + 1); break;
-      case v1::RUNNING: counts->set_running(counts->running() + 1); break;
-      case v1::SUCCEEDED: counts->set_succeeded(counts->succeeded() + 1); break;
-      case v1::FAILED: counts->set_failed(counts->failed() + 1); break;
-      case v1::EARLY_STOPPED: counts->set_early_stopped(counts->early_stopped() + 1); break;
-      case v1::KILLED: counts->set_killed(counts->killed() + 1); break;
-      default: break;
-    }
-    if (t.has_final() && (!e.has_best() || (minimize ? t.final_value() < e.best_value()
-                                                     : t.final_value() > e.best_value()))) {
-      e.set_has_best(true);
-      e.set_best_value(t.final_value());
-      e.set_best_trial_id(t.id());
-    }
+  counts->set_waiting(tally_.by_state[v1::WAITING]);
+  counts->set_running(tally_.by_state[v1::RUNNING]);
+  counts->set_succeeded(tally_.by_state[v1::SUCCEEDED]);
+  counts->set_failed(tally_.by_state[v1::FAILED]);
+  counts->set_early_stopped(tally_.by_state[v1::EARLY_STOPPED]);
+  counts->set_killed(tally_.by_state[v1::KILLED]);
+  if (const v1::Trial* best = BestTrial()) {
+    e.set_has_best(true);
+    e.set_best_value(best->final_value());
+    e.set_best_trial_id(best->id());
   }
   return e;
 }
 
+const v1::Trial* ExperimentManager::BestTrial() {
+  auto it = trials_.find(best_trial_id_);
+  return it == trials_.end() ? nullptr : &it->second.trial;
+}
+
+void ExperimentManager::ConsiderBest(const v1::Trial& trial) {
+  if (!trial.has_final()) return;
+  const v1::Trial* best = BestTrial();
+  const bool minimize = experiment_.spec().objective().direction() == v1::MINIMIZE;
+  if (best == nullptr || (minimize ? trial.final_value() < best->final_value()
+                                   : trial.final_value() > best->final_value())) {
+    best_trial_id_ = trial.id();
+  }
+}
+
+void ExperimentManager::Tally(const v1::Trial& trial, int sign) {
+  tally_.by_state[trial.state()] += sign;
+  if (!trial.interrupted() && trial.attempt() == 0) tally_.counted += sign;
+  if (trial.state() == v1::FAILED && trial.attempt() >= experiment_.spec().trial_retries()) {
+    tally_.failed_for_good += sign;
+    if (sign > 0) tally_.last_failure = absl::StrCat("trial ", trial.id(), ": ", trial.reason());
+  }
+}
+
+void ExperimentManager::SetTrialState(TrialRuntime& runtime, v1::TrialState state,
+                                      bool interrupted) {
+  Tally(runtime.trial, -1);
+  runtime.trial.set_state(state);
+  runtime.trial.set_interrupted(interrupted);
+  Tally(runtime.trial, 1);
+}
+
+int64_t ExperimentManager::QueueChanges(StoreChanges changes) {
+  AppendChanges(pending_, std::move(changes));
+  return ++queued_version_;
+}
+
+void ExperimentManager::AfterCommit(std::function<void()> callback) {
+  if (writer_done_ || committed_version_ >= queued_version_) {
+    callback();
+  } else {
+    after_commit_.emplace_back(queued_version_, std::move(callback));
+  }
+}
+
+void ExperimentManager::WaitCommitted() {
+  const int64_t version = queued_version_;
+  auto committed = [this, version]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return committed_version_ >= version || writer_done_;
+  };
+  mu_.Await(absl::Condition(&committed));
+}
+
 void ExperimentManager::SaveExperiment() {
-  v1::Experiment e = experiment_;
-  *e.mutable_elapsed() = ToProtoDuration(ElapsedLocked());
-  absl::MutexLock lock(&store_mu_);
-  absl::Status status = store_->SaveExperiment(e);
-  if (!status.ok()) std::cerr << "dlkit: experiment " << id_ << ": " << status << "\n";
+  StoreChanges changes;
+  changes.experiment = experiment_;
+  *changes.experiment->mutable_elapsed() = ToProtoDuration(ElapsedLocked());
+  QueueChanges(std::move(changes));
 }
 
 void ExperimentManager::SaveTrial(TrialRuntime& runtime, const std::string& reason,
                                   bool with_experiment) {
+  if (with_experiment) SaveExperiment();
   StoreChanges changes;
-  changes.trials.push_back(&runtime.trial);
+  changes.trials.push_back(runtime.trial);
   if (!reason.empty()) {
     changes.transitions.push_back(
         {runtime.trial.id(), v1::TrialState_Name(runtime.trial.state()), reason, absl::Now()});
   }
-  v1::Experiment experiment;
-  if (with_experiment) {
-    experiment = experiment_;
-    *experiment.mutable_elapsed() = ToProtoDuration(ElapsedLocked());
-    changes.experiment = &experiment;
-  }
-  absl::MutexLock lock(&store_mu_);
-  absl::Status status = store_->Apply(changes);
-  if (!status.ok()) std::cerr << "dlkit: experiment " << id_ << ": " << status << "\n";
+  QueueChanges(std::move(changes));
 }
 
 void ExperimentManager::SetState(v1::ExperimentState state, const std::string& reason) {
@@ -241,10 +291,9 @@ void ExperimentManager::SetState(v1::ExperimentState state, const std::string& r
     experiment_.clear_ended();
   }
   SaveExperiment();
-  {
-    absl::MutexLock lock(&store_mu_);
-    (void)store_->RecordTransition("", v1::ExperimentState_Name(state), reason, absl::Now());
-  }
+  StoreChanges transition;
+  transition.transitions.push_back({"", v1::ExperimentState_Name(state), reason, absl::Now()});
+  QueueChanges(std::move(transition));
   v1::WatchExperimentResponse update;
   *update.mutable_experiment() = ExperimentLocked();
   Publish(update);
@@ -257,21 +306,9 @@ void ExperimentManager::MarkChanged(const std::string& trial_id) {
   unsent_changes_[trial_id] = ++history_version_;
 }
 
-int ExperimentManager::CountedTrials() {
-  int counted = 0;
-  for (const auto& [id, runtime] : trials_) {
-    if (!runtime.trial.interrupted() && runtime.trial.attempt() == 0) ++counted;
-  }
-  return counted;
-}
+int ExperimentManager::CountedTrials() { return tally_.counted; }
 
-int ExperimentManager::ActiveTrials() {
-  int active = 0;
-  for (const auto& [id, runtime] : trials_) {
-    if (runtime.trial.state() == v1::RUNNING) ++active;
-  }
-  return active;
-}
+int ExperimentManager::ActiveTrials() { return tally_.by_state[v1::RUNNING]; }
 
 std::string ExperimentManager::NewTrialId() {
   static const char kAlphabet[] =
@@ -411,19 +448,11 @@ bool ExperimentManager::ScheduleOnce() {
                           ") reached"));
     return false;
   }
-  int failed = 0;
-  std::string last_failure;
-  for (const std::string& id : order_) {
-    const v1::Trial& t = trials_[id].trial;
-    if (t.state() == v1::FAILED && t.attempt() >= spec.trial_retries()) {
-      ++failed;
-      last_failure = absl::StrCat("trial ", t.id(), ": ", t.reason());
-    }
-  }
+  const int failed = tally_.failed_for_good;
   if (spec.max_failed_trials() > 0 && failed >= spec.max_failed_trials()) {
     end_with(v1::EXPERIMENT_FAILED,
-             absl::StrCat(failed, " trials failed (maxFailedTrials is ",
-                          spec.max_failed_trials(), "); last: ", last_failure));
+             absl::StrCat(failed, " trials failed (maxFailedTrials is ", spec.max_failed_trials(),
+                          "); last: ", tally_.last_failure));
     return false;
   }
   if (!tuner_error_.empty()) {
@@ -546,6 +575,7 @@ ExperimentManager::TrialRuntime& ExperimentManager::CreateTrial(
   t.set_log_path(absl::StrCat(options_.directory, "/trials/", trial_id, "/trial.log"));
   t.set_attempt(attempt);
   t.set_user_added(user_added);
+  Tally(t, 1);
   SaveTrial(runtime, "created");
   MarkChanged(trial_id);
   PublishTrial(runtime, true);
@@ -572,7 +602,7 @@ void ExperimentManager::Launch(TrialRuntime& runtime) {
     FinishTrial(runtime, v1::FAILED, absl::StrCat("could not start: ", status.message()));
     return;
   }
-  t.set_state(v1::RUNNING);
+  SetTrialState(runtime, v1::RUNNING);
   *t.mutable_started() = ToTimestamp(absl::Now());
   SaveTrial(runtime, "launched");
   MarkChanged(t.id());
@@ -622,9 +652,8 @@ void ExperimentManager::RequestKill(TrialRuntime& runtime, v1::TrialState reason
 void ExperimentManager::FinishTrial(TrialRuntime& runtime, v1::TrialState state,
                                     const std::string& reason) {
   v1::Trial& t = runtime.trial;
-  t.set_state(state);
   t.set_reason(reason);
-  t.set_interrupted(runtime.interrupt);
+  SetTrialState(runtime, state, runtime.interrupt);
   *t.mutable_ended() = ToTimestamp(absl::Now());
   // With the experiment row, so its running time survives a daemon that is killed.
   SaveTrial(runtime, reason, /*with_experiment=*/true);
@@ -717,46 +746,53 @@ void ExperimentManager::QueueMetric(TrialRuntime& runtime, const v1::MetricRepor
     t.set_has_final(true);
     t.set_final_value(metric.value());
     MarkChanged(trial_id);
+    if (trial_id == best_trial_id_) {
+      // The best was reported again, maybe worse: look at every trial (rare).
+      best_trial_id_.clear();
+      for (const auto& [id, other] : trials_) ConsiderBest(other.trial);
+    } else {
+      ConsiderBest(t);
+    }
   }
-  metric_queue_.push_back(std::move(row));
+  pending_.metrics.push_back(std::move(row));
 }
 
 void ExperimentManager::WriterLoop() {
+  absl::MutexLock lock(&mu_);
   while (true) {
-    std::vector<MetricRow> batch;
-    {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return !metric_queue_.empty() || shutdown_;
-      };
-      mu_.Await(absl::Condition(&ready));
-      if (metric_queue_.empty()) return;  // shut down and drained
-      while (!metric_queue_.empty() && batch.size() < kMaxMetricBatch) {
-        batch.push_back(std::move(metric_queue_.front()));
-        metric_queue_.pop_front();
-      }
+    auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return !pending_.empty() || shutdown_;
+    };
+    mu_.Await(absl::Condition(&ready));
+    if (pending_.empty()) {  // shut down and drained
+      writer_done_ = true;
+      return;
     }
+    StoreChanges batch = std::exchange(pending_, StoreChanges());
+    const int64_t version = queued_version_;
+    mu_.Unlock();
     absl::Status status;
     {
       absl::MutexLock store_lock(&store_mu_);
-      status = store_->AppendMetrics(batch);
+      status = store_->Apply(batch);
     }
-    absl::MutexLock lock(&mu_);
+    mu_.Lock();
     if (!status.ok()) {
-      // Not acked, so the Reporters keep them and resend; try again shortly.
-      std::cerr << "dlkit: experiment " << id_ << ": storing metrics: " << status << "\n";
-      for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
-        metric_queue_.push_front(std::move(*it));
-      }
+      // Nothing is acked or answered, so Reporters keep their metrics and callers wait; put
+      // the batch back before what came since and try again shortly.
+      std::cerr << "dlkit: experiment " << id_ << ": storing changes: " << status << "\n";
+      AppendChanges(batch, std::exchange(pending_, StoreChanges()));
+      pending_ = std::move(batch);
       mu_.Unlock();
       absl::SleepFor(absl::Milliseconds(200));
       mu_.Lock();
       continue;
     }
+    committed_version_ = version;
     std::map<std::string, int64_t> acked;
     v1::WatchExperimentResponse metrics_update;
     std::set<std::string> finals;
-    for (const MetricRow& row : batch) {
+    for (const MetricRow& row : batch.metrics) {
       int64_t& seq = acked[row.trial_id];
       seq = std::max(seq, row.seq);
       if (row.kind == v1::FINAL) finals.insert(row.trial_id);
@@ -772,10 +808,18 @@ void ExperimentManager::WriterLoop() {
       runtime.committed_seq = std::max(runtime.committed_seq, seq);
       if (runtime.sink != nullptr) runtime.sink->SendAck(runtime.committed_seq);
     }
-    for (auto& [watcher, include_metrics] : watchers_) {
-      if (include_metrics) watcher->OnUpdate(metrics_update);
+    if (!batch.metrics.empty()) {
+      for (auto& [watcher, include_metrics] : watchers_) {
+        if (include_metrics) watcher->OnUpdate(metrics_update);
+      }
     }
     for (const std::string& trial_id : finals) PublishTrial(trials_[trial_id], true);
+    std::vector<std::function<void()>> due;
+    auto later = std::partition(after_commit_.begin(), after_commit_.end(),
+                                [&](const auto& entry) { return entry.first > version; });
+    for (auto it = later; it != after_commit_.end(); ++it) due.push_back(std::move(it->second));
+    after_commit_.erase(later, after_commit_.end());
+    for (auto& callback : due) callback();
   }
 }
 
@@ -799,7 +843,11 @@ void ExperimentManager::OnTrialExit(const std::string& trial_id, const v1::Trial
       FinishTrial(runtime, v1::FAILED, absl::StrCat("exited with code ", exit.exit_code()));
     }
   }
-  if (runtime.sink != nullptr) runtime.sink->Close();
+  // The Reporter may exit once its session ends, so that happens when the exit is stored.
+  AfterCommit([this, trial_id]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    TrialRuntime& runtime = trials_[trial_id];
+    if (runtime.sink != nullptr) runtime.sink->Close();
+  });
 }
 
 // --- user calls ----------------------------------------------------------------------------
@@ -821,6 +869,7 @@ absl::StatusOr<v1::Experiment> ExperimentManager::Stop() {
     RequestKill(trials_[id], v1::KILLED, "the experiment was stopped", true);
   }
   SetState(v1::EXPERIMENT_STOPPED, "stopped by the user");
+  WaitCommitted();
   return ExperimentLocked();
 }
 
@@ -842,6 +891,7 @@ absl::StatusOr<v1::Experiment> ExperimentManager::Resume() {
   }
   tuner_error_.clear();
   SetState(v1::EXPERIMENT_RUNNING, "resumed by the user");
+  WaitCommitted();
   return ExperimentLocked();
 }
 
@@ -864,6 +914,7 @@ absl::StatusOr<v1::Experiment> ExperimentManager::Update(
   *update.mutable_experiment() = ExperimentLocked();
   Publish(update);
   Wake();
+  WaitCommitted();
   return ExperimentLocked();
 }
 
@@ -1106,6 +1157,7 @@ absl::StatusOr<v1::Trial> ExperimentManager::KillTrial(const std::string& trial_
     return absl::NotFoundError(absl::StrCat("experiment ", id_, " has no trial ", trial_id));
   }
   RequestKill(it->second, v1::KILLED, "killed by the user", false);
+  WaitCommitted();
   return it->second.trial;
 }
 
@@ -1128,6 +1180,7 @@ absl::StatusOr<std::vector<v1::Trial>> ExperimentManager::AddTrials(
     created.push_back(runtime.trial);
   }
   Wake();
+  WaitCommitted();
   return created;
 }
 
@@ -1183,13 +1236,14 @@ absl::StatusOr<std::vector<v1::Trial>> ExperimentManager::AskTrials(int count) {
   std::vector<v1::Trial> asked;
   for (const v1::ParameterSet& parameters : response.parameters()) {
     TrialRuntime& runtime = CreateTrial(parameters, false, 0);
-    runtime.trial.set_state(v1::RUNNING);
+    SetTrialState(runtime, v1::RUNNING);
     *runtime.trial.mutable_started() = ToTimestamp(absl::Now());
     SaveTrial(runtime, "asked");
     MarkChanged(runtime.trial.id());
     PublishTrial(runtime, true);
     asked.push_back(runtime.trial);
   }
+  WaitCommitted();  // an asked trial survives a daemon that is killed
   return asked;
 }
 
@@ -1230,7 +1284,10 @@ absl::StatusOr<bool> ExperimentManager::ReportTrialMetric(const std::string& tri
 absl::StatusOr<v1::Trial> ExperimentManager::TellTrial(const v1::TellTrialRequest& request) {
   absl::MutexLock lock(&mu_);
   DLKIT_ASSIGN_OR_RETURN(TrialRuntime * runtime, AskedTrial(request.trial_id()));
-  if (IsTerminal(runtime->trial.state())) return runtime->trial;  // a retried tell
+  if (IsTerminal(runtime->trial.state())) {  // a retried tell
+    WaitCommitted();
+    return runtime->trial;
+  }
   if (!request.failed()) {
     v1::MetricReport metric;
     metric.set_seq(runtime->highest_seq + 1);
@@ -1246,6 +1303,7 @@ absl::StatusOr<v1::Trial> ExperimentManager::TellTrial(const v1::TellTrialReques
   } else {
     FinishTrial(*runtime, v1::SUCCEEDED, "told");
   }
+  WaitCommitted();
   return runtime->trial;
 }
 

@@ -6,8 +6,11 @@
 // enforces the limits, and tells watchers what changed. Plain class: ManagerServiceImpl is
 // the gRPC edge in front of it.
 //
-// Threads: one scheduler thread (woken by events, never polling), one metric writer thread
-// (batches metrics into one transaction, then acks), and the callers'.
+// Threads: one scheduler thread (woken by events, never polling), one writer thread, and the
+// callers'. Every change to the store is queued under mu_ and written by the writer: all that
+// is queued while it writes goes into its next transaction (group commit), so a thousand
+// trials ending at once cost a few disk syncs, and no disk sync is made under mu_. Calls that
+// answer a user wait for their changes to be committed first (WaitCommitted).
 
 #include <cstdint>
 #include <deque>
@@ -155,8 +158,21 @@ class ExperimentManager {
                    bool interrupt) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetState(v1::ExperimentState state, const std::string& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Stores the trial's row with a transition to its current state for `reason` (none if it
-  // is empty) and, if asked, the experiment's row, in one transaction.
+  // Moves a trial to `state` (with `interrupted`), keeping tally_ right.
+  void SetTrialState(TrialRuntime& runtime, v1::TrialState state, bool interrupted = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds (sign 1) or removes (sign -1) a trial's share of tally_.
+  void Tally(const v1::Trial& trial, int sign) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes `trial` the best if its final value beats the best's.
+  void ConsiderBest(const v1::Trial& trial) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues changes for the writer's next transaction; returns their version.
+  int64_t QueueChanges(StoreChanges changes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs `callback` under mu_ once everything queued so far is committed.
+  void AfterCommit(std::function<void()> callback) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits (releasing mu_) until everything queued so far is committed, or the writer is gone.
+  void WaitCommitted() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues the trial's row with a transition to its current state for `reason` (none if it
+  // is empty) and, if asked, the experiment's row, for one transaction.
   void SaveTrial(TrialRuntime& runtime, const std::string& reason, bool with_experiment = false)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SaveExperiment() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -169,6 +185,7 @@ class ExperimentManager {
   int CountedTrials() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int ActiveTrials() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string NewTrialId() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const v1::Trial* BestTrial() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::Trial WithSeries(const TrialRuntime& runtime) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Wake() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -184,6 +201,15 @@ class ExperimentManager {
   absl::Duration elapsed_before_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, TrialRuntime> trials_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> order_ ABSL_GUARDED_BY(mu_);  // trial ids by index
+  // Kept as trials change, so that no event scans all trials (100,000 of them, maybe).
+  struct TrialTally {
+    int by_state[v1::TrialState_ARRAYSIZE] = {};
+    int counted = 0;          // toward maxTrialNumber: neither interrupted nor a retry
+    int failed_for_good = 0;  // FAILED with no retry left
+    std::string last_failure;
+  };
+  TrialTally tally_ ABSL_GUARDED_BY(mu_);
+  std::string best_trial_id_ ABSL_GUARDED_BY(mu_);
   std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);  // WAITING trials, run these first
   bool exhausted_ ABSL_GUARDED_BY(mu_) = false;
   std::string tuner_error_ ABSL_GUARDED_BY(mu_);
@@ -195,7 +221,12 @@ class ExperimentManager {
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;  // Shutdown: leave trials as they are on disk
-  std::deque<MetricRow> metric_queue_ ABSL_GUARDED_BY(mu_);
+  // What the writer stores next, and what it does under mu_ once that is committed.
+  StoreChanges pending_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<int64_t, std::function<void()>>> after_commit_ ABSL_GUARDED_BY(mu_);
+  int64_t queued_version_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t committed_version_ ABSL_GUARDED_BY(mu_) = 0;
+  bool writer_done_ ABSL_GUARDED_BY(mu_) = false;
   std::thread scheduler_;
   std::thread writer_;
 };

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -13,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
+#include "services/manager/sqlite_experiment_store.h"
 #include "services/tuner/tuner_service.h"
 
 namespace dlkit {
@@ -174,6 +176,8 @@ struct Fixture {
     v1::TrialExit exit;
     exit.set_exit_code(exit_code);
     manager->OnTrialExit(launch.trial_id, exit);
+    // As a Reporter does: the session ends once the exit is stored.
+    REQUIRE(WaitFor([&] { return sink->closed(); }));
   }
 
   std::string directory;
@@ -307,6 +311,7 @@ TEST_CASE("Killing a trial sends a stop on its session and ends it KILLED", "[ma
   exit.set_signal(15);
   exit.set_exit_code(143);
   f.manager->OnTrialExit(launch.trial_id, exit);
+  CHECK(WaitFor([&] { return sink.closed(); }));
   auto trial = f.manager->GetTrial(launch.trial_id);
   REQUIRE(trial.ok());
   CHECK(trial->state() == v1::KILLED);
@@ -512,6 +517,64 @@ TEST_CASE("Ask/tell: asked trials run nowhere and end when told", "[manager][ask
   REQUIRE(stored.ok());
   REQUIRE(stored->intermediate_size() == 1);  // the retried report counted once
   CHECK(stored->final_value() == Approx(0.7));
+}
+
+TEST_CASE("Ask/tell from many threads: a told trial is on disk when the tell returns, and the "
+          "counts and best match the trials", "[manager][asktell]") {
+  Fixture f;
+  constexpr int kThreads = 8, kEach = 12;
+  f.Create(AskTellSpec(kThreads * kEach));
+  // A second connection to the same file sees only what is committed.
+  auto reader = SqliteExperimentStore::Open(f.directory + "/exp/experiment.db");
+  REQUIRE(reader.ok());
+  std::atomic<int> not_on_disk{0}, errors{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kThreads; ++w) {
+    workers.emplace_back([&, w] {
+      for (int i = 0; i < kEach; ++i) {
+        auto asked = f.manager->AskTrials(1);
+        if (!asked.ok() || asked->size() != 1) {
+          ++errors;
+          return;
+        }
+        const std::string id = (*asked)[0].id();
+        if (!(*reader)->LoadTrial(id, false).ok()) ++not_on_disk;
+        if (!f.manager->ReportTrialMetric(id, v1::INTERMEDIATE, 0.5, 1).ok()) ++errors;
+        v1::TellTrialRequest tell;
+        tell.set_trial_id(id);
+        // Every third trial of a worker fails; the values differ across all trials.
+        tell.set_failed(i % 3 == 2);
+        tell.set_value(w * 100 + i);
+        if (!f.manager->TellTrial(tell).ok()) ++errors;
+        auto stored = (*reader)->LoadTrial(id, false);
+        if (!stored.ok() || stored->state() != (i % 3 == 2 ? v1::FAILED : v1::SUCCEEDED)) {
+          ++not_on_disk;
+        }
+      }
+    });
+  }
+  for (std::thread& t : workers) t.join();
+  CHECK(errors == 0);
+  CHECK(not_on_disk == 0);
+  REQUIRE(WaitFor([&] { return f.Experiment().state() == v1::EXPERIMENT_DONE; }));
+  v1::ListTrialsRequest list;
+  list.set_page_size(1000);
+  auto trials = f.manager->ListTrials(list);
+  REQUIRE(trials.ok());
+  REQUIRE(trials->trials_size() == kThreads * kEach);
+  std::map<v1::TrialState, int> by_state;
+  double best = -1;
+  for (const v1::Trial& t : trials->trials()) {
+    ++by_state[t.state()];
+    if (t.has_final()) best = std::max(best, t.final_value());
+  }
+  const v1::Experiment e = f.Experiment();
+  CHECK(e.counts().succeeded() == by_state[v1::SUCCEEDED]);
+  CHECK(e.counts().failed() == by_state[v1::FAILED]);
+  CHECK(e.counts().failed() == kThreads * (kEach / 3));
+  CHECK(e.counts().running() == 0);
+  CHECK(e.best_value() == best);
+  CHECK(e.best_value() == (kThreads - 1) * 100 + (kEach - 2));  // the last success of the last
 }
 
 TEST_CASE("Ask/tell calls are refused on experiments that run their own trials",

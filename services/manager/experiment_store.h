@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,11 +39,16 @@ struct TransitionRow {
   absl::Time time;
 };
 
-// Changes that belong together, written in ONE transaction (one disk sync).
+// Changes that belong together, written in ONE transaction (one disk sync), in this order.
 struct StoreChanges {
-  const v1::Experiment* experiment = nullptr;  // saved as SaveExperiment does, if set
-  std::vector<const v1::Trial*> trials;        // saved as SaveTrial does
+  std::optional<v1::Experiment> experiment;  // saved as SaveExperiment does, if set
+  std::vector<v1::Trial> trials;             // saved as SaveTrial does, in order
   std::vector<TransitionRow> transitions;
+  std::vector<MetricRow> metrics;            // appended as AppendMetrics does
+
+  bool empty() const {
+    return !experiment && trials.empty() && transitions.empty() && metrics.empty();
+  }
 };
 
 class ExperimentStore {

@@ -145,7 +145,7 @@ absl::StatusOr<int> SqliteExperimentStore::SchemaVersion() {
 
 absl::Status SqliteExperimentStore::SaveExperiment(const v1::Experiment& experiment) {
   StoreChanges changes;
-  changes.experiment = &experiment;
+  changes.experiment = experiment;
   return Apply(changes);
 }
 
@@ -197,7 +197,7 @@ absl::StatusOr<v1::Experiment> SqliteExperimentStore::LoadExperiment() {
 
 absl::Status SqliteExperimentStore::SaveTrial(const v1::Trial& trial) {
   StoreChanges changes;
-  changes.trials.push_back(&trial);
+  changes.trials.push_back(trial);
   return Apply(changes);
 }
 
@@ -359,72 +359,74 @@ absl::StatusOr<v1::Trial> SqliteExperimentStore::LoadTrial(const std::string& tr
 // Metrics
 
 absl::Status SqliteExperimentStore::AppendMetrics(const std::vector<MetricRow>& rows) {
-  // The whole batch is checked first: it is stored entirely or not at all.
-  for (const MetricRow& row : rows) DLKIT_RETURN_IF_ERROR(ValidateRow(row));
-  if (rows.empty()) return absl::OkStatus();
-
-  absl::MutexLock lock(&mu_);
-  return db_->Transaction([&]() -> absl::Status {
-    DLKIT_ASSIGN_OR_RETURN(
-        auto insert,
-        db_->Cached("INSERT OR IGNORE INTO metrics (trial_id, seq, kind, step, value, time_ns) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-    std::unordered_map<std::string, DerivedUpdate> derived;
-    for (const MetricRow& row : rows) {
-      DLKIT_RETURN_IF_ERROR(insert->BindText(1, row.trial_id));
-      DLKIT_RETURN_IF_ERROR(insert->BindInt64(2, row.seq));
-      DLKIT_RETURN_IF_ERROR(insert->BindInt64(3, row.kind));
-      DLKIT_RETURN_IF_ERROR(insert->BindInt64(4, row.step));
-      DLKIT_RETURN_IF_ERROR(insert->BindDouble(5, row.value));
-      DLKIT_RETURN_IF_ERROR(insert->BindInt64(6, ToDbTime(row.time)));
-      DLKIT_RETURN_IF_ERROR(insert->Run());
-      if (db_->Changes() == 0) continue;  // a retried row, already counted
-
-      if (row.kind == v1::FINAL) {
-        DerivedUpdate& d = derived[row.trial_id];
-        if (!d.has_final || row.seq > d.final_seq) {
-          d.has_final = true;
-          d.final_seq = row.seq;
-          d.final_value = row.value;
-        }
-      } else if (row.kind == v1::INTERMEDIATE) {
-        DerivedUpdate& d = derived[row.trial_id];
-        if (!d.has_last || row.step > d.last_step ||
-            (row.step == d.last_step && row.seq > d.last_seq)) {
-          d.has_last = true;
-          d.last_step = row.step;
-          d.last_seq = row.seq;
-          d.last_value = row.value;
-        }
-      }
-    }
-    // One update per trial and batch; a trial without a row yet gets these on SaveTrial.
-    for (const auto& [trial_id, d] : derived) {
-      if (d.has_final) {
-        DLKIT_ASSIGN_OR_RETURN(
-            auto update,
-            db_->Cached("UPDATE trials SET has_final = 1, final_seq = ?2, final_value = ?3 "
-                        "WHERE id = ?1 AND (final_seq IS NULL OR final_seq < ?2)"));
-        DLKIT_RETURN_IF_ERROR(update->BindText(1, trial_id));
-        DLKIT_RETURN_IF_ERROR(update->BindInt64(2, d.final_seq));
-        DLKIT_RETURN_IF_ERROR(update->BindDouble(3, d.final_value));
-        DLKIT_RETURN_IF_ERROR(update->Run());
-      }
-      if (d.has_last) {
-        DLKIT_ASSIGN_OR_RETURN(
-            auto update,
-            db_->Cached("UPDATE trials SET has_last = 1, last_step = ?2, last_seq = ?3, "
-                        "last_value = ?4 WHERE id = ?1 AND (last_step IS NULL OR "
-                        "last_step < ?2 OR (last_step = ?2 AND last_seq < ?3))"));
-        DLKIT_RETURN_IF_ERROR(update->BindText(1, trial_id));
-        DLKIT_RETURN_IF_ERROR(update->BindInt64(2, d.last_step));
-        DLKIT_RETURN_IF_ERROR(update->BindInt64(3, d.last_seq));
-        DLKIT_RETURN_IF_ERROR(update->BindDouble(4, d.last_value));
-        DLKIT_RETURN_IF_ERROR(update->Run());
-      }
-    }
+  if (rows.empty()) {
     return absl::OkStatus();
-  });
+  }
+  StoreChanges changes;
+  changes.metrics = rows;
+  return Apply(changes);
+}
+
+absl::Status SqliteExperimentStore::AppendMetricsLocked(const std::vector<MetricRow>& rows) {
+  if (rows.empty()) return absl::OkStatus();
+  DLKIT_ASSIGN_OR_RETURN(
+      auto insert,
+      db_->Cached("INSERT OR IGNORE INTO metrics (trial_id, seq, kind, step, value, time_ns) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  std::unordered_map<std::string, DerivedUpdate> derived;
+  for (const MetricRow& row : rows) {
+    DLKIT_RETURN_IF_ERROR(insert->BindText(1, row.trial_id));
+    DLKIT_RETURN_IF_ERROR(insert->BindInt64(2, row.seq));
+    DLKIT_RETURN_IF_ERROR(insert->BindInt64(3, row.kind));
+    DLKIT_RETURN_IF_ERROR(insert->BindInt64(4, row.step));
+    DLKIT_RETURN_IF_ERROR(insert->BindDouble(5, row.value));
+    DLKIT_RETURN_IF_ERROR(insert->BindInt64(6, ToDbTime(row.time)));
+    DLKIT_RETURN_IF_ERROR(insert->Run());
+    if (db_->Changes() == 0) continue;  // a retried row, already counted
+
+    if (row.kind == v1::FINAL) {
+      DerivedUpdate& d = derived[row.trial_id];
+      if (!d.has_final || row.seq > d.final_seq) {
+        d.has_final = true;
+        d.final_seq = row.seq;
+        d.final_value = row.value;
+      }
+    } else if (row.kind == v1::INTERMEDIATE) {
+      DerivedUpdate& d = derived[row.trial_id];
+      if (!d.has_last || row.step > d.last_step ||
+          (row.step == d.last_step && row.seq > d.last_seq)) {
+        d.has_last = true;
+        d.last_step = row.step;
+        d.last_seq = row.seq;
+        d.last_value = row.value;
+      }
+    }
+  }
+  // One update per trial and batch; a trial without a row yet gets these on SaveTrial.
+  for (const auto& [trial_id, d] : derived) {
+    if (d.has_final) {
+      DLKIT_ASSIGN_OR_RETURN(
+          auto update,
+          db_->Cached("UPDATE trials SET has_final = 1, final_seq = ?2, final_value = ?3 "
+                      "WHERE id = ?1 AND (final_seq IS NULL OR final_seq < ?2)"));
+      DLKIT_RETURN_IF_ERROR(update->BindText(1, trial_id));
+      DLKIT_RETURN_IF_ERROR(update->BindInt64(2, d.final_seq));
+      DLKIT_RETURN_IF_ERROR(update->BindDouble(3, d.final_value));
+      DLKIT_RETURN_IF_ERROR(update->Run());
+    }
+    if (d.has_last) {
+      DLKIT_ASSIGN_OR_RETURN(
+          auto update, db_->Cached("UPDATE trials SET has_last = 1, last_step = ?2, last_seq = ?3, "
+                                   "last_value = ?4 WHERE id = ?1 AND (last_step IS NULL OR "
+                                   "last_step < ?2 OR (last_step = ?2 AND last_seq < ?3))"));
+      DLKIT_RETURN_IF_ERROR(update->BindText(1, trial_id));
+      DLKIT_RETURN_IF_ERROR(update->BindInt64(2, d.last_step));
+      DLKIT_RETURN_IF_ERROR(update->BindInt64(3, d.last_seq));
+      DLKIT_RETURN_IF_ERROR(update->BindDouble(4, d.last_value));
+      DLKIT_RETURN_IF_ERROR(update->Run());
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> SqliteExperimentStore::MaxMetricSeq(const std::string& trial_id) {
@@ -449,16 +451,16 @@ absl::Status SqliteExperimentStore::RecordTransition(const std::string& trial_id
 }
 
 absl::Status SqliteExperimentStore::Apply(const StoreChanges& changes) {
+  // The metrics are checked first: the changes are stored entirely or not at all.
+  for (const MetricRow& row : changes.metrics) DLKIT_RETURN_IF_ERROR(ValidateRow(row));
   absl::MutexLock lock(&mu_);
   return db_->Transaction([&]() -> absl::Status {
-    if (changes.experiment != nullptr) {
-      DLKIT_RETURN_IF_ERROR(SaveExperimentLocked(*changes.experiment));
-    }
-    for (const v1::Trial* trial : changes.trials) DLKIT_RETURN_IF_ERROR(SaveTrialLocked(*trial));
+    if (changes.experiment) DLKIT_RETURN_IF_ERROR(SaveExperimentLocked(*changes.experiment));
+    for (const v1::Trial& trial : changes.trials) DLKIT_RETURN_IF_ERROR(SaveTrialLocked(trial));
     for (const TransitionRow& t : changes.transitions) {
       DLKIT_RETURN_IF_ERROR(RecordTransitionLocked(t.trial_id, t.state, t.reason, t.time));
     }
-    return absl::OkStatus();
+    return AppendMetricsLocked(changes.metrics);
   });
 }
 

@@ -78,6 +78,8 @@ class SqliteExperimentStore : public ExperimentStore {
   absl::Status SaveExperimentLocked(const v1::Experiment& experiment)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SaveTrialLocked(const v1::Trial& trial) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status AppendMetricsLocked(const std::vector<MetricRow>& rows)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RecordTransitionLocked(const std::string& trial_id, const std::string& state,
                                       const std::string& reason, absl::Time time)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
