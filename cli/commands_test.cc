@@ -55,6 +55,7 @@ v1::Experiment MakeExperiment(const std::string& id, v1::Direction direction) {
   lr->set_distribution(v1::LOGUNIFORM);
   e.set_state(v1::EXPERIMENT_RUNNING);
   e.mutable_counts()->set_succeeded(3);
+  e.mutable_counts()->set_finished(3);
   e.mutable_counts()->set_running(1);
   return e;
 }
@@ -455,6 +456,7 @@ std::vector<v1::WatchExperimentResponse> WatchScript(v1::ExperimentState end_sta
   e.set_reason(end_state == v1::EXPERIMENT_FAILED ? "too many failed trials" : "max trials");
   e.mutable_counts()->set_running(0);
   e.mutable_counts()->set_succeeded(2);
+  e.mutable_counts()->set_finished(2);
   e.set_has_best(true);
   e.set_best_value(0.8);
   e.set_best_trial_id("t2");

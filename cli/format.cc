@@ -488,9 +488,7 @@ std::string DashboardUrl(absl::string_view experiment_id) {
   return absl::StrCat(kDashboardBase, "/#/experiments/", experiment_id);
 }
 
-int DoneCount(const v1::TrialCounts& counts) {
-  return counts.succeeded() + counts.failed() + counts.early_stopped() + counts.killed();
-}
+int DoneCount(const v1::TrialCounts& counts) { return counts.finished(); }
 
 absl::Duration ElapsedAt(const v1::Experiment& experiment, absl::Time received, absl::Time now) {
   absl::Duration elapsed = ToAbslDuration(experiment.elapsed());

@@ -302,6 +302,7 @@ v1::Experiment RunningExperiment() {
   e.set_state(v1::EXPERIMENT_RUNNING);
   e.mutable_counts()->set_succeeded(4);
   e.mutable_counts()->set_failed(1);
+  e.mutable_counts()->set_finished(5);
   e.mutable_counts()->set_running(2);
   e.set_has_best(true);
   e.set_best_value(0.9731);

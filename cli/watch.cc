@@ -187,6 +187,9 @@ void WatchModel::Recount() {
       default:
         break;
     }
+    if (IsTerminal(t.state()) && !t.interrupted() && t.attempt() == 0) {
+      counts.set_finished(counts.finished() + 1);
+    }
     if (t.has_final() &&
         (best == nullptr || IsBetter(t.final_value(), best->final_value(), direction))) {
       best = &t;

@@ -50,6 +50,7 @@ std::vector<dlkit::v1::WatchExperimentResponse> DemoScript() {
   e.set_reason("maxTrialNumber reached");
   e.mutable_counts()->set_succeeded(10);
   e.mutable_counts()->set_failed(2);
+  e.mutable_counts()->set_finished(12);
   e.set_has_best(true);
   e.set_best_value(0.9);
   e.set_best_trial_id("trial-10");

@@ -196,6 +196,7 @@ v1::Experiment ExperimentManager::ExperimentLocked() {
   counts->set_failed(tally_.by_state[v1::FAILED]);
   counts->set_early_stopped(tally_.by_state[v1::EARLY_STOPPED]);
   counts->set_killed(tally_.by_state[v1::KILLED]);
+  counts->set_finished(tally_.counted_ended);
   if (const v1::Trial* best = BestTrial()) {
     e.set_has_best(true);
     e.set_best_value(best->final_value());
@@ -221,7 +222,10 @@ void ExperimentManager::ConsiderBest(const v1::Trial& trial) {
 
 void ExperimentManager::Tally(const v1::Trial& trial, int sign) {
   tally_.by_state[trial.state()] += sign;
-  if (!trial.interrupted() && trial.attempt() == 0) tally_.counted += sign;
+  if (!trial.interrupted() && trial.attempt() == 0) {
+    tally_.counted += sign;
+    if (IsTerminal(trial.state())) tally_.counted_ended += sign;
+  }
   if (trial.state() == v1::FAILED && trial.attempt() >= experiment_.spec().trial_retries()) {
     tally_.failed_for_good += sign;
     if (sign > 0) tally_.last_failure = absl::StrCat("trial ", trial.id(), ": ", trial.reason());

@@ -205,6 +205,7 @@ class ExperimentManager {
   struct TrialTally {
     int by_state[v1::TrialState_ARRAYSIZE] = {};
     int counted = 0;          // toward maxTrialNumber: neither interrupted nor a retry
+    int counted_ended = 0;    // of those, ended
     int failed_for_good = 0;  // FAILED with no retry left
     std::string last_failure;
   };

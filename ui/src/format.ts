@@ -98,9 +98,9 @@ export function trialDurationSeconds(trial: Trial, now = Date.now()): number | u
   return ((ended ? ended.getTime() : now) - started.getTime()) / 1000;
 }
 
+// Ended trials that count toward maxTrialNumber (not those a stop interrupted, nor retries).
 export function doneCount(e: Experiment): number {
-  const c = e.counts;
-  return c ? c.succeeded + c.failed + c.earlyStopped + c.killed : 0;
+  return e.counts?.finished ?? 0;
 }
 
 export function maximizing(e: Experiment): boolean {
