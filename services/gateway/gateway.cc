@@ -4,6 +4,7 @@
 #include <cpprest/producerconsumerstream.h>
 
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <sstream>
 #include <utility>
@@ -233,6 +234,23 @@ GrpcWebGateway::~GrpcWebGateway() {
     listener_->close().wait();
   } catch (...) {  // closing a listener that failed half-way; nothing more to release
   }
+  // The listener is closed, so a body still being read fails soon: wait for its continuation.
+  absl::MutexLock lock(&mu_);
+  if (!mu_.AwaitWithTimeout(
+          absl::Condition(+[](int* pending) { return *pending == 0; }, &continuations_),
+          absl::Seconds(30))) {
+    std::cerr << "dlkit gateway: " << continuations_ << " request continuations still pending\n";
+  }
+}
+
+std::shared_ptr<void> GrpcWebGateway::HoldOpen() {
+  absl::MutexLock lock(&mu_);
+  ++continuations_;
+  // A null pointer's deleter still runs when the last copy goes.
+  return std::shared_ptr<void>(nullptr, [this](void*) {
+    absl::MutexLock lock(&mu_);
+    --continuations_;
+  });
 }
 
 int GrpcWebGateway::calls_in_flight() const {
@@ -368,8 +386,8 @@ void GrpcWebGateway::Forward(http::http_request request, const std::string& orig
 
   const std::string full_method = absl::StrCat("/", service, "/", method_name);
   const bool server_streaming = method_descriptor->server_streaming();
-  request.extract_vector().then([this, request, origin, fail, text_encoding, response_type,
-                                 full_method, server_streaming,
+  request.extract_vector().then([this, hold = HoldOpen(), request, origin, fail, text_encoding,
+                                 response_type, full_method, server_streaming,
                                  timeout](pplx::task<std::vector<unsigned char>> body_task) mutable {
     std::string body;
     try {
@@ -404,7 +422,7 @@ void GrpcWebGateway::Forward(http::http_request request, const std::string& orig
     AddCorsHeaders(response.headers(), origin);
     response.headers().add("Cache-Control", "no-store");
     // Replying first sends the headers; frames follow as the backend produces them.
-    request.reply(response).then([this, id](pplx::task<void> sent) {
+    request.reply(response).then([this, hold, id](pplx::task<void> sent) {
       try {
         sent.get();
       } catch (...) {

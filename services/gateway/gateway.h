@@ -76,6 +76,9 @@ class GrpcWebGateway {
   void Unregister(uint64_t id);
   void CancelCall(uint64_t id);  // the browser went away
   void HeartbeatLoop();
+  // Held by every continuation cpprest may run later (a request body read, a reply sent),
+  // so that the destructor waits for them instead of leaving them a freed gateway.
+  std::shared_ptr<void> HoldOpen();
 
   const GatewayOptions options_;
   grpc::GenericStub stub_;
@@ -85,6 +88,7 @@ class GrpcWebGateway {
   std::map<uint64_t, ForwardedCall*> calls_ ABSL_GUARDED_BY(mu_);
   uint64_t next_call_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int continuations_ ABSL_GUARDED_BY(mu_) = 0;  // see HoldOpen
   std::thread heartbeat_thread_;
 };
 

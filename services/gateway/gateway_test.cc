@@ -118,6 +118,22 @@ class RawHttpClient {
     REQUIRE(write(fd_, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
   }
 
+  // Sends a request's head announcing `content_length` bytes of body, then only `part`.
+  void SendPartial(const std::string& path,
+                   const std::vector<std::pair<std::string, std::string>>& headers,
+                   size_t content_length, const std::string& part) {
+    std::string request = absl::StrCat("POST ", path, " HTTP/1.1\r\n");
+    for (const auto& [name, value] : headers) absl::StrAppend(&request, name, ": ", value, "\r\n");
+    absl::StrAppend(&request, "Host: 127.0.0.1:", port_of_socket(), "\r\n", "Content-Length: ",
+                    content_length, "\r\n\r\n", part);
+    REQUIRE(write(fd_, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+  }
+  // Writes more bytes; false once the peer has closed.
+  bool SendMore(const std::string& bytes) {
+    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+
   // Reads the status line and headers.
   HttpResponse ReadHead() {
     HttpResponse response;
@@ -375,6 +391,28 @@ TEST_CASE_METHOD(GatewayFixture, "a browser that goes away cancels the backend c
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   CHECK(hang_calls_ended.load() == ended_before + 1);
+}
+
+TEST_CASE_METHOD(GatewayFixture,
+                 "a gateway closed while a request body is still arriving closes at once",
+                 "[gateway]") {
+  RawHttpClient client(port_);
+  const std::string body = GrpcWebBody(EchoRequest());
+  client.SendPartial("/dlkit.testing.EchoService/Echo", kGrpcWeb, body.size() + 100, body);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the body read is pending
+  std::atomic<bool> closed{false};
+  std::thread closer([&] {
+    gateway_.reset();
+    closed = true;
+  });
+  for (int i = 0; i < 1000 && !closed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(closed);  // the destructor does not wait for the browser to finish sending
+  // The rest of the body, if the socket still takes it, reaches no freed gateway.
+  (void)client.SendMore(std::string(100, 'x'));
+  closer.join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
 TEST_CASE_METHOD(GatewayFixture, "only allowlisted, browser-callable methods are forwarded",
