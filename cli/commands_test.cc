@@ -57,6 +57,7 @@ v1::Experiment MakeExperiment(const std::string& id, v1::Direction direction) {
   e.mutable_counts()->set_succeeded(3);
   e.mutable_counts()->set_finished(3);
   e.mutable_counts()->set_running(1);
+  e.set_dashboard_url("http://127.0.0.1:18080/#/experiments/" + id);
   return e;
 }
 
@@ -156,7 +157,8 @@ TEST_CASE("status shows one experiment; an unknown id is NOT_FOUND with the serv
   REQUIRE(RunStatus(f.launcher.get(), "exp-1", f.ctx, f.out).ok());
   CHECK(absl::StrContains(f.out.str(), "status:"));
   CHECK(absl::StrContains(f.out.str(), "accuracy (maximize)"));
-  CHECK(absl::StrContains(f.out.str(), "http://127.0.0.1:8080/#/experiments/exp-1"));
+  CHECK(absl::StrContains(f.out.str(), "dashboard:"));
+  CHECK(absl::StrContains(f.out.str(), "http://127.0.0.1:18080/#/experiments/exp-1"));
 
   absl::Status missing = RunStatus(f.launcher.get(), "nope", f.ctx, f.out);
   CHECK(missing.code() == absl::StatusCode::kNotFound);

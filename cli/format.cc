@@ -484,10 +484,6 @@ std::string TrialsToCsv(const std::vector<v1::Trial>& trials, const v1::SearchSp
 
 // ---- experiments --------------------------------------------------------------------------
 
-std::string DashboardUrl(absl::string_view experiment_id) {
-  return absl::StrCat(kDashboardBase, "/#/experiments/", experiment_id);
-}
-
 int DoneCount(const v1::TrialCounts& counts) { return counts.finished(); }
 
 absl::Duration ElapsedAt(const v1::Experiment& experiment, absl::Time received, absl::Time now) {
@@ -621,7 +617,7 @@ std::string RenderExperimentStatus(const v1::Experiment& e) {
                                         : "-"});
   if (!e.manager_address().empty()) items.push_back({"manager", e.manager_address()});
   if (!e.log_directory().empty()) items.push_back({"logs", e.log_directory()});
-  items.push_back({"dashboard", DashboardUrl(e.id())});
+  if (!e.dashboard_url().empty()) items.push_back({"dashboard", e.dashboard_url()});
   return RenderKeyValues(items);
 }
 
@@ -658,7 +654,8 @@ nlohmann::json ExperimentToJson(const v1::Experiment& e) {
   }
   j["manager_address"] = e.manager_address();
   j["log_directory"] = e.log_directory();
-  j["dashboard"] = DashboardUrl(e.id());
+  j["dashboard"] =
+      e.dashboard_url().empty() ? nlohmann::json() : nlohmann::json(e.dashboard_url());
   return j;
 }
 

@@ -21,8 +21,6 @@
 
 namespace dlkit::cli {
 
-inline constexpr char kDashboardBase[] = "http://127.0.0.1:8080";
-
 // ---- tables -------------------------------------------------------------------------------
 
 enum class Align { kLeft, kRight };
@@ -125,7 +123,6 @@ std::string TrialsToCsv(const std::vector<v1::Trial>& trials, const v1::SearchSp
 
 // ---- experiments --------------------------------------------------------------------------
 
-std::string DashboardUrl(absl::string_view experiment_id);
 
 // Finished trials (succeeded, failed, early stopped, killed).
 int DoneCount(const v1::TrialCounts& counts);
@@ -158,7 +155,8 @@ std::string RenderExperimentStatus(const v1::Experiment& experiment);
 
 // id, name, state, reason, created, ended, elapsed_s, trials{...}, max_trial_number,
 // trial_concurrency, max_experiment_duration_s, objective{metric,direction}, tuner,
-// assessor, best{trial_id,value}|null, manager_address, log_directory, dashboard.
+// assessor, best{trial_id,value}|null, manager_address, log_directory, dashboard|null
+// (the page the daemon's dashboard serves for it; null when it serves none).
 nlohmann::json ExperimentToJson(const v1::Experiment& experiment);
 
 }  // namespace dlkit::cli

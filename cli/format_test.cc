@@ -308,6 +308,7 @@ v1::Experiment RunningExperiment() {
   e.set_best_value(0.9731);
   e.set_best_trial_id("t3");
   e.mutable_elapsed()->set_seconds(192);
+  e.set_dashboard_url("http://127.0.0.1:18080/#/experiments/exp-1");
   return e;
 }
 
@@ -355,10 +356,13 @@ TEST_CASE("ExperimentToJson reports best as null until there is one") {
   CHECK(j["status"] == "RUNNING");
   CHECK(j["trials"]["done"] == 5);
   CHECK(j["best"]["trial_id"] == "t3");
-  CHECK(j["dashboard"] == "http://127.0.0.1:8080/#/experiments/exp-1");
+  CHECK(j["dashboard"] == "http://127.0.0.1:18080/#/experiments/exp-1");
   v1::Experiment none = RunningExperiment();
   none.set_has_best(false);
+  none.clear_dashboard_url();  // a daemon that serves no dashboard
   CHECK(ExperimentToJson(none)["best"].is_null());
+  CHECK(ExperimentToJson(none)["dashboard"].is_null());
+  CHECK(RenderExperimentStatus(none).find("dashboard") == std::string::npos);
 }
 
 }  // namespace

@@ -139,6 +139,7 @@ void WatchModel::Apply(const v1::WatchExperimentResponse& response, absl::Time r
   if (response.snapshot()) trials_.clear();
   if (response.has_experiment()) {
     experiment_ = response.experiment();
+    if (experiment_.dashboard_url().empty()) experiment_.set_dashboard_url(dashboard_url_);
     has_experiment_ = true;
     received_ = received;
   }
@@ -305,6 +306,7 @@ absl::Status RunWatch(LauncherStub* launcher, ManagerStubs* managers,
   request.set_experiment_id(experiment_id);
   request.set_include_metrics(true);
   WatchModel model;
+  model.set_dashboard_url(experiment->dashboard_url());
   int failures = 0;
   bool ended = false;
   while (!ended) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -22,6 +23,8 @@ class WatchModel {
   // A snapshot replaces everything; later messages update the experiment, upsert trials
   // and apply metric events. `received` is when the message arrived (for elapsed time).
   void Apply(const v1::WatchExperimentResponse& response, absl::Time received);
+  // The Manager's messages carry no dashboard link; the Launcher's answer had it.
+  void set_dashboard_url(std::string url) { dashboard_url_ = std::move(url); }
 
   bool has_experiment() const { return has_experiment_; }
   const v1::Experiment& experiment() const { return experiment_; }
@@ -37,6 +40,7 @@ class WatchModel {
   v1::Experiment experiment_;
   absl::Time received_ = absl::UnixEpoch();
   std::map<std::string, v1::Trial> trials_;
+  std::string dashboard_url_;
 };
 
 class WatchDisplay {

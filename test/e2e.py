@@ -124,6 +124,8 @@ class Daemon:
     def __init__(self, home: str) -> None:
         self.home = home
         self.address = "127.0.0.1:%d" % free_port()
+        # Its own dashboard port: daemons of tests running side by side would share 8080.
+        self.gateway_address = "127.0.0.1:%d" % free_port()
         self.record_dirs: List[str] = []
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("DLKIT_", "NNI_")) and k not in ("PYTHONPATH",)}
@@ -131,6 +133,7 @@ class Daemon:
             "DLKIT_HOME": home,
             "DLKIT_ADDRESS": self.address,
             "DLKIT_DAEMON_BIN": DLKITD,
+            "DLKIT_GATEWAY_ADDRESS": self.gateway_address,
         })
         self.env = env
 

@@ -109,6 +109,10 @@ def test_stop_kills_running_trials_and_resume_completes_the_count(
     status = daemon.wait_status(experiment_id, ["DONE", "FAILED", "STOPPED"], 60)
     assert status["status"] == "DONE", status
     assert status["trials"]["succeeded"] == 4, status
+    # Progress counts the 4 of maxTrialNumber, not the 2 the stop interrupted.
+    assert status["trials"]["done"] == 4 and status["trials"]["killed"] == 2, status
+    assert status["dashboard"] == "http://%s/#/experiments/%s" % (daemon.gateway_address,
+                                                                 experiment_id), status
 
     after = by_index(daemon.trials(experiment_id))
     # Finished trials are kept as they were; numbering goes on after them.

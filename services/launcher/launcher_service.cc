@@ -9,16 +9,23 @@
 namespace dlkit {
 namespace {
 
-// Most Launcher calls answer with one experiment; this wraps one into its response.
+}  // namespace
+
+void LauncherServiceImpl::AddDashboardUrl(v1::Experiment& experiment) const {
+  if (const std::string url = dashboard_url(); !url.empty()) {
+    experiment.set_dashboard_url(absl::StrCat(url, "/#/experiments/", experiment.id()));
+  }
+}
+
 template <typename Response>
-absl::StatusOr<Response> WithExperiment(absl::StatusOr<v1::Experiment> experiment) {
+absl::StatusOr<Response> LauncherServiceImpl::WithExperiment(
+    absl::StatusOr<v1::Experiment> experiment) const {
   if (!experiment.ok()) return experiment.status();
   Response response;
   *response.mutable_experiment() = *std::move(experiment);
+  AddDashboardUrl(*response.mutable_experiment());
   return response;
 }
-
-}  // namespace
 
 grpc::ServerUnaryReactor* LauncherServiceImpl::SubmitExperiment(
     grpc::CallbackServerContext* context, const v1::SubmitExperimentRequest* request,
@@ -28,10 +35,8 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::SubmitExperiment(
     absl::StatusOr<v1::SubmitExperimentResponse> submitted = launcher_->Submit(*request);
     if (!submitted.ok()) return submitted.status();
     *response = *std::move(submitted);
-    if (const std::string url = dashboard_url(); !url.empty()) {
-      response->set_dashboard_url(
-          absl::StrCat(url, "/#/experiments/", response->experiment().id()));
-    }
+    AddDashboardUrl(*response->mutable_experiment());
+    response->set_dashboard_url(response->experiment().dashboard_url());
     return absl::OkStatus();
   });
 }
@@ -50,7 +55,10 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::ValidateExperiment(
 grpc::ServerUnaryReactor* LauncherServiceImpl::ListExperiments(
     grpc::CallbackServerContext* context, const v1::ListExperimentsRequest* /*request*/,
     v1::ListExperimentsResponse* response) {
-  for (v1::Experiment& e : launcher_->List()) *response->add_experiments() = std::move(e);
+  for (v1::Experiment& e : launcher_->List()) {
+    AddDashboardUrl(e);
+    *response->add_experiments() = std::move(e);
+  }
   return FinishUnary(context, absl::OkStatus());
 }
 

@@ -59,6 +59,11 @@ class LauncherServiceImpl final : public v1::LauncherService::CallbackService {
     absl::MutexLock lock(&mu_);
     return dashboard_url_;
   }
+  // Sets Experiment.dashboard_url when a dashboard is served.
+  void AddDashboardUrl(v1::Experiment& experiment) const;
+  // Most Launcher calls answer with one experiment; this wraps one into its response.
+  template <typename Response>
+  absl::StatusOr<Response> WithExperiment(absl::StatusOr<v1::Experiment> experiment) const;
   mutable absl::Mutex mu_;
   std::string dashboard_url_ ABSL_GUARDED_BY(mu_);
 };
