@@ -81,7 +81,7 @@ class ExperimentManager {
   absl::StatusOr<v1::Experiment> Resume();
   absl::StatusOr<v1::Experiment> Update(const v1::UpdateExperimentRequest& request);
   absl::StatusOr<v1::ListTrialsResponse> ListTrials(const v1::ListTrialsRequest& request);
-  v1::GetExperimentChartsResponse GetCharts(int max_points);
+  v1::GetExperimentChartsResponse GetCharts(int max_points, bool with_sample = true);
   absl::StatusOr<v1::Trial> GetTrial(const std::string& trial_id);
   absl::StatusOr<v1::Trial> KillTrial(const std::string& trial_id);
   absl::StatusOr<std::vector<v1::Trial>> AddTrials(const std::vector<v1::ParameterSet>& sets);
@@ -200,7 +200,8 @@ class ExperimentManager {
   absl::Time running_since_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Duration elapsed_before_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, TrialRuntime> trials_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> order_ ABSL_GUARDED_BY(mu_);  // trial ids by index
+  // Trials by index (std::map never moves its elements, so the pointers stay valid).
+  std::vector<TrialRuntime*> order_ ABSL_GUARDED_BY(mu_);
   // Kept as trials change, so that no event scans all trials (100,000 of them, maybe).
   struct TrialTally {
     int by_state[v1::TrialState_ARRAYSIZE] = {};

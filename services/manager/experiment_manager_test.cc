@@ -660,6 +660,11 @@ TEST_CASE("Charts are reduced on the server: best-so-far steps, buckets, a sampl
   REQUIRE(charts.sample_size() == 10);
   CHECK(charts.sample(0).final_value() == 6);  // the best tenth first
   for (const v1::Trial& t : charts.sample()) CHECK(t.parameters().values().count("x") == 1);
+  // The overview asks without the sample: the same lines, no sample.
+  v1::GetExperimentChartsResponse lines = f.manager->GetCharts(10, /*with_sample=*/false);
+  CHECK(lines.sample_size() == 0);
+  CHECK(lines.best_so_far_size() == charts.best_so_far_size());
+  CHECK(lines.durations_size() == charts.durations_size());
 }
 
 }  // namespace

@@ -364,7 +364,7 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperimentCharts(
     grpc::CallbackServerContext* context, const v1::GetExperimentChartsRequest* request,
     v1::GetExperimentChartsResponse* response) {
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
-    *response = m.GetCharts(request->max_points());
+    *response = m.GetCharts(request->max_points(), !request->omit_sample());
     return absl::OkStatus();
   }));
 }

@@ -1,26 +1,32 @@
-// ECharts, sized to its box and disposed with its page.
-// Only the parts the pages use: a third of the full bundle, so pages draw sooner.
-import * as echarts from "echarts/core";
-import { BarChart, LineChart, ParallelChart, ScatterChart } from "echarts/charts";
-import { GridComponent, LegendComponent, ParallelComponent, TitleComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
-import { CanvasRenderer } from "echarts/renderers";
-
-echarts.use([BarChart, LineChart, ParallelChart, ScatterChart, GridComponent, LegendComponent, ParallelComponent,
-  TitleComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+// Charts sized to their box and disposed with their page. ECharts is the biggest part of the
+// app, so it loads as a chunk of its own, asked for as the app starts: the browser compiles
+// it while the page's first calls are on the wire, instead of before they are made.
+import type { EChartsCoreOption } from "echarts/core";
 import { h } from "./format";
 
-export type Chart = echarts.ECharts;
+const echarts = import("./echarts_setup");
+
+export interface Chart {
+  // Resolves once the chart is drawn with `option`.
+  setOption(option: EChartsCoreOption, notMerge?: boolean): Promise<void>;
+}
 
 export function chartBox(title: string, signal: AbortSignal, height = 280): { box: HTMLElement; chart: Chart } {
   const area = h("div", { class: "chart", style: `height:${height}px` });
   const box = h("section", { class: "card" }, h("h3", {}, title), area);
-  const chart = echarts.init(area, undefined, { renderer: "canvas" });
-  const observer = new ResizeObserver(() => chart.resize());
-  observer.observe(area);
-  signal.addEventListener("abort", () => {
-    observer.disconnect();
-    chart.dispose();
+  const ready = echarts.then(({ init }) => {
+    if (signal.aborted) return undefined;
+    const chart = init(area);
+    const observer = new ResizeObserver(() => chart.resize());
+    observer.observe(area);
+    signal.addEventListener("abort", () => {
+      observer.disconnect();
+      chart.dispose();
+    });
+    return chart;
   });
+  // Calls made before ECharts is here are applied in order once it is.
+  const chart: Chart = { setOption: (option, notMerge) => ready.then((c) => { c?.setOption(option, notMerge); }) };
   return { box, chart };
 }
 

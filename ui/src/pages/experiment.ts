@@ -91,9 +91,9 @@ function throttled(signal: AbortSignal, gapMs: number, load: () => Promise<void>
   return schedule;
 }
 
-async function loadCharts(id: string, signal: AbortSignal, maxPoints: number): Promise<GetExperimentChartsResponse | undefined> {
+async function loadCharts(id: string, signal: AbortSignal, maxPoints: number, omitSample = false): Promise<GetExperimentChartsResponse | undefined> {
   try {
-    return await manager.getExperimentCharts({ experimentId: id, maxPoints }, { signal });
+    return await manager.getExperimentCharts({ experimentId: id, maxPoints, omitSample }, { signal });
   } catch (err) {
     if (!signal.aborted) setConnection(`charts: ${errorText(err)}`, false);
     return undefined;
@@ -114,12 +114,11 @@ function renderOverviewTab(root: HTMLElement, signal: AbortSignal, id: string, s
   let charts: GetExperimentChartsResponse | undefined;
   const drawCharts = () => {
     if (!charts || !state.experiment) return;
-    drawBestChart(best.chart, state.experiment, charts);
-    drawDurationChart(durations.chart, charts);
-    best.box.dataset.drawn = String(Number(best.box.dataset.drawn ?? 0) + 1);  // for tests and benchmarks
+    void Promise.all([drawBestChart(best.chart, state.experiment, charts), drawDurationChart(durations.chart, charts)])
+      .then(() => { best.box.dataset.drawn = String(Number(best.box.dataset.drawn ?? 0) + 1); });  // for tests and benchmarks
   };
   const refreshCharts = throttled(signal, 1000, async () => {
-    charts = (await loadCharts(id, signal, 500)) ?? charts;
+    charts = (await loadCharts(id, signal, 500, true)) ?? charts;
     drawCharts();
   });
   refreshCharts();
@@ -202,9 +201,9 @@ function drawConfig(box: HTMLElement, e: Experiment): void {
     h("pre", { class: "config" }, text || "(no config text stored)"));
 }
 
-function drawBestChart(chart: import("../charts").Chart, e: Experiment, charts: GetExperimentChartsResponse): void {
+function drawBestChart(chart: import("../charts").Chart, e: Experiment, charts: GetExperimentChartsResponse): Promise<void> {
   const line = charts.bestSoFar.map((p) => [p.seconds / 60, p.value, `#${p.trialIndex}`]);
-  chart.setOption({
+  return chart.setOption({
     animation: false,
     grid: { left: 60, right: 20, top: 30, bottom: 45 },
     tooltip: { trigger: "axis", formatter: (items: { data: [number, number, string] }[]) => {
@@ -220,12 +219,12 @@ function drawBestChart(chart: import("../charts").Chart, e: Experiment, charts: 
 
 const STATE_COLORS: Record<string, string> = { SUCCEEDED: "#16a34a", FAILED: "#dc2626", KILLED: "#4b5563", EARLY_STOPPED: "#ca8a04", RUNNING: "#2563eb", WAITING: "#9ca3af" };
 
-function drawDurationChart(chart: import("../charts").Chart, charts: GetExperimentChartsResponse): void {
+function drawDurationChart(chart: import("../charts").Chart, charts: GetExperimentChartsResponse): Promise<void> {
   const buckets = charts.durations;
   const label = (b: (typeof buckets)[number]) => (b.firstIndex === b.lastIndex ? `${b.firstIndex}` : `${b.firstIndex}–${b.lastIndex}`);
-  chart.setOption({
+  return chart.setOption({
     animation: false,
-    grid: { left: 60, right: 20, top: 20, bottom: 45 },
+    grid: { left: 60, right: 20, top: 30, bottom: 45 },
     tooltip: { trigger: "axis" },
     xAxis: { type: "category", name: buckets.some((b) => b.trials > 1) ? "trials # (mean per group)" : "trial #", nameLocation: "middle", nameGap: 28, data: buckets.map(label) },
     yAxis: { type: "value", name: "seconds" },
@@ -376,7 +375,7 @@ function renderCompareTab(root: HTMLElement, signal: AbortSignal, id: string, st
       note.textContent = `${ids.length} trials selected on the Trials tab.`;
     }
     const trials = await Promise.all(ids.slice(0, 12).map((trialId) => manager.getTrial({ experimentId: id, trialId }, { signal }).then((r) => r.trial!)));
-    curves.chart.setOption({
+    void curves.chart.setOption({
       animation: false,
       grid: { left: 60, right: 20, top: 40, bottom: 45 },
       tooltip: { trigger: "axis" },
@@ -416,7 +415,7 @@ function drawParallel(chart: import("../charts").Chart, importanceChart: import(
     { dim: names.length, name: metricName(e) }];
   const values = finished.map((t) => t.finalValue);
   const lo = Math.min(...values), hi = Math.max(...values);
-  chart.setOption({
+  void chart.setOption({
     animation: false,
     parallelAxis: dims,
     parallel: { left: 60, right: 90, top: 40, bottom: 30 },
@@ -431,7 +430,7 @@ function drawParallel(chart: import("../charts").Chart, importanceChart: import(
     return Math.abs(rankCorrelation(xs, values));
   });
   const order = names.map((_, i) => i).sort((a, b) => importance[a] - importance[b]);
-  importanceChart.setOption({
+  void importanceChart.setOption({
     animation: false,
     grid: { left: 120, right: 30, top: 10, bottom: 40 },
     xAxis: { type: "value", min: 0, max: 1, name: "|Spearman ρ|", nameLocation: "middle", nameGap: 26 },

@@ -39,8 +39,8 @@ export function renderTrial(root: HTMLElement, signal: AbortSignal, experimentId
       yAxis: { type: "value", name, scale: true },
       series: [{ type: "line", name, data: data.map((m) => [Number(m.step), m.value]), color, showSymbol: data.length < 60 }],
     });
-    curves.chart.setOption(opts(intermediate, "value", PALETTE[0]), true);
-    losses.chart.setOption(opts(loss, "loss", PALETTE[1]), true);
+    void curves.chart.setOption(opts(intermediate, "value", PALETTE[0]), true);
+    void losses.chart.setOption(opts(loss, "loss", PALETTE[1]), true);
     curves.box.querySelector("h3")!.textContent = `Intermediate results (${intermediate.length} points)`;
     losses.box.querySelector("h3")!.textContent = `Loss (${loss.length} points)`;
   };
