@@ -134,3 +134,64 @@ def test_stop_kills_running_trials_and_resume_completes_the_count(
         assert stored[i].interrupted and stored[i].requeued, stored[i]
     for i in (1, 4, 5, 6):
         assert not stored[i].interrupted and not stored[i].requeued, stored[i]
+
+
+def test_watch_experiments_streams_the_list_as_it_changes(
+        daemon: e2e.Daemon, workdir: str) -> None:
+    """What the dashboard's list follows: a snapshot, then a new experiment, its progress,
+    its end and its deletion, each as it happens."""
+    import queue  # pylint: disable=import-outside-toplevel
+    import threading  # pylint: disable=import-outside-toplevel
+
+    import grpc  # pylint: disable=import-outside-toplevel
+    from dlkit.v1 import launcher_pb2, launcher_pb2_grpc, types_pb2  # pylint: disable=import-outside-toplevel
+
+    channel = grpc.insecure_channel(daemon.address)
+    launcher = launcher_pb2_grpc.LauncherServiceStub(channel)
+    stream = launcher.WatchExperiments(launcher_pb2.WatchExperimentsRequest(), timeout=180)
+    messages: "queue.Queue[Any]" = queue.Queue()
+
+    def read() -> None:
+        try:
+            for message in stream:
+                messages.put(message)
+        except grpc.RpcError:
+            pass  # cancelled at the end
+
+    threading.Thread(target=read, daemon=True).start()
+    first = messages.get(timeout=20)
+    assert first.snapshot
+    known = {e.id for e in first.experiments}
+
+    config = e2e.write_config(workdir, "watched.json", {
+        "searchSpace": SPACE,
+        "trialCommand": "%s sdk_trial.py --sleep 0.3" % e2e.PYTHON,
+        "trialConcurrency": 1,
+        "maxTrialNumber": 3,
+        "tuner": {"name": "Random"},
+    })
+    experiment_id = daemon.submit(config)
+    assert experiment_id not in known
+    seen = []  # (state, finished) of each message about it, in order
+    deadline = time.monotonic() + 90
+    while not seen or seen[-1][0] != "EXPERIMENT_DONE":
+        message = messages.get(timeout=max(0.1, deadline - time.monotonic()))
+        assert not message.snapshot
+        for e in message.experiments:
+            if e.id == experiment_id:
+                seen.append((types_pb2.ExperimentState.Name(e.state),
+                             e.counts.finished))
+                assert e.dashboard_url.endswith("/#/experiments/" + experiment_id), e
+    assert seen[0][0] == "EXPERIMENT_RUNNING", seen
+    finished = [f for _, f in seen]
+    assert finished == sorted(finished) and finished[-1] == 3, seen
+    assert any(0 < f < 3 for f in finished), seen  # progress arrived while it ran
+
+    launcher.DeleteExperiment(launcher_pb2.DeleteExperimentRequest(experiment_id=experiment_id),
+                              timeout=30)
+    while True:
+        message = messages.get(timeout=20)
+        if experiment_id in message.deleted_ids:
+            break
+    stream.cancel()
+    channel.close()

@@ -63,7 +63,8 @@ constexpr char kVersion[] = "0.1.0";
 // Tuner, not ShutdownDaemon.
 const std::vector<std::string> kDashboardMethods = {
     "dlkit.v1.LauncherService/SubmitExperiment",  "dlkit.v1.LauncherService/ValidateExperiment",
-    "dlkit.v1.LauncherService/ListExperiments",   "dlkit.v1.LauncherService/GetExperiment",
+    "dlkit.v1.LauncherService/ListExperiments",   "dlkit.v1.LauncherService/WatchExperiments",
+    "dlkit.v1.LauncherService/GetExperiment",
     "dlkit.v1.LauncherService/StopExperiment",    "dlkit.v1.LauncherService/ResumeExperiment",
     "dlkit.v1.LauncherService/DeleteExperiment",  "dlkit.v1.LauncherService/GetDaemonStatus",
     "dlkit.v1.ManagerService/GetExperiment",      "dlkit.v1.ManagerService/UpdateExperiment",

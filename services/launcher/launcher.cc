@@ -205,6 +205,7 @@ absl::StatusOr<v1::SubmitExperimentResponse> Launcher::Submit(
   std::shared_ptr<ExperimentManager> started = std::move(manager).value();
   started->Start();
   managers_[id] = started;
+  for (ExperimentListWatcher* watcher : list_watchers_) watcher->OnManager(started);
   *response.mutable_experiment() = started->GetExperiment();
   for (const std::string& w : warnings) response.add_warnings(w);
   return response;
@@ -337,6 +338,9 @@ absl::Status Launcher::Delete(const std::string& id) {
     DLKIT_RETURN_IF_ERROR(options_.kubernetes->Delete(ClusterNamespace(*cluster), id));
     absl::MutexLock lock(&mu_);
     absl::Status removed = registry_->Remove(id);
+    if (removed.ok()) {
+      for (ExperimentListWatcher* watcher : list_watchers_) watcher->OnDeleted(id);
+    }
     return absl::IsNotFound(removed) ? absl::OkStatus() : removed;
   }
   std::shared_ptr<ExperimentManager> manager;
@@ -350,6 +354,7 @@ absl::Status Launcher::Delete(const std::string& id) {
     absl::StatusOr<RegistryEntry> entry = registry_->Get(id);
     if (entry.ok()) directory = entry->directory;
     DLKIT_RETURN_IF_ERROR(registry_->Remove(id));
+    for (ExperimentListWatcher* watcher : list_watchers_) watcher->OnDeleted(id);
   }
   manager->Shutdown();
   if (!directory.empty()) {
@@ -357,6 +362,17 @@ absl::Status Launcher::Delete(const std::string& id) {
     std::filesystem::remove_all(directory, ec);
   }
   return absl::OkStatus();
+}
+
+void Launcher::WatchList(ExperimentListWatcher* watcher) {
+  absl::MutexLock lock(&mu_);
+  list_watchers_.insert(watcher);
+  for (const auto& [id, manager] : managers_) watcher->OnManager(manager);
+}
+
+void Launcher::UnwatchList(ExperimentListWatcher* watcher) {
+  absl::MutexLock lock(&mu_);
+  list_watchers_.erase(watcher);
 }
 
 int Launcher::RunningCount() {

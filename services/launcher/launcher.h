@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,16 @@
 #include "services/manager/manager_directory.h"
 
 namespace dlkit {
+
+// Someone following the list of experiments (WatchExperiments).
+class ExperimentListWatcher {
+ public:
+  virtual ~ExperimentListWatcher() = default;
+  // A local experiment's manager: each one there is when the watch starts, then each new one.
+  // Called with the Launcher's lock held: do not call the Launcher back.
+  virtual void OnManager(const std::shared_ptr<ExperimentManager>& manager) = 0;
+  virtual void OnDeleted(const std::string& experiment_id) = 0;
+};
 
 class Launcher final : public ManagerDirectory {
  public:
@@ -54,6 +65,10 @@ class Launcher final : public ManagerDirectory {
   absl::StatusOr<v1::Experiment> Resume(const std::string& id);
   absl::Status Delete(const std::string& id);
   int RunningCount();
+  // Calls watcher->OnManager for every local experiment now and for each one submitted,
+  // and OnDeleted for each one deleted, until UnwatchList (after which it is never called).
+  void WatchList(ExperimentListWatcher* watcher);
+  void UnwatchList(ExperimentListWatcher* watcher);
   // Ends every manager (and its trials); experiments stay as they are on disk.
   void Shutdown();
 
@@ -85,6 +100,7 @@ class Launcher final : public ManagerDirectory {
   std::shared_ptr<v1::TunerService::StubInterface> tuner_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<ExperimentRegistry> registry_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<ExperimentManager>> managers_ ABSL_GUARDED_BY(mu_);
+  std::set<ExperimentListWatcher*> list_watchers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace dlkit

@@ -2,6 +2,13 @@
 
 #include <unistd.h>
 
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/server_runner.h"
 #include "services/common/unary_reactor.h"
@@ -9,7 +16,115 @@
 namespace dlkit {
 namespace {
 
+// WatchExperiments: a snapshot from the Launcher, then every experiment change its local
+// managers publish and every deletion. Changes wait in a map while a message is on the wire,
+// so a busy experiment sends its latest state, not each of its steps.
+class ExperimentsWatchReactor final : public grpc::ServerWriteReactor<v1::WatchExperimentsResponse>,
+                                      public ExperimentWatcher,
+                                      public ExperimentListWatcher {
+ public:
+  ExperimentsWatchReactor(Launcher* launcher, std::function<void(v1::Experiment&)> decorate)
+      : launcher_(launcher), decorate_(std::move(decorate)) {
+    // Following first, then listing: nothing that happens in between is missed. The
+    // managers' states gathered meanwhile go out with the list, as the snapshot.
+    launcher_->WatchList(this);
+    std::vector<v1::Experiment> listed = launcher_->List();
+    absl::MutexLock lock(&mu_);
+    for (v1::Experiment& e : listed) changed_.try_emplace(e.id(), std::move(e));
+    started_ = true;
+    WriteNextLocked();
+  }
+
+  // ExperimentListWatcher (under the Launcher's lock, never under mu_).
+  void OnManager(const std::shared_ptr<ExperimentManager>& manager) override {
+    {
+      absl::MutexLock lock(&mu_);
+      managers_.push_back(manager);
+    }
+    manager->Watch(this, /*include_metrics=*/false, /*snapshot_trials=*/false);
+  }
+  void OnDeleted(const std::string& experiment_id) override {
+    absl::MutexLock lock(&mu_);
+    changed_.erase(experiment_id);
+    deleted_.insert(experiment_id);
+    WriteNextLocked();
+  }
+
+  // ExperimentWatcher: trial-only updates carry no experiment and change nothing here.
+  void OnUpdate(const v1::WatchExperimentResponse& update) override {
+    if (!update.has_experiment()) return;
+    absl::MutexLock lock(&mu_);
+    changed_[update.experiment().id()] = update.experiment();
+    WriteNextLocked();
+  }
+  // A manager going away: a deletion is told by OnDeleted, a daemon exit ends the server.
+  void OnEnd() override {}
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) end_requested_ = true;
+    WriteNextLocked();
+  }
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    end_requested_ = true;
+    WriteNextLocked();
+  }
+  void OnDone() override {
+    launcher_->UnwatchList(this);  // after this, no OnManager adds to managers_
+    std::vector<std::shared_ptr<ExperimentManager>> managers;
+    {
+      absl::MutexLock lock(&mu_);
+      managers.swap(managers_);
+    }
+    for (const auto& manager : managers) manager->Unwatch(this);
+    delete this;
+  }
+
+ private:
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!started_ || writing_ || finished_) return;
+    if (end_requested_) {
+      finished_ = true;
+      Finish(grpc::Status::OK);
+      return;
+    }
+    if (!first_ && changed_.empty() && deleted_.empty()) return;
+    outgoing_.Clear();
+    outgoing_.set_snapshot(std::exchange(first_, false));
+    for (auto& [id, experiment] : changed_) {
+      decorate_(experiment);
+      *outgoing_.add_experiments() = std::move(experiment);
+    }
+    for (const std::string& id : deleted_) outgoing_.add_deleted_ids(id);
+    changed_.clear();
+    deleted_.clear();
+    writing_ = true;
+    StartWrite(&outgoing_);
+  }
+
+  Launcher* const launcher_;
+  const std::function<void(v1::Experiment&)> decorate_;
+  absl::Mutex mu_;
+  std::vector<std::shared_ptr<ExperimentManager>> managers_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::Experiment> changed_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> deleted_ ABSL_GUARDED_BY(mu_);
+  v1::WatchExperimentsResponse outgoing_ ABSL_GUARDED_BY(mu_);
+  bool started_ ABSL_GUARDED_BY(mu_) = false;  // the snapshot is complete
+  bool first_ ABSL_GUARDED_BY(mu_) = true;     // the next message is the snapshot
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool end_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 }  // namespace
+
+grpc::ServerWriteReactor<v1::WatchExperimentsResponse>* LauncherServiceImpl::WatchExperiments(
+    grpc::CallbackServerContext* /*context*/, const v1::WatchExperimentsRequest* /*request*/) {
+  return new ExperimentsWatchReactor(launcher_,
+                                     [this](v1::Experiment& e) { AddDashboardUrl(e); });
+}
 
 void LauncherServiceImpl::AddDashboardUrl(v1::Experiment& experiment) const {
   if (const std::string url = dashboard_url(); !url.empty()) {

@@ -33,6 +33,8 @@ class LauncherServiceImpl final : public v1::LauncherService::CallbackService {
   grpc::ServerUnaryReactor* ListExperiments(grpc::CallbackServerContext* context,
                                             const v1::ListExperimentsRequest* request,
                                             v1::ListExperimentsResponse* response) override;
+  grpc::ServerWriteReactor<v1::WatchExperimentsResponse>* WatchExperiments(
+      grpc::CallbackServerContext* context, const v1::WatchExperimentsRequest* request) override;
   grpc::ServerUnaryReactor* GetExperiment(grpc::CallbackServerContext* context,
                                           const v1::GetExperimentRequest* request,
                                           v1::GetExperimentResponse* response) override;

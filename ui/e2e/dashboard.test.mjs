@@ -145,7 +145,7 @@ await step("a trial's curves gain points live, and kill-trial ends it as KILLED"
   await shot("trial-killed");
 });
 
-await step("stop and resume", async () => {
+await step("stop and resume; the list follows the resumed run to its end without reload", async () => {
   await page.goto(`${base}/#/experiments/${experimentId}`);
   await page.click("#stop-experiment", { timeout: 15000 });
   await page.waitForSelector("#resume-experiment", { timeout: 15000 });
@@ -154,7 +154,21 @@ await step("stop and resume", async () => {
   await page.click("#resume-experiment");
   await page.waitForSelector("#stop-experiment", { timeout: 15000 });
   assert((await page.textContent(".page-head h1")).includes("RUNNING"), "not RUNNING after resume");
-  await page.waitForFunction(() => document.querySelector(".page-head h1").textContent.includes("DONE"), null, { timeout: 90000 });
+  await page.goto(`${base}/#/`);
+  const row = `#experiment-table tr[data-experiment="${experimentId}"]`;
+  await page.waitForSelector(row, { timeout: 10000 });
+  let navigations = 0;
+  const counter = () => navigations++;
+  page.on("framenavigated", counter);
+  const before = num(await page.textContent(`${row} .progress-count`));
+  await page.waitForFunction(([sel, p]) => Number(document.querySelector(`${sel} .progress-count`).textContent.split("/")[0]) > p,
+    [row, before], { timeout: 60000 });
+  await page.waitForFunction((sel) => document.querySelector(sel).textContent.includes("DONE"), row, { timeout: 90000 });
+  page.off("framenavigated", counter);
+  assert(navigations === 0, `the list reloaded ${navigations} times`);
+  await shot("experiments-done");
+  await page.goto(`${base}/#/experiments/${experimentId}`);
+  await page.waitForFunction(() => document.querySelector(".page-head h1").textContent.includes("DONE"), null, { timeout: 10000 });
   await shot("experiment-done");
 });
 

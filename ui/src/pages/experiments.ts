@@ -1,5 +1,6 @@
-// The experiments list: name, status, progress, best metric, start, duration; search.
-import { launcher, errorText } from "../api";
+// The experiments list: name, status, progress, best metric, start, duration; search. It
+// follows WatchExperiments, so new experiments and their progress appear without a reload.
+import { watchExperiments } from "../live";
 import type { Experiment } from "../gen/dlkit/v1/types_pb";
 import {
   badge, doneCount, experimentStateName, formatDuration, formatMetric, formatTime, h, seconds, toDate,
@@ -8,9 +9,8 @@ import {
 export function renderExperimentList(root: HTMLElement, signal: AbortSignal): void {
   const search = h("input", { type: "search", placeholder: "Search by name or id", class: "search", "aria-label": "search experiments" });
   const body = h("div", {}, h("p", { class: "muted" }, "Loading experiments…"));
-  const refresh = h("button", { class: "secondary" }, "Refresh");
   root.append(
-    h("div", { class: "page-head" }, h("h1", {}, "Experiments"), h("div", { class: "actions" }, search, refresh,
+    h("div", { class: "page-head" }, h("h1", {}, "Experiments"), h("div", { class: "actions" }, search,
       h("a", { class: "button", href: "#/new" }, "New experiment"))),
     body,
   );
@@ -29,11 +29,11 @@ export function renderExperimentList(root: HTMLElement, signal: AbortSignal): vo
       const done = doneCount(e);
       const pct = max > 0 ? Math.min(100, (100 * done) / max) : 0;
       const link = `#/experiments/${encodeURIComponent(e.id)}`;
-      return h("tr", { class: "clickable", onclick: () => (location.hash = link) },
+      return h("tr", { class: "clickable", "data-experiment": e.id, onclick: () => (location.hash = link) },
         h("td", {}, h("a", { href: link }, e.spec?.name || "(unnamed)"), h("div", { class: "muted small" }, e.id)),
         h("td", {}, badge(experimentStateName(e.state))),
         h("td", {}, h("div", { class: "progress", title: `${done} of ${max || "∞"} trials done` },
-          h("div", { class: "bar", style: `width:${pct}%` })), h("div", { class: "small" }, `${done} / ${max || "∞"}`)),
+          h("div", { class: "bar", style: `width:${pct}%` })), h("div", { class: "small progress-count" }, `${done} / ${max || "∞"}`)),
         h("td", { class: "num" }, e.hasBest ? formatMetric(e.bestValue) : "–"),
         h("td", {}, formatTime(toDate(e.created))),
         h("td", { class: "num" }, formatDuration(seconds(e.elapsed))));
@@ -44,16 +44,14 @@ export function renderExperimentList(root: HTMLElement, signal: AbortSignal): vo
         h("tbody", {}, rows)));
   };
 
-  const load = async () => {
-    try {
-      const response = await launcher.listExperiments({}, { signal });
-      experiments = [...response.experiments].sort((a, b) => Number((b.created?.seconds ?? 0n) - (a.created?.seconds ?? 0n)));
-      draw();
-    } catch (err) {
-      if (!signal.aborted) body.replaceChildren(h("div", { class: "error" }, `Cannot list experiments: ${errorText(err)}`));
-    }
-  };
+  // Live: a snapshot, then each change and deletion as the daemon reports it.
+  const byId = new Map<string, Experiment>();
+  void watchExperiments(signal, (msg) => {
+    if (msg.snapshot) byId.clear();
+    for (const e of msg.experiments) byId.set(e.id, e);
+    for (const id of msg.deletedIds) byId.delete(id);
+    experiments = [...byId.values()].sort((a, b) => Number((b.created?.seconds ?? 0n) - (a.created?.seconds ?? 0n)));
+    draw();
+  });
   search.addEventListener("input", draw);
-  refresh.addEventListener("click", load);
-  void load();
 }
