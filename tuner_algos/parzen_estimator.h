@@ -64,8 +64,9 @@ class ParzenEstimator {
   void Evaluate(const double* lo, const double* hi, size_t n_points, bool sigma_scaled,
                 double* out) const;
   // LogScores of one point x inside the bounds of a one-dim mixture with many kernels: the
-  // same value from the wide kernels and the narrow ones within reach of x.
-  double WindowedScore(double x) const;
+  // same value from the wide kernels and the narrow ones within reach of x. `terms` is
+  // scratch space.
+  double WindowedScore(double x, std::vector<double>& terms) const;
 
   std::vector<ParzenDim> dims_;
   size_t n_dims_ = 0;
@@ -82,6 +83,7 @@ class ParzenEstimator {
   double window_sigma_ = 0;   // kernels up to this wide are "narrow"
   std::vector<size_t> wide_;  // the other kernels, in kernel order
   double narrow_cap_ = 0;     // max over narrow kernels of log w - log Z - log sqrt(2 pi)
+  double narrow_sigma_ = 0;   // the widest narrow kernel
 };
 
 // Optuna's categorical kernels: each observation puts 1 on its option plus

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -186,44 +187,89 @@ bool SameName(const std::string& a, const std::string& b) {
   return true;
 }
 
-// One merge over each assignment's (sorted) keys instead of a map lookup per parameter.
-Columns ColumnsOf(const Level& level, const Group& group) {
+// Rows read together by ColumnsOf.
+constexpr size_t kRowBlock = 16;
+
+// Fills rows [first, group.size()) of `columns` (which holds the rows before `first`): one
+// merge over each assignment's (sorted) keys instead of a map lookup per parameter. The map
+// nodes of a long history are scattered in memory and walking one map is a chain of cache
+// misses, so the entries of kRowBlock rows are first gathered in lockstep (a short step per
+// row: their misses overlap), then matched to parameters from cache.
+void AppendColumns(const Level& level, const Group& group, size_t first, Columns& columns) {
+  using Entry = Assignment::value_type;
   const std::vector<ParamSpec>& params = level.space.params;
+  const size_t n_params = params.size();
   const size_t rows = group.size();
-  Columns columns;
-  columns.numeric.resize(params.size());
-  columns.option.resize(params.size());
-  std::vector<const Value*> found(params.size());
-  for (size_t p = 0; p < params.size(); ++p) {
+  columns.numeric.resize(n_params);
+  columns.option.resize(n_params);
+  for (size_t p = 0; p < n_params; ++p) {
     if (params[p].distribution == Distribution::kChoice) {
       columns.option[p].resize(rows);
     } else {
       columns.numeric[p].resize(rows);
     }
   }
-  for (size_t row = 0; row < rows; ++row) {
-    std::fill(found.begin(), found.end(), nullptr);
-    auto it = group[row]->begin();
-    const auto end = group[row]->end();
-    for (size_t p : level.by_name) {
-      const std::string& name = params[p].name;
-      if (it != end && !SameName(it->first, name)) {
-        while (it != end && it->first < name) ++it;
-      }
-      if (it == end) break;
-      if (SameName(it->first, name)) {
-        found[p] = &it->second;
-        ++it;
+  std::vector<const Value*> found(n_params);
+  std::vector<const Entry*> entries;  // [step * kRowBlock + row in block]
+  Assignment::const_iterator its[kRowBlock];
+  size_t sizes[kRowBlock];
+  for (size_t start = first; start < rows; start += kRowBlock) {
+    const size_t count = std::min(kRowBlock, rows - start);
+    for (size_t j = start + kRowBlock; j < std::min(start + 2 * kRowBlock, rows); ++j) {
+      __builtin_prefetch(group[j]);  // the next block's map headers
+    }
+    size_t steps = 0;
+    for (size_t i = 0; i < count; ++i) {
+      its[i] = group[start + i]->begin();
+      sizes[i] = group[start + i]->size();
+      steps = std::max(steps, sizes[i]);
+    }
+    if (entries.size() < steps * kRowBlock) entries.resize(steps * kRowBlock);
+    for (size_t step = 0; step < steps; ++step) {
+      for (size_t i = 0; i < count; ++i) {
+        if (step >= sizes[i]) continue;
+        const Entry* entry = &*its[i]++;
+        entries[step * kRowBlock + i] = entry;
+        // The key and value lie past the node's links: fetch them for the matching below.
+        __builtin_prefetch(&entry->first);
+        __builtin_prefetch(reinterpret_cast<const char*>(entry + 1) - 1);
       }
     }
-    for (size_t p = 0; p < params.size(); ++p) {
-      if (params[p].distribution == Distribution::kChoice) {
-        columns.option[p][row] = level.matchers[p](found[p]);
-      } else {
-        columns.numeric[p][row] = Observed(level.models[p], found[p]);
+    for (size_t i = 0; i < count; ++i) {
+      std::fill(found.begin(), found.end(), nullptr);
+      size_t at = 0;  // next entry of row i
+      for (size_t p : level.by_name) {
+        const std::string& name = params[p].name;
+        const Entry* entry = at < sizes[i] ? entries[at * kRowBlock + i] : nullptr;
+        if (entry == nullptr) break;
+        bool same = SameName(entry->first, name);
+        if (!same) {  // skip keys that are no parameter
+          while (entry != nullptr && entry->first < name) {
+            ++at;
+            entry = at < sizes[i] ? entries[at * kRowBlock + i] : nullptr;
+          }
+          if (entry == nullptr) break;
+          same = SameName(entry->first, name);
+        }
+        if (same) {
+          found[p] = &entry->second;
+          ++at;
+        }
+      }
+      for (size_t p = 0; p < n_params; ++p) {
+        if (params[p].distribution == Distribution::kChoice) {
+          columns.option[p][start + i] = level.matchers[p](found[p]);
+        } else {
+          columns.numeric[p][start + i] = Observed(level.models[p], found[p]);
+        }
       }
     }
   }
+}
+
+Columns ColumnsOf(const Level& level, const Group& group) {
+  Columns columns;
+  AppendColumns(level, group, 0, columns);
   return columns;
 }
 
@@ -237,11 +283,30 @@ class TpeSampler {
     parzen_.multivariate = config.multivariate;
   }
 
+  // A draw at the top level. The top level's columns are kept from one draw of a batch to
+  // the next: `below` stays, `above` only grows by the batch's earlier suggestions.
+  void SampleTop(const SearchSpace& space, const Group& below, const Group& above,
+                 Assignment& out) {
+    if (top_ == nullptr) {
+      top_ = std::make_unique<Level>(space);
+      top_below_ = ColumnsOf(*top_, below);
+    }
+    AppendColumns(*top_, above, top_above_rows_, top_above_);
+    top_above_rows_ = above.size();
+    SampleLevel(*top_, top_below_, top_above_, below, above, out);
+  }
+
   void SampleSpace(const SearchSpace& space, const Group& below, const Group& above,
                    Assignment& out) {
     const Level level(space);
-    const Columns below_columns = ColumnsOf(level, below);
-    const Columns above_columns = ColumnsOf(level, above);
+    SampleLevel(level, ColumnsOf(level, below), ColumnsOf(level, above), below, above, out);
+  }
+
+ private:
+  // One draw at a level whose columns are given.
+  void SampleLevel(const Level& level, const Columns& below_columns, const Columns& above_columns,
+                   const Group& below, const Group& above, Assignment& out) {
+    const SearchSpace& space = level.space;
     std::vector<size_t> numeric;
     for (size_t p = 0; p < space.params.size(); ++p) {
       if (space.params[p].distribution != Distribution::kChoice) numeric.push_back(p);
@@ -259,7 +324,6 @@ class TpeSampler {
     }
   }
 
- private:
   // The rows holding all of `params`, as internal points, row-major.
   static std::vector<double> Points(const std::vector<size_t>& params, const Columns& columns) {
     const size_t n = params.size();
@@ -362,6 +426,10 @@ class TpeSampler {
   const TpeConfig& config_;
   std::mt19937_64& rng_;
   ParzenOptions parzen_;
+  std::unique_ptr<Level> top_;  // SampleTop's level, columns and rows of `above` read
+  Columns top_below_;
+  Columns top_above_;
+  size_t top_above_rows_ = 0;
 };
 
 std::mt19937_64 StreamFor(uint64_t seed, uint64_t index, uint32_t salt) {
@@ -440,7 +508,7 @@ absl::StatusOr<Suggestions> TpeTuner::Suggest(const History& history, int count)
       out.assignments.push_back(SampleAssignment(space_, stream));
     } else {
       Assignment assignment;
-      sampler.SampleSpace(space_, below, above, assignment);
+      sampler.SampleTop(space_, below, above, assignment);
       out.assignments.push_back(std::move(assignment));
     }
     above.push_back(&out.assignments.back());  // constant liar for the rest of the batch
