@@ -122,6 +122,9 @@ Json PodTemplate(const TrialLaunch& launch, const KubernetesTrialBackend::Option
         "--python_path=" + options.python_path,
         "--objective_metric=" + launch.spec.objective().metric(),
         absl::StrCat("--grace_seconds=", options.grace_seconds),
+        // A failed trial fails its pod and Job, as `kubectl get jobs` readers expect (the
+        // Jobs have backoffLimit 0: Kubernetes does not run it again).
+        "--exit_like_trial",
         "--",
         launch.spec.trial_command(),
     });

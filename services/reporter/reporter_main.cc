@@ -40,6 +40,9 @@ ABSL_FLAG(std::string, output_dir, "", "the trial's own output folder");
 ABSL_FLAG(std::string, python_path, "", "prepended to PYTHONPATH so `import dlkit` works");
 ABSL_FLAG(std::string, objective_metric, "", "metric name picked from dict reports");
 ABSL_FLAG(int32_t, grace_seconds, 10, "SIGTERM to SIGKILL delay on a stop");
+ABSL_FLAG(bool, exit_like_trial, false,
+          "once the trial's end is reported, exit with the trial's own code (128 + signal if it "
+          "was killed) instead of 0, so that a pod and its Job show how the trial ended");
 
 namespace dlkit {
 namespace {
@@ -217,6 +220,9 @@ int Run(const std::string& command) {
   if (!finished.ok()) {
     std::cerr << "dlkit-reporter: " << finished.message() << "\n";
     return 1;
+  }
+  if (absl::GetFlag(FLAGS_exit_like_trial)) {
+    return exit_info.signal != 0 ? 128 + exit_info.signal : exit_info.exit_code;
   }
   return 0;
 }

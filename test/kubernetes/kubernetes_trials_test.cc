@@ -4,6 +4,7 @@
 // processes (started from the Job's own command, args and env) and their TrialSessions over
 // gRPC. Played: the controllers' status writes and the pods' fates.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <memory>
@@ -416,6 +417,31 @@ TEST_CASE("Pod failures end trials with a reason a user can act on", "[kubernete
   CHECK(WaitFor([&] { return f.Objects("jobs").size() == 2; }));
   CHECK(f.server->GetObject("jobs", kNamespace, f.TrialName(1)).has_value());
   CHECK(f.server->GetObject("jobs", kNamespace, f.TrialName(4)).has_value());
+}
+
+TEST_CASE("A trial that fails fails its pod and Job too, with the trial's exit code",
+          "[kubernetes]") {
+  ManagerFixture f;
+  f.Create(ClusterSpec(v1::JOB, 1, "echo '[dlkit] final_result: 0.5'; exit 3", 1, 1));
+  REQUIRE(WaitFor([&] { return f.Ended(1); }, 30));
+  const v1::Trial failed = f.TrialAt(1);
+  CHECK(failed.state() == v1::FAILED);
+  CHECK(failed.reason() == "exited with code 3");  // the Reporter's word, not the Job's
+  // The Job stays, for its logs, and says what happened (it is not run again).
+  REQUIRE(WaitFor([&] {
+    std::optional<Json> job = f.server->GetObject("jobs", kNamespace, f.TrialName(1));
+    return job.has_value() && job->contains("status") && (*job)["status"].value("failed", 0) == 1;
+  }));
+  bool pod_says_3 = false;
+  for (const Json& pod : f.Objects("pods")) {
+    const Json& state = pod["status"]["containerStatuses"][0]["state"];
+    pod_says_3 |= pod["status"]["phase"] == "Failed" && state["terminated"]["exitCode"] == 3;
+  }
+  CHECK(pod_says_3);
+  const std::vector<Json> jobs = f.cluster->trial_objects();
+  REQUIRE(!jobs.empty());
+  const Json& args = jobs[0]["spec"]["template"]["spec"]["containers"][0]["args"];
+  CHECK(std::find(args.begin(), args.end(), Json("--exit_like_trial")) != args.end());
 }
 
 TEST_CASE("Launching a trial again finds its own object: no second one", "[kubernetes]") {
