@@ -208,6 +208,59 @@ absl::StatusOr<v1::Experiment> KubernetesExperiments::Get(const std::string& ns,
   return experiment;
 }
 
+template <typename Call>
+absl::StatusOr<v1::Experiment> KubernetesExperiments::AskManager(const std::string& ns,
+                                                                 const std::string& id,
+                                                                 const std::string& what,
+                                                                 Call call) {
+  // Its ConfigMap first: NOT_FOUND for an experiment that is gone.
+  DLKIT_RETURN_IF_ERROR(client_->Get(k8s::kConfigMap, ns, RootName(id)).status());
+  const std::string address = ManagerAddress(ns, id);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       absl::ToChronoMilliseconds(options_.manager_timeout));
+  v1::Experiment experiment;
+  const grpc::Status status = call(*Stub(address), &context, &experiment);
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot ", what, " experiment ", id, ": its Manager at ", address,
+        " does not answer (", status.error_message(), "); see `kubectl -n ", ns,
+        " describe pod ", RootName(id), "`"));
+  }
+  if (!status.ok()) return FromGrpcStatus(status);
+  experiment.set_manager_address(address);
+  return experiment;
+}
+
+absl::StatusOr<v1::Experiment> KubernetesExperiments::Stop(const std::string& ns,
+                                                           const std::string& id) {
+  return AskManager(ns, id, "stop",
+                    [&](v1::ManagerService::StubInterface& stub, grpc::ClientContext* context,
+                        v1::Experiment* experiment) {
+                      v1::ManagerStopExperimentRequest request;
+                      request.set_experiment_id(id);
+                      v1::ManagerStopExperimentResponse response;
+                      grpc::Status status = stub.StopExperiment(context, request, &response);
+                      *experiment = response.experiment();
+                      return status;
+                    });
+}
+
+absl::StatusOr<v1::Experiment> KubernetesExperiments::Resume(const std::string& ns,
+                                                             const std::string& id) {
+  return AskManager(ns, id, "resume",
+                    [&](v1::ManagerService::StubInterface& stub, grpc::ClientContext* context,
+                        v1::Experiment* experiment) {
+                      v1::ManagerResumeExperimentRequest request;
+                      request.set_experiment_id(id);
+                      v1::ManagerResumeExperimentResponse response;
+                      grpc::Status status = stub.ResumeExperiment(context, request, &response);
+                      *experiment = response.experiment();
+                      return status;
+                    });
+}
+
 absl::Status KubernetesExperiments::Delete(const std::string& ns, const std::string& id) {
   absl::Status deleted =
       client_->Delete(k8s::kConfigMap, ns, RootName(id), k8s::PropagationPolicy::kForeground);

@@ -49,6 +49,9 @@ class KubernetesExperiments {
   absl::StatusOr<v1::Experiment> Get(const std::string& ns, const std::string& id);
   // Deletes the ConfigMap; the rest follows. OK when already gone.
   absl::Status Delete(const std::string& ns, const std::string& id);
+  // Asked of its Manager: UNAVAILABLE, naming its address, while that does not answer.
+  absl::StatusOr<v1::Experiment> Stop(const std::string& ns, const std::string& id);
+  absl::StatusOr<v1::Experiment> Resume(const std::string& ns, const std::string& id);
 
   static std::string RootName(const std::string& id) { return "dlkit-" + id; }
   // Where experiments without trainingService.namespace go: the client's (in a pod, the
@@ -60,6 +63,10 @@ class KubernetesExperiments {
   nlohmann::json ExperimentPod(const std::string& id, const v1::ExperimentSpec& spec,
                                const nlohmann::json& owner) const;
   std::shared_ptr<v1::ManagerService::StubInterface> Stub(const std::string& address);
+  // A unary call to the experiment's Manager: `call(stub, context)`, its experiment back.
+  template <typename Call>
+  absl::StatusOr<v1::Experiment> AskManager(const std::string& ns, const std::string& id,
+                                            const std::string& what, Call call);
 
   const std::shared_ptr<k8s::KubeClient> client_;
   const Options options_;

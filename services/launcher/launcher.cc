@@ -315,18 +315,16 @@ absl::StatusOr<v1::Experiment> Launcher::Get(const std::string& id) {
 }
 
 absl::StatusOr<v1::Experiment> Launcher::Stop(const std::string& id) {
-  if (ClusterEntry(id).ok()) {
-    return absl::FailedPreconditionError(
-        "stopping a cluster experiment is not supported yet: `dlctl update` its "
-        "maxTrialNumber, or delete it");
+  if (absl::StatusOr<RegistryEntry> cluster = ClusterEntry(id); cluster.ok()) {
+    return options_.kubernetes->Stop(ClusterNamespace(*cluster), id);
   }
   DLKIT_ASSIGN_OR_RETURN(std::shared_ptr<ExperimentManager> manager, FindManager(id));
   return manager->Stop();
 }
 
 absl::StatusOr<v1::Experiment> Launcher::Resume(const std::string& id) {
-  if (ClusterEntry(id).ok()) {
-    return absl::FailedPreconditionError("resuming a cluster experiment is not supported yet");
+  if (absl::StatusOr<RegistryEntry> cluster = ClusterEntry(id); cluster.ok()) {
+    return options_.kubernetes->Resume(ClusterNamespace(*cluster), id);
   }
   DLKIT_ASSIGN_OR_RETURN(std::shared_ptr<ExperimentManager> manager, FindManager(id));
   return manager->Resume();

@@ -344,6 +344,22 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperiment(
   }));
 }
 
+grpc::ServerUnaryReactor* ManagerServiceImpl::StopExperiment(
+    grpc::CallbackServerContext* context, const v1::ManagerStopExperimentRequest* request,
+    v1::ManagerStopExperimentResponse* response) {
+  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+    return Into(m.Stop(), response->mutable_experiment());
+  }));
+}
+
+grpc::ServerUnaryReactor* ManagerServiceImpl::ResumeExperiment(
+    grpc::CallbackServerContext* context, const v1::ManagerResumeExperimentRequest* request,
+    v1::ManagerResumeExperimentResponse* response) {
+  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+    return Into(m.Resume(), response->mutable_experiment());
+  }));
+}
+
 grpc::ServerUnaryReactor* ManagerServiceImpl::UpdateExperiment(
     grpc::CallbackServerContext* context, const v1::UpdateExperimentRequest* request,
     v1::UpdateExperimentResponse* response) {

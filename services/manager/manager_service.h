@@ -19,6 +19,12 @@ class ManagerServiceImpl final : public v1::ManagerService::CallbackService {
   grpc::ServerUnaryReactor* UpdateExperiment(grpc::CallbackServerContext* context,
                                              const v1::UpdateExperimentRequest* request,
                                              v1::UpdateExperimentResponse* response) override;
+  grpc::ServerUnaryReactor* StopExperiment(grpc::CallbackServerContext* context,
+                                           const v1::ManagerStopExperimentRequest* request,
+                                           v1::ManagerStopExperimentResponse* response) override;
+  grpc::ServerUnaryReactor* ResumeExperiment(grpc::CallbackServerContext* context,
+                                             const v1::ManagerResumeExperimentRequest* request,
+                                             v1::ManagerResumeExperimentResponse* response) override;
   grpc::ServerUnaryReactor* GetExperimentCharts(
       grpc::CallbackServerContext* context, const v1::GetExperimentChartsRequest* request,
       v1::GetExperimentChartsResponse* response) override;

@@ -180,6 +180,58 @@ TEST_CASE("Cluster mode: submit creates the experiment's objects, runs it, delet
   CHECK(f.cluster->errors().empty());
 }
 
+TEST_CASE("Cluster mode: stop and resume go to the experiment's own Manager",
+          "[kubernetes][launcher]") {
+  LauncherFixture f;
+  std::string config = kConfig;
+  config.replace(config.find("echo '[dlkit] final_result: 2'"),
+                 std::string("echo '[dlkit] final_result: 2'").size(),
+                 "sleep 2; echo '[dlkit] final_result: 2'");
+  config.replace(config.find("\"trialConcurrency\": 2"), std::string("\"trialConcurrency\": 2").size(),
+                 "\"trialConcurrency\": 1");
+  v1::SubmitExperimentRequest request;
+  request.set_config_json(config);
+  auto submitted = f.launcher->Submit(request);
+  REQUIRE(submitted.ok());
+  const std::string id = submitted->experiment().id();
+  // Until its pod runs, the Manager cannot be asked: UNAVAILABLE, saying where it should be.
+  auto early = f.launcher->Stop(id);
+  if (!early.ok()) {
+    CHECK(early.status().code() == absl::StatusCode::kUnavailable);
+    CHECK(early.status().message().find("dlkit-" + id + ".ml.svc:9871") != std::string::npos);
+  }
+  REQUIRE(WaitFor(
+      [&] {
+        auto got = f.launcher->Get(id);
+        return got.ok() && got->counts().running() == 1;
+      },
+      45));
+  auto stopped = f.launcher->Stop(id);
+  REQUIRE(stopped.ok());
+  CHECK(stopped->state() == v1::EXPERIMENT_STOPPED);
+  CHECK(stopped->manager_address() == "dlkit-" + id + ".ml.svc:9871");
+  REQUIRE(WaitFor([&] {
+    auto got = f.launcher->Get(id);
+    return got.ok() && got->counts().running() == 0 && got->counts().killed() == 1;
+  }));
+  CHECK(f.launcher->Get(id)->state() == v1::EXPERIMENT_STOPPED);
+
+  auto resumed = f.launcher->Resume(id);
+  REQUIRE(resumed.ok());
+  CHECK(resumed->state() == v1::EXPERIMENT_RUNNING);
+  REQUIRE(WaitFor(
+      [&] {
+        auto got = f.launcher->Get(id);
+        return got.ok() && got->state() == v1::EXPERIMENT_DONE;
+      },
+      60));
+  const v1::Experiment done = *f.launcher->Get(id);
+  CHECK(done.counts().succeeded() == 3);  // the interrupted trial ran again
+  CHECK(done.counts().finished() == 3);
+  REQUIRE(f.launcher->Delete(id).ok());
+  CHECK(f.cluster->errors().empty());
+}
+
 TEST_CASE("Cluster mode: storage emptyDir makes no claim", "[kubernetes][launcher]") {
   LauncherFixture f;
   Json config = Json::parse(kConfig);
