@@ -865,7 +865,7 @@ const std::vector<std::string>& LocalOnlyKeys() {
 const std::vector<std::string>& KubernetesOnlyKeys() {
   static const auto* const kKeys = new std::vector<std::string>{
       "namespace", "image",        "jobKind",     "replicas", "resources",  "volumes",
-      "serviceAccount", "nodeSelector", "tolerations", "storage", "storageSize"};
+      "serviceAccount", "nodeSelector", "tolerations", "storage", "storageSize", "gitRepository"};
   return *kKeys;
 }
 
@@ -1201,6 +1201,35 @@ void ParseKubernetes(const Fields& f, Report* report, v1::KubernetesService* out
   if (const Json* size = Get(f, "storageSize")) {
     if (ReadScalarText(*size, JoinSpecPath(ts, "storageSize"), report, &s)) {
       out->set_storage_size(s);
+    }
+  }
+  if (const Json* git = Get(f, "gitRepository")) {
+    const std::string git_path = JoinSpecPath(ts, "gitRepository");
+    if (!git->is_object()) {
+      report->Error(git_path, absl::StrCat("expected an object {url, revision, image}, got ",
+                                           Describe(*git)));
+    } else {
+      const Fields gf =
+          ReadFields(*git, git_path, KeyTable{{"url", "revision", "image"}, {}, {}}, report);
+      v1::GitRepository* repository = out->mutable_git_repository();
+      if (const Json* url = Get(gf, "url")) {
+        if (ReadString(*url, JoinSpecPath(git_path, "url"), report, &s)) {
+          if (s.empty()) report->Error(JoinSpecPath(git_path, "url"), "must not be empty");
+          repository->set_url(s);
+        }
+      } else {
+        report->Error(JoinSpecPath(git_path, "url"), "required: the repository to clone");
+      }
+      if (const Json* revision = Get(gf, "revision")) {
+        if (ReadScalarText(*revision, JoinSpecPath(git_path, "revision"), report, &s)) {
+          repository->set_revision(s);
+        }
+      }
+      if (const Json* image = Get(gf, "image")) {
+        if (ReadString(*image, JoinSpecPath(git_path, "image"), report, &s)) {
+          repository->set_image(s);
+        }
+      }
     }
   }
   if (const Json* volumes = Get(f, "volumes")) {
@@ -1727,6 +1756,12 @@ nlohmann::ordered_json ExperimentSpecToJson(const v1::ExperimentSpec& spec) {
     if (k8s.storage() == v1::STORAGE_EMPTY_DIR) service["storage"] = "emptyDir";
     if (k8s.storage() == v1::STORAGE_PVC) service["storage"] = "pvc";
     if (!k8s.storage_size().empty()) service["storageSize"] = k8s.storage_size();
+    if (k8s.has_git_repository()) {
+      Json git = {{"url", k8s.git_repository().url()}};
+      if (!k8s.git_repository().revision().empty()) git["revision"] = k8s.git_repository().revision();
+      if (!k8s.git_repository().image().empty()) git["image"] = k8s.git_repository().image();
+      service["gitRepository"] = std::move(git);
+    }
   } else {
     service["platform"] = "local";
     if (ts.use_active_gpu()) service["useActiveGpu"] = true;

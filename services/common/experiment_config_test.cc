@@ -212,6 +212,9 @@ TEST_CASE("a Kubernetes config in YAML") {
   CHECK(k8s.tolerations(0).effect() == "NoSchedule");
   CHECK(k8s.storage() == v1::STORAGE_PVC);
   CHECK(k8s.storage_size() == "5Gi");
+  CHECK(k8s.git_repository().url() == "https://github.com/example/resnet.git");
+  CHECK(k8s.git_repository().revision() == "v1.2");
+  CHECK(k8s.git_repository().image().empty());
   CHECK(config->warnings.empty());
 }
 
@@ -538,6 +541,15 @@ TEST_CASE("bad configs name the key and the problem") {
        "trainingService.tolerations[0].efect: unknown key; did you mean \"effect\"?"},
       {"storage", k8s({{"storage", "nfs"}}),
        "trainingService.storage: unknown storage \"nfs\""},
+      {"git repository as text", k8s({{"gitRepository", "https://x/y.git"}}),
+       "trainingService.gitRepository: expected an object {url, revision, image}"},
+      {"git repository without url", k8s({{"gitRepository", {{"revision", "main"}}}}),
+       "trainingService.gitRepository.url: required: the repository to clone"},
+      {"git repository typo", k8s({{"gitRepository", {{"url", "u"}, {"branch", "main"}}}}),
+       "trainingService.gitRepository.branch: unknown key"},
+      {"git repository on local",
+       {{"trainingService", {{"platform", "local"}, {"gitRepository", {{"url", "u"}}}}}},
+       "trainingService.gitRepository: applies to platform kubernetes only"},
       {"storage size", k8s({{"storageSize", "lots"}}),
        "trainingService.storageSize: \"lots\" is not a Kubernetes quantity"},
       {"storage size of an emptyDir", k8s({{"storage", "emptyDir"}, {"storageSize", "1Gi"}}),

@@ -154,8 +154,32 @@ Json PodTemplate(const TrialLaunch& launch, const KubernetesTrialBackend::Option
     volumes.push_back(std::move(volume));
     mounts.push_back({{"name", v.name()}, {"mountPath", v.mount_path()}});
   }
+  Json init_containers = Json::array();
+  if (k8s.has_git_repository()) {
+    // The code: cloned into an emptyDir at trialCodeDirectory by an init container, so the
+    // trial starts only once it is there. URL and revision go in as environment variables,
+    // never into the script's text.
+    const v1::GitRepository& git = k8s.git_repository();
+    const std::string code_dir = launch.spec.trial_code_directory();
+    volumes.push_back({{"name", "dlkit-code"}, {"emptyDir", Json::object()}});
+    mounts.push_back({{"name", "dlkit-code"}, {"mountPath", code_dir}});
+    init_containers.push_back(
+        {{"name", "dlkit-code"},
+         {"image", git.image().empty() ? options.git_image : git.image()},
+         {"command",
+          Json::array({"/bin/sh", "-c",
+                       "set -e; cd \"$DLKIT_CODE_DIR\"; git init -q .; "
+                       "git remote add origin \"$DLKIT_GIT_URL\"; "
+                       "git fetch -q --depth 1 origin \"${DLKIT_GIT_REVISION:-HEAD}\"; "
+                       "git checkout -q FETCH_HEAD"})},
+         {"env", Json::array({{{"name", "DLKIT_GIT_URL"}, {"value", git.url()}},
+                              {{"name", "DLKIT_GIT_REVISION"}, {"value", git.revision()}},
+                              {{"name", "DLKIT_CODE_DIR"}, {"value", code_dir}}})},
+         {"volumeMounts", Json::array({{{"name", "dlkit-code"}, {"mountPath", code_dir}}})}});
+  }
   if (!mounts.empty()) container["volumeMounts"] = std::move(mounts);
   Json spec = {{"restartPolicy", "Never"}, {"containers", Json::array({std::move(container)})}};
+  if (!init_containers.empty()) spec["initContainers"] = std::move(init_containers);
   if (!volumes.empty()) spec["volumes"] = std::move(volumes);
   if (!k8s.service_account().empty()) spec["serviceAccountName"] = k8s.service_account();
   if (!k8s.node_selector().empty()) {

@@ -48,6 +48,8 @@ class KubernetesTrialBackend final : public TrialBackend {
     std::string python_path = "/opt/dlkit/python";    // the dlkit package in the image
     std::string trial_log = "/tmp/dlkit-trial.log";   // inside the trial's container
     std::string output_dir = "/tmp/dlkit-output";
+    // Clones trainingService.gitRepository (has git and a shell; the entrypoint is replaced).
+    std::string git_image = "alpine/git:latest";
     int grace_seconds = 10;
     // A pod still unschedulable after this long fails its trial (and is deleted).
     absl::Duration unschedulable_timeout = absl::Minutes(5);

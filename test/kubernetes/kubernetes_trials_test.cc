@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -442,6 +443,43 @@ TEST_CASE("A trial that fails fails its pod and Job too, with the trial's exit c
   REQUIRE(!jobs.empty());
   const Json& args = jobs[0]["spec"]["template"]["spec"]["containers"][0]["args"];
   CHECK(std::find(args.begin(), args.end(), Json("--exit_like_trial")) != args.end());
+}
+
+TEST_CASE("gitRepository: each trial pod clones the code into trialCodeDirectory first",
+          "[kubernetes]") {
+  ManagerFixture f;
+  v1::ExperimentSpec spec = ClusterSpec(v1::PYTORCH_JOB, 2, "echo '[dlkit] final_result: 1'", 1, 1);
+  v1::GitRepository* git = spec.mutable_training_service()->mutable_kubernetes()->mutable_git_repository();
+  git->set_url("https://git.example/team/model.git");
+  git->set_revision("v2");
+  f.Create(spec);
+  REQUIRE(WaitFor([&] { return !f.cluster->trial_objects().empty(); }, 30));
+  const Json object = f.cluster->trial_objects()[0];
+  // Master and worker pods alike: the code is there before the trial starts.
+  for (const char* replica : {"Master", "Worker"}) {
+    INFO(replica);
+    const Json& pod = object["spec"]["pytorchReplicaSpecs"][replica]["template"]["spec"];
+    REQUIRE(pod.contains("initContainers"));
+    const Json& init = pod["initContainers"][0];
+    CHECK(init["image"] == "alpine/git:latest");
+    CHECK(init["volumeMounts"][0]["mountPath"] == "/tmp");
+    std::map<std::string, std::string> env;
+    for (const Json& e : init["env"]) env[e["name"]] = e["value"];
+    CHECK(env["DLKIT_GIT_URL"] == "https://git.example/team/model.git");
+    CHECK(env["DLKIT_GIT_REVISION"] == "v2");
+    // The URL is data, never part of the script.
+    CHECK(init["command"][2].get<std::string>().find("git.example") == std::string::npos);
+    bool code_volume = false;
+    for (const Json& v : pod["volumes"]) code_volume |= v["name"] == "dlkit-code" && v.contains("emptyDir");
+    CHECK(code_volume);
+    bool mounted = false;
+    for (const Json& m : pod["containers"][0]["volumeMounts"]) {
+      mounted |= m["name"] == "dlkit-code" && m["mountPath"] == "/tmp";
+    }
+    CHECK(mounted);
+  }
+  REQUIRE(WaitFor([&] { return f.Ended(1); }, 30));
+  CHECK(f.TrialAt(1).state() == v1::SUCCEEDED);
 }
 
 TEST_CASE("Launching a trial again finds its own object: no second one", "[kubernetes]") {
