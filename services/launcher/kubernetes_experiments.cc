@@ -208,19 +208,20 @@ absl::StatusOr<v1::Experiment> KubernetesExperiments::Get(const std::string& ns,
   return experiment;
 }
 
-template <typename Call>
-absl::StatusOr<v1::Experiment> KubernetesExperiments::AskManager(const std::string& ns,
-                                                                 const std::string& id,
-                                                                 const std::string& what,
-                                                                 Call call) {
+template <typename Request, typename Response>
+absl::StatusOr<v1::Experiment> KubernetesExperiments::AskManager(
+    const std::string& ns, const std::string& id, const std::string& what,
+    ManagerCall<Request, Response> call) {
   // Its ConfigMap first: NOT_FOUND for an experiment that is gone.
   DLKIT_RETURN_IF_ERROR(client_->Get(k8s::kConfigMap, ns, RootName(id)).status());
   const std::string address = ManagerAddress(ns, id);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoMilliseconds(options_.manager_timeout));
-  v1::Experiment experiment;
-  const grpc::Status status = call(*Stub(address), &context, &experiment);
+  Request request;
+  request.set_experiment_id(id);
+  Response response;
+  const grpc::Status status = ((*Stub(address)).*call)(&context, request, &response);
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return absl::UnavailableError(absl::StrCat(
@@ -229,36 +230,21 @@ absl::StatusOr<v1::Experiment> KubernetesExperiments::AskManager(const std::stri
         " describe pod ", RootName(id), "`"));
   }
   if (!status.ok()) return FromGrpcStatus(status);
+  v1::Experiment experiment = response.experiment();
   experiment.set_manager_address(address);
   return experiment;
 }
 
 absl::StatusOr<v1::Experiment> KubernetesExperiments::Stop(const std::string& ns,
                                                            const std::string& id) {
-  return AskManager(ns, id, "stop",
-                    [&](v1::ManagerService::StubInterface& stub, grpc::ClientContext* context,
-                        v1::Experiment* experiment) {
-                      v1::ManagerStopExperimentRequest request;
-                      request.set_experiment_id(id);
-                      v1::ManagerStopExperimentResponse response;
-                      grpc::Status status = stub.StopExperiment(context, request, &response);
-                      *experiment = response.experiment();
-                      return status;
-                    });
+  return AskManager<v1::ManagerStopExperimentRequest, v1::ManagerStopExperimentResponse>(
+      ns, id, "stop", &v1::ManagerService::StubInterface::StopExperiment);
 }
 
 absl::StatusOr<v1::Experiment> KubernetesExperiments::Resume(const std::string& ns,
                                                              const std::string& id) {
-  return AskManager(ns, id, "resume",
-                    [&](v1::ManagerService::StubInterface& stub, grpc::ClientContext* context,
-                        v1::Experiment* experiment) {
-                      v1::ManagerResumeExperimentRequest request;
-                      request.set_experiment_id(id);
-                      v1::ManagerResumeExperimentResponse response;
-                      grpc::Status status = stub.ResumeExperiment(context, request, &response);
-                      *experiment = response.experiment();
-                      return status;
-                    });
+  return AskManager<v1::ManagerResumeExperimentRequest, v1::ManagerResumeExperimentResponse>(
+      ns, id, "resume", &v1::ManagerService::StubInterface::ResumeExperiment);
 }
 
 absl::Status KubernetesExperiments::Delete(const std::string& ns, const std::string& id) {

@@ -63,10 +63,16 @@ class KubernetesExperiments {
   nlohmann::json ExperimentPod(const std::string& id, const v1::ExperimentSpec& spec,
                                const nlohmann::json& owner) const;
   std::shared_ptr<v1::ManagerService::StubInterface> Stub(const std::string& address);
-  // A unary call to the experiment's Manager: `call(stub, context)`, its experiment back.
-  template <typename Call>
+  // A Manager method that takes an experiment id and answers with the experiment.
+  template <typename Request, typename Response>
+  using ManagerCall = grpc::Status (v1::ManagerService::StubInterface::*)(grpc::ClientContext*,
+                                                                         const Request&,
+                                                                         Response*);
+  // Calls it on the experiment's Manager.
+  template <typename Request, typename Response>
   absl::StatusOr<v1::Experiment> AskManager(const std::string& ns, const std::string& id,
-                                            const std::string& what, Call call);
+                                            const std::string& what,
+                                            ManagerCall<Request, Response> call);
 
   const std::shared_ptr<k8s::KubeClient> client_;
   const Options options_;
