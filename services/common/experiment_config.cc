@@ -312,6 +312,17 @@ bool ReadScalarText(const Json& j, const std::string& path, Report* report, std:
   return true;
 }
 
+// fields[key], when given, read with `read` (ReadString or ReadScalarText) and passed to `set`.
+template <typename Set>
+void ReadTextField(const Fields& fields, const std::string& key, const std::string& path,
+                   bool (*read)(const Json&, const std::string&, Report*, std::string*),
+                   Report* report, Set set) {
+  std::string text;
+  if (const Json* value = Get(fields, key)) {
+    if (read(*value, JoinSpecPath(path, key), report, &text)) set(text);
+  }
+}
+
 constexpr char kDurationForms[] =
     "a duration like \"30s\", \"10m\", \"2h\", \"1d\" or a number "
     "of seconds";
@@ -1163,24 +1174,14 @@ void ParseKubernetes(const Fields& f, Report* report, v1::KubernetesService* out
         }
         const Fields tf = ReadFields(
             t, path, KeyTable{{"key", "operator", "value", "effect"}, {}, {}}, report);
-        if (const Json* key = Get(tf, "key")) {
-          if (ReadString(*key, JoinSpecPath(path, "key"), report, &s)) toleration->set_key(s);
-        }
-        if (const Json* op = Get(tf, "operator")) {
-          if (ReadString(*op, JoinSpecPath(path, "operator"), report, &s)) {
-            toleration->set_operator_(s);
-          }
-        }
-        if (const Json* value = Get(tf, "value")) {
-          if (ReadScalarText(*value, JoinSpecPath(path, "value"), report, &s)) {
-            toleration->set_value(s);
-          }
-        }
-        if (const Json* effect = Get(tf, "effect")) {
-          if (ReadString(*effect, JoinSpecPath(path, "effect"), report, &s)) {
-            toleration->set_effect(s);
-          }
-        }
+        ReadTextField(tf, "key", path, ReadString, report,
+                      [&](const std::string& v) { toleration->set_key(v); });
+        ReadTextField(tf, "operator", path, ReadString, report,
+                      [&](const std::string& v) { toleration->set_operator_(v); });
+        ReadTextField(tf, "value", path, ReadScalarText, report,
+                      [&](const std::string& v) { toleration->set_value(v); });
+        ReadTextField(tf, "effect", path, ReadString, report,
+                      [&](const std::string& v) { toleration->set_effect(v); });
       }
     }
   }
@@ -1220,16 +1221,10 @@ void ParseKubernetes(const Fields& f, Report* report, v1::KubernetesService* out
       } else {
         report->Error(JoinSpecPath(git_path, "url"), "required: the repository to clone");
       }
-      if (const Json* revision = Get(gf, "revision")) {
-        if (ReadScalarText(*revision, JoinSpecPath(git_path, "revision"), report, &s)) {
-          repository->set_revision(s);
-        }
-      }
-      if (const Json* image = Get(gf, "image")) {
-        if (ReadString(*image, JoinSpecPath(git_path, "image"), report, &s)) {
-          repository->set_image(s);
-        }
-      }
+      ReadTextField(gf, "revision", git_path, ReadScalarText, report,
+                    [&](const std::string& v) { repository->set_revision(v); });
+      ReadTextField(gf, "image", git_path, ReadString, report,
+                    [&](const std::string& v) { repository->set_image(v); });
     }
   }
   if (const Json* volumes = Get(f, "volumes")) {
