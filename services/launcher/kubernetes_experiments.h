@@ -58,6 +58,11 @@ class KubernetesExperiments {
   // pod's own namespace).
   std::string default_namespace() const { return client_->config().default_namespace; }
   std::string ManagerAddress(const std::string& ns, const std::string& id) const;
+  // The experiment's own Manager (its Service), for calls the daemon passes on.
+  std::shared_ptr<v1::ManagerService::StubInterface> ManagerStub(const std::string& ns,
+                                                                 const std::string& id) {
+    return Stub(ManagerAddress(ns, id));
+  }
 
  private:
   nlohmann::json ExperimentPod(const std::string& id, const v1::ExperimentSpec& spec,

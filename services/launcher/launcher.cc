@@ -362,6 +362,17 @@ absl::Status Launcher::Delete(const std::string& id) {
   return absl::OkStatus();
 }
 
+std::shared_ptr<v1::ManagerService::StubInterface> Launcher::RemoteManager(
+    const std::string& experiment_id) {
+  {
+    absl::MutexLock lock(&mu_);  // local ones first: no registry lookup on their calls
+    if (managers_.count(experiment_id) > 0 || options_.kubernetes == nullptr) return nullptr;
+  }
+  absl::StatusOr<RegistryEntry> cluster = ClusterEntry(experiment_id);
+  if (!cluster.ok()) return nullptr;
+  return options_.kubernetes->ManagerStub(ClusterNamespace(*cluster), experiment_id);
+}
+
 void Launcher::WatchList(ExperimentListWatcher* watcher) {
   absl::MutexLock lock(&mu_);
   list_watchers_.insert(watcher);

@@ -74,6 +74,9 @@ class Launcher final : public ManagerDirectory {
 
   absl::StatusOr<std::shared_ptr<ExperimentManager>> FindManager(
       const std::string& experiment_id) override;
+  // A cluster experiment's own Manager: the daemon's ManagerService passes its calls on.
+  std::shared_ptr<v1::ManagerService::StubInterface> RemoteManager(
+      const std::string& experiment_id) override;
 
   std::string home() const { return options_.home; }
   std::string address() {

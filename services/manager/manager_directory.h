@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "dlkit/v1/manager.grpc.pb.h"
 #include "services/manager/experiment_manager.h"
 
 namespace dlkit {
@@ -18,6 +19,12 @@ class ManagerDirectory {
   // NOT_FOUND naming the id when no such experiment is managed here.
   virtual absl::StatusOr<std::shared_ptr<ExperimentManager>> FindManager(
       const std::string& experiment_id) = 0;
+  // The ManagerService of an experiment managed elsewhere (a cluster experiment's own pod),
+  // to forward calls to; null when there is none.
+  virtual std::shared_ptr<v1::ManagerService::StubInterface> RemoteManager(
+      const std::string& /*experiment_id*/) {
+    return nullptr;
+  }
 };
 
 }  // namespace dlkit

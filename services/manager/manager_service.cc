@@ -1,6 +1,9 @@
 #include "services/manager/manager_service.h"
 
+#include <atomic>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <fstream>
 #include <thread>
 
@@ -26,6 +29,91 @@ absl::Status Into(absl::StatusOr<T> result, T* field) {
   if (!result.ok()) return result.status();
   *field = *std::move(result);
   return absl::OkStatus();
+}
+
+// --- forwarding to a Manager elsewhere ----------------------------------------------------
+
+using AsyncStub = v1::ManagerService::StubInterface::async_interface;
+
+// A unary call for an experiment whose Manager runs elsewhere, passed on to it; null when
+// the experiment has none (the call is then answered here).
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* ForwardUnary(
+    ManagerDirectory* directory, grpc::CallbackServerContext* context, const Request* request,
+    Response* response,
+    void (AsyncStub::*method)(grpc::ClientContext*, const Request*, Response*,
+                              std::function<void(grpc::Status)>)) {
+  std::shared_ptr<v1::ManagerService::StubInterface> stub =
+      directory->RemoteManager(request->experiment_id());
+  if (stub == nullptr || stub->async() == nullptr) return nullptr;
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto client = std::make_shared<grpc::ClientContext>();
+  client->set_deadline(context->deadline());
+  (stub->async()->*method)(client.get(), request, response,
+                           [reactor, client, stub](grpc::Status status) {
+                             reactor->Finish(status);
+                           });
+  return reactor;
+}
+
+// A server stream relayed from the same stream of a Manager elsewhere: each message read
+// there is written here before the next is read, so a slow browser slows the relay, not
+// memory; either side ending ends the other.
+template <typename Request, typename Response>
+class ForwardedStream final : public grpc::ServerWriteReactor<Response>,
+                              public grpc::ClientReadReactor<Response> {
+ public:
+  ForwardedStream(std::shared_ptr<v1::ManagerService::StubInterface> stub,
+                  grpc::CallbackServerContext* context, const Request& request,
+                  void (AsyncStub::*method)(grpc::ClientContext*, const Request*,
+                                            grpc::ClientReadReactor<Response>*))
+      : stub_(std::move(stub)), request_(request) {
+    client_.set_deadline(context->deadline());
+    (stub_->async()->*method)(&client_, &request_, this);
+    grpc::ClientReadReactor<Response>::StartRead(&message_);
+    grpc::ClientReadReactor<Response>::StartCall();
+  }
+
+  // The Manager elsewhere sent a message (or ended: then OnDone(status) follows).
+  void OnReadDone(bool ok) override {
+    if (ok) grpc::ServerWriteReactor<Response>::StartWrite(&message_);
+  }
+  void OnWriteDone(bool ok) override {
+    if (ok) {
+      grpc::ClientReadReactor<Response>::StartRead(&message_);
+    } else {
+      client_.TryCancel();  // the browser is gone
+    }
+  }
+  void OnDone(const grpc::Status& status) override {
+    grpc::ServerWriteReactor<Response>::Finish(status);
+    Release();
+  }
+  void OnCancel() override { client_.TryCancel(); }
+  void OnDone() override { Release(); }
+
+ private:
+  // Both calls have to be over before this goes.
+  void Release() {
+    if (remaining_.fetch_sub(1) == 1) delete this;
+  }
+
+  const std::shared_ptr<v1::ManagerService::StubInterface> stub_;
+  const Request request_;
+  grpc::ClientContext client_;
+  Response message_;
+  std::atomic<int> remaining_{2};
+};
+
+template <typename Request, typename Response>
+grpc::ServerWriteReactor<Response>* ForwardStream(
+    ManagerDirectory* directory, grpc::CallbackServerContext* context, const Request* request,
+    void (AsyncStub::*method)(grpc::ClientContext*, const Request*,
+                              grpc::ClientReadReactor<Response>*)) {
+  std::shared_ptr<v1::ManagerService::StubInterface> stub =
+      directory->RemoteManager(request->experiment_id());
+  if (stub == nullptr || stub->async() == nullptr) return nullptr;
+  return new ForwardedStream<Request, Response>(std::move(stub), context, *request, method);
 }
 
 // --- TrialSession --------------------------------------------------------------------------
@@ -338,6 +426,9 @@ class LogReactor final : public grpc::ServerWriteReactor<v1::ReadTrialLogRespons
 grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperiment(
     grpc::CallbackServerContext* context, const v1::ManagerGetExperimentRequest* request,
     v1::ManagerGetExperimentResponse* response) {
+  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::GetExperiment)) {
+    return forwarded;
+  }
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
     *response->mutable_experiment() = m.GetExperiment();
     return absl::OkStatus();
@@ -347,6 +438,9 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperiment(
 grpc::ServerUnaryReactor* ManagerServiceImpl::StopExperiment(
     grpc::CallbackServerContext* context, const v1::ManagerStopExperimentRequest* request,
     v1::ManagerStopExperimentResponse* response) {
+  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::StopExperiment)) {
+    return forwarded;
+  }
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
     return Into(m.Stop(), response->mutable_experiment());
   }));
@@ -355,6 +449,9 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::StopExperiment(
 grpc::ServerUnaryReactor* ManagerServiceImpl::ResumeExperiment(
     grpc::CallbackServerContext* context, const v1::ManagerResumeExperimentRequest* request,
     v1::ManagerResumeExperimentResponse* response) {
+  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::ResumeExperiment)) {
+    return forwarded;
+  }
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
     return Into(m.Resume(), response->mutable_experiment());
   }));
@@ -363,6 +460,9 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::ResumeExperiment(
 grpc::ServerUnaryReactor* ManagerServiceImpl::UpdateExperiment(
     grpc::CallbackServerContext* context, const v1::UpdateExperimentRequest* request,
     v1::UpdateExperimentResponse* response) {
+  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::UpdateExperiment)) {
+    return forwarded;
+  }
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
     return Into(m.Update(*request), response->mutable_experiment());
   }));
@@ -371,6 +471,9 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::UpdateExperiment(
 grpc::ServerUnaryReactor* ManagerServiceImpl::ListTrials(grpc::CallbackServerContext* context,
                                                          const v1::ListTrialsRequest* request,
                                                          v1::ListTrialsResponse* response) {
+  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::ListTrials)) {
+    return forwarded;
+  }
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
     return Into(m.ListTrials(*request), response);
   }));
@@ -379,6 +482,9 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::ListTrials(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperimentCharts(
     grpc::CallbackServerContext* context, const v1::GetExperimentChartsRequest* request,
     v1::GetExperimentChartsResponse* response) {
+  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::GetExperimentCharts)) {
+    return forwarded;
+  }
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
     *response = m.GetCharts(request->max_points(), !request->omit_sample());
     return absl::OkStatus();
@@ -388,6 +494,9 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperimentCharts(
 grpc::ServerUnaryReactor* ManagerServiceImpl::GetTrial(grpc::CallbackServerContext* context,
                                                        const v1::GetTrialRequest* request,
                                                        v1::GetTrialResponse* response) {
+  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::GetTrial)) {
+    return forwarded;
+  }
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
     return Into(m.GetTrial(request->trial_id()), response->mutable_trial());
   }));
@@ -396,6 +505,9 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::GetTrial(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ManagerServiceImpl::KillTrial(grpc::CallbackServerContext* context,
                                                         const v1::KillTrialRequest* request,
                                                         v1::KillTrialResponse* response) {
+  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::KillTrial)) {
+    return forwarded;
+  }
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
     return Into(m.KillTrial(request->trial_id()), response->mutable_trial());
   }));
@@ -404,6 +516,9 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::KillTrial(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* ManagerServiceImpl::AddTrials(grpc::CallbackServerContext* context,
                                                         const v1::AddTrialsRequest* request,
                                                         v1::AddTrialsResponse* response) {
+  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::AddTrials)) {
+    return forwarded;
+  }
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
     std::vector<v1::ParameterSet> sets(request->parameters().begin(),
                                        request->parameters().end());
@@ -449,12 +564,18 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::TellTrial(grpc::CallbackServerCont
 }
 
 grpc::ServerWriteReactor<v1::WatchExperimentResponse>* ManagerServiceImpl::WatchExperiment(
-    grpc::CallbackServerContext* /*context*/, const v1::WatchExperimentRequest* request) {
+    grpc::CallbackServerContext* context, const v1::WatchExperimentRequest* request) {
+  if (auto* forwarded = ForwardStream(directory_, context, request, &AsyncStub::WatchExperiment)) {
+    return forwarded;
+  }
   return new WatchReactor(directory_, *request);
 }
 
 grpc::ServerWriteReactor<v1::ReadTrialLogResponse>* ManagerServiceImpl::ReadTrialLog(
-    grpc::CallbackServerContext* /*context*/, const v1::ReadTrialLogRequest* request) {
+    grpc::CallbackServerContext* context, const v1::ReadTrialLogRequest* request) {
+  if (auto* forwarded = ForwardStream(directory_, context, request, &AsyncStub::ReadTrialLog)) {
+    return forwarded;
+  }
   return new LogReactor(directory_, *request);
 }
 

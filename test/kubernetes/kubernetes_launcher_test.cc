@@ -39,10 +39,22 @@ std::string Flag(const Json& command, const std::string& name) {
   return "";
 }
 
+// The daemon's directory is its Launcher, which exists only once the server runs.
+struct LateDirectory : ManagerDirectory {
+  absl::StatusOr<std::shared_ptr<ExperimentManager>> FindManager(const std::string& id) override {
+    return launcher->FindManager(id);
+  }
+  std::shared_ptr<v1::ManagerService::StubInterface> RemoteManager(
+      const std::string& id) override {
+    return launcher->RemoteManager(id);
+  }
+  Launcher* launcher = nullptr;
+};
+
 struct LauncherFixture : KubeFixture {
   LauncherFixture() {
     home = TempDir("dlkit-k8s-launcher");
-    auto started = StartServer("127.0.0.1:0", {&tuner_service});
+    auto started = StartServer("127.0.0.1:0", {&tuner_service, &manager_service});
     REQUIRE(started.ok());
     grpc_server = std::move(started->server);
     KubernetesExperiments::Options k8s_options;
@@ -62,6 +74,8 @@ struct LauncherFixture : KubeFixture {
     auto opened = Launcher::Open(options);
     REQUIRE(opened.ok());
     launcher = std::move(opened).value();
+    directory.launcher = launcher.get();
+    address = "127.0.0.1:" + std::to_string(started->port);
     // The Launcher's own Tuner only validates specs; Experiment pods run their own.
     launcher->Start(
         v1::TunerService::NewStub(grpc_server->InProcessChannel(grpc::ChannelArguments())),
@@ -81,7 +95,10 @@ struct LauncherFixture : KubeFixture {
   }
 
   std::string home;
+  std::string address;  // the daemon's services: Tuner and Manager
   TunerServiceImpl tuner_service;
+  LateDirectory directory;
+  ManagerServiceImpl manager_service{&directory};
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<Launcher> launcher;
 };
@@ -230,6 +247,77 @@ TEST_CASE("Cluster mode: stop and resume go to the experiment's own Manager",
   CHECK(done.counts().finished() == 3);
   REQUIRE(f.launcher->Delete(id).ok());
   CHECK(f.cluster->errors().empty());
+}
+
+TEST_CASE("Cluster mode: the daemon passes ManagerService calls on to the experiment's pod",
+          "[kubernetes][launcher]") {
+  LauncherFixture f;
+  v1::SubmitExperimentRequest request;
+  request.set_config_json(kConfig);
+  auto submitted = f.launcher->Submit(request);
+  REQUIRE(submitted.ok());
+  const std::string id = submitted->experiment().id();
+  REQUIRE(WaitFor(
+      [&] {
+        auto got = f.launcher->Get(id);
+        return got.ok() && got->state() == v1::EXPERIMENT_DONE;
+      },
+      45));
+  // What the dashboard asks the daemon, answered by the Manager in the experiment's pod.
+  auto daemon = v1::ManagerService::NewStub(
+      grpc::CreateChannel(f.address, grpc::InsecureChannelCredentials()));
+  {
+    grpc::ClientContext context;
+    v1::ListTrialsRequest list;
+    list.set_experiment_id(id);
+    list.set_sort(v1::SORT_BY_FINAL);
+    v1::ListTrialsResponse trials;
+    REQUIRE(daemon->ListTrials(&context, list, &trials).ok());
+    CHECK(trials.total() == 3);
+    REQUIRE(trials.trials_size() == 3);
+    CHECK(trials.trials(0).final_value() == Approx(2));
+  }
+  {
+    grpc::ClientContext context;
+    v1::GetExperimentChartsRequest charts_request;
+    charts_request.set_experiment_id(id);
+    v1::GetExperimentChartsResponse charts;
+    REQUIRE(daemon->GetExperimentCharts(&context, charts_request, &charts).ok());
+    CHECK(charts.finished() == 3);
+  }
+  {
+    // A stream: the snapshot, then (the experiment has ended) the end, status and all.
+    grpc::ClientContext context;
+    v1::WatchExperimentRequest watch;
+    watch.set_experiment_id(id);
+    auto reader = daemon->WatchExperiment(&context, watch);
+    v1::WatchExperimentResponse message;
+    REQUIRE(reader->Read(&message));
+    CHECK(message.snapshot());
+    CHECK(message.experiment().state() == v1::EXPERIMENT_DONE);
+    CHECK(message.trials_size() == 3);
+    while (reader->Read(&message)) {
+    }
+    CHECK(reader->Finish().ok());
+  }
+  {
+    // An error there is the error here.
+    grpc::ClientContext context;
+    v1::GetTrialRequest get;
+    get.set_experiment_id(id);
+    get.set_trial_id("nosuch");
+    v1::GetTrialResponse trial;
+    CHECK(daemon->GetTrial(&context, get, &trial).error_code() == grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext context;
+    v1::ManagerGetExperimentRequest get;
+    get.set_experiment_id("unknown");
+    v1::ManagerGetExperimentResponse experiment;
+    CHECK(daemon->GetExperiment(&context, get, &experiment).error_code() ==
+          grpc::StatusCode::NOT_FOUND);
+  }
+  REQUIRE(f.launcher->Delete(id).ok());
 }
 
 TEST_CASE("Cluster mode: storage emptyDir makes no claim", "[kubernetes][launcher]") {
