@@ -58,7 +58,9 @@ grpc::ServerUnaryReactor* ForwardUnary(
 
 // A server stream relayed from the same stream of a Manager elsewhere: each message read
 // there is written here before the next is read, so a slow browser slows the relay, not
-// memory; either side ending ends the other.
+// memory; either side ending ends the other. A hold keeps the upstream call from ending
+// while a message is being written here (it could get its status meanwhile, and a read
+// started after that would be on a finished call): it goes when reading stops.
 template <typename Request, typename Response>
 class ForwardedStream final : public grpc::ServerWriteReactor<Response>,
                               public grpc::ClientReadReactor<Response> {
@@ -70,19 +72,25 @@ class ForwardedStream final : public grpc::ServerWriteReactor<Response>,
       : stub_(std::move(stub)), request_(request) {
     client_.set_deadline(context->deadline());
     (stub_->async()->*method)(&client_, &request_, this);
+    grpc::ClientReadReactor<Response>::AddHold();
     grpc::ClientReadReactor<Response>::StartRead(&message_);
     grpc::ClientReadReactor<Response>::StartCall();
   }
 
-  // The Manager elsewhere sent a message (or ended: then OnDone(status) follows).
+  // The Manager elsewhere sent a message, or ended (then OnDone(status) follows the hold).
   void OnReadDone(bool ok) override {
-    if (ok) grpc::ServerWriteReactor<Response>::StartWrite(&message_);
+    if (ok) {
+      grpc::ServerWriteReactor<Response>::StartWrite(&message_);
+    } else {
+      grpc::ClientReadReactor<Response>::RemoveHold();
+    }
   }
   void OnWriteDone(bool ok) override {
     if (ok) {
       grpc::ClientReadReactor<Response>::StartRead(&message_);
     } else {
-      client_.TryCancel();  // the browser is gone
+      client_.TryCancel();  // the browser is gone: no more reading
+      grpc::ClientReadReactor<Response>::RemoveHold();
     }
   }
   void OnDone(const grpc::Status& status) override {
