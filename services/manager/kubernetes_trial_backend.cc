@@ -111,23 +111,11 @@ Json PodTemplate(const TrialLaunch& launch, const KubernetesTrialBackend::Option
     // The secret lets this Reporter, and only it, report for the trial.
     add_env("DLKIT_TRIAL_SECRET", launch.secret);
     container["command"] = Json::array({options.reporter_command});
-    container["args"] = Json::array({
-        "--manager=" + options.manager_address,
-        "--experiment=" + launch.experiment_id,
-        "--trial=" + launch.trial_id,
-        absl::StrCat("--sequence=", launch.index),
-        "--log=" + options.trial_log,
-        "--workdir=" + launch.spec.trial_code_directory(),
-        "--output_dir=" + options.output_dir,
-        "--python_path=" + options.python_path,
-        "--objective_metric=" + launch.spec.objective().metric(),
-        absl::StrCat("--grace_seconds=", options.grace_seconds),
-        // A failed trial fails its pod and Job, as `kubectl get jobs` readers expect (the
-        // Jobs have backoffLimit 0: Kubernetes does not run it again).
-        "--exit_like_trial",
-        "--",
-        launch.spec.trial_command(),
-    });
+    // A failed trial fails its pod and Job, as `kubectl get jobs` readers expect (the Jobs
+    // have backoffLimit 0: Kubernetes does not run it again).
+    container["args"] = ReporterArgs(
+        launch, {options.manager_address, options.trial_log, options.output_dir,
+                 options.python_path, options.grace_seconds, /*exit_like_trial=*/true});
   } else {
     add_env("DLKIT_REPORT", "0");
     add_env("PYTHONPATH", options.python_path);

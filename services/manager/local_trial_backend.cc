@@ -35,21 +35,12 @@ absl::Status LocalTrialBackend::Launch(const TrialLaunch& launch, GoneCallback o
     return absl::InternalError(
         absl::StrCat("cannot create trial folder ", launch.output_dir, ": ", ec.message()));
   }
-  std::vector<std::string> args = {
-      options_.reporter_binary,
-      "--manager=" + options_.manager_address,
-      "--experiment=" + launch.experiment_id,
-      "--trial=" + launch.trial_id,
-      absl::StrCat("--sequence=", launch.index),
-      "--log=" + launch.log_path,
-      "--workdir=" + launch.spec.trial_code_directory(),
-      "--output_dir=" + launch.output_dir,
-      "--python_path=" + options_.python_path,
-      "--objective_metric=" + launch.spec.objective().metric(),
-      absl::StrCat("--grace_seconds=", options_.grace_seconds),
-      "--",
-      launch.spec.trial_command(),
-  };
+  std::vector<std::string> args = {options_.reporter_binary};
+  for (std::string& arg :
+       ReporterArgs(launch, {options_.manager_address, launch.log_path, launch.output_dir,
+                             options_.python_path, options_.grace_seconds})) {
+    args.push_back(std::move(arg));
+  }
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     if (strncmp(*e, "DLKIT_TRIAL_", 12) != 0) env.emplace_back(*e);

@@ -2,9 +2,9 @@
 
 #include <atomic>
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <memory>
-#include <fstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -49,11 +49,27 @@ grpc::ServerUnaryReactor* ForwardUnary(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto client = std::make_shared<grpc::ClientContext>();
   client->set_deadline(context->deadline());
-  (stub->async()->*method)(client.get(), request, response,
-                           [reactor, client, stub](grpc::Status status) {
-                             reactor->Finish(status);
-                           });
+  (stub->async()->*method)(
+      client.get(), request, response,
+      [reactor, client, stub](grpc::Status status) { reactor->Finish(status); });
   return reactor;
+}
+
+// A unary call: passed on to the experiment's Manager elsewhere if it has one (`forward`),
+// else `call` on its manager here.
+template <typename Request, typename Response, typename Call>
+grpc::ServerUnaryReactor* ServeUnary(ManagerDirectory* directory,
+                                     grpc::CallbackServerContext* context, const Request* request,
+                                     Response* response,
+                                     void (AsyncStub::*forward)(grpc::ClientContext*,
+                                                                const Request*, Response*,
+                                                                std::function<void(grpc::Status)>),
+                                     Call call) {
+  if (grpc::ServerUnaryReactor* forwarded =
+          ForwardUnary(directory, context, request, response, forward)) {
+    return forwarded;
+  }
+  return FinishUnary(context, OnManager(directory, request->experiment_id(), call));
 }
 
 // A server stream relayed from the same stream of a Manager elsewhere: each message read
@@ -171,7 +187,8 @@ class TrialSessionReactor final
         FinishNow(ToGrpcStatus(manager.status()));
         return;
       }
-      absl::StatusOr<v1::ParameterSet> parameters = (*manager)->AttachSession(request_.hello(), this);
+      absl::StatusOr<v1::ParameterSet> parameters =
+          (*manager)->AttachSession(request_.hello(), this);
       if (!parameters.ok()) {
         FinishNow(ToGrpcStatus(parameters.status()));
         return;
@@ -434,107 +451,78 @@ class LogReactor final : public grpc::ServerWriteReactor<v1::ReadTrialLogRespons
 grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperiment(
     grpc::CallbackServerContext* context, const v1::ManagerGetExperimentRequest* request,
     v1::ManagerGetExperimentResponse* response) {
-  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::GetExperiment)) {
-    return forwarded;
-  }
-  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
-    *response->mutable_experiment() = m.GetExperiment();
-    return absl::OkStatus();
-  }));
+  return ServeUnary(directory_, context, request, response, &AsyncStub::GetExperiment,
+                    [&](auto& m) {
+                      *response->mutable_experiment() = m.GetExperiment();
+                      return absl::OkStatus();
+                    });
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::StopExperiment(
     grpc::CallbackServerContext* context, const v1::ManagerStopExperimentRequest* request,
     v1::ManagerStopExperimentResponse* response) {
-  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::StopExperiment)) {
-    return forwarded;
-  }
-  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
-    return Into(m.Stop(), response->mutable_experiment());
-  }));
+  return ServeUnary(directory_, context, request, response, &AsyncStub::StopExperiment,
+                    [&](auto& m) { return Into(m.Stop(), response->mutable_experiment()); });
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::ResumeExperiment(
     grpc::CallbackServerContext* context, const v1::ManagerResumeExperimentRequest* request,
     v1::ManagerResumeExperimentResponse* response) {
-  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::ResumeExperiment)) {
-    return forwarded;
-  }
-  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
-    return Into(m.Resume(), response->mutable_experiment());
-  }));
+  return ServeUnary(directory_, context, request, response, &AsyncStub::ResumeExperiment,
+                    [&](auto& m) { return Into(m.Resume(), response->mutable_experiment()); });
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::UpdateExperiment(
     grpc::CallbackServerContext* context, const v1::UpdateExperimentRequest* request,
     v1::UpdateExperimentResponse* response) {
-  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::UpdateExperiment)) {
-    return forwarded;
-  }
-  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
-    return Into(m.Update(*request), response->mutable_experiment());
-  }));
+  return ServeUnary(
+      directory_, context, request, response, &AsyncStub::UpdateExperiment,
+      [&](auto& m) { return Into(m.Update(*request), response->mutable_experiment()); });
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::ListTrials(grpc::CallbackServerContext* context,
                                                          const v1::ListTrialsRequest* request,
                                                          v1::ListTrialsResponse* response) {
-  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::ListTrials)) {
-    return forwarded;
-  }
-  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
-    return Into(m.ListTrials(*request), response);
-  }));
+  return ServeUnary(directory_, context, request, response, &AsyncStub::ListTrials,
+                    [&](auto& m) { return Into(m.ListTrials(*request), response); });
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperimentCharts(
     grpc::CallbackServerContext* context, const v1::GetExperimentChartsRequest* request,
     v1::GetExperimentChartsResponse* response) {
-  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::GetExperimentCharts)) {
-    return forwarded;
-  }
-  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
-    *response = m.GetCharts(request->max_points(), !request->omit_sample());
-    return absl::OkStatus();
-  }));
+  return ServeUnary(directory_, context, request, response, &AsyncStub::GetExperimentCharts,
+                    [&](auto& m) {
+                      *response = m.GetCharts(request->max_points(), !request->omit_sample());
+                      return absl::OkStatus();
+                    });
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::GetTrial(grpc::CallbackServerContext* context,
                                                        const v1::GetTrialRequest* request,
                                                        v1::GetTrialResponse* response) {
-  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::GetTrial)) {
-    return forwarded;
-  }
-  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+  return ServeUnary(directory_, context, request, response, &AsyncStub::GetTrial, [&](auto& m) {
     return Into(m.GetTrial(request->trial_id()), response->mutable_trial());
-  }));
+  });
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::KillTrial(grpc::CallbackServerContext* context,
                                                         const v1::KillTrialRequest* request,
                                                         v1::KillTrialResponse* response) {
-  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::KillTrial)) {
-    return forwarded;
-  }
-  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+  return ServeUnary(directory_, context, request, response, &AsyncStub::KillTrial, [&](auto& m) {
     return Into(m.KillTrial(request->trial_id()), response->mutable_trial());
-  }));
+  });
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::AddTrials(grpc::CallbackServerContext* context,
                                                         const v1::AddTrialsRequest* request,
                                                         v1::AddTrialsResponse* response) {
-  if (auto* forwarded = ForwardUnary(directory_, context, request, response, &AsyncStub::AddTrials)) {
-    return forwarded;
-  }
-  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
-    std::vector<v1::ParameterSet> sets(request->parameters().begin(),
-                                       request->parameters().end());
+  return ServeUnary(directory_, context, request, response, &AsyncStub::AddTrials, [&](auto& m) {
+    std::vector<v1::ParameterSet> sets(request->parameters().begin(), request->parameters().end());
     absl::StatusOr<std::vector<v1::Trial>> trials = m.AddTrials(sets);
     if (!trials.ok()) return trials.status();
     for (v1::Trial& t : *trials) *response->add_trials() = std::move(t);
     return absl::OkStatus();
-  }));
+  });
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::AskTrials(grpc::CallbackServerContext* context,
@@ -555,20 +543,20 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::ReportTrialMetric(
     grpc::CallbackServerContext* context, const v1::ReportTrialMetricRequest* request,
     v1::ReportTrialMetricResponse* response) {
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
-    absl::StatusOr<bool> stop = m.ReportTrialMetric(request->trial_id(), request->kind(),
-                                                    request->value(), request->seq());
-    if (!stop.ok()) return stop.status();
-    response->set_should_stop(*stop);
-    return absl::OkStatus();
-  }));
+                       absl::StatusOr<bool> stop = m.ReportTrialMetric(
+                           request->trial_id(), request->kind(), request->value(), request->seq());
+                       if (!stop.ok()) return stop.status();
+                       response->set_should_stop(*stop);
+                       return absl::OkStatus();
+                     }));
 }
 
 grpc::ServerUnaryReactor* ManagerServiceImpl::TellTrial(grpc::CallbackServerContext* context,
                                                         const v1::TellTrialRequest* request,
                                                         v1::TellTrialResponse* response) {
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
-    return Into(m.TellTrial(*request), response->mutable_trial());
-  }));
+                       return Into(m.TellTrial(*request), response->mutable_trial());
+                     }));
 }
 
 grpc::ServerWriteReactor<v1::WatchExperimentResponse>* ManagerServiceImpl::WatchExperiment(

@@ -8,8 +8,10 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "dlkit/v1/types.pb.h"
 
 namespace dlkit {
@@ -24,6 +26,38 @@ struct TrialLaunch {
   std::string parameters_json;  // the parameters as the SDK returns them (NNI's shape)
   v1::ExperimentSpec spec;
 };
+
+// Where a trial's Reporter reports to and keeps its files, as seen from where it runs.
+struct ReporterPlaces {
+  std::string manager_address;
+  std::string log_path;
+  std::string output_dir;
+  std::string python_path;
+  int grace_seconds = 10;
+  bool exit_like_trial = false;  // exit with the trial's code (a pod shows how it ended)
+};
+
+// dlkit-reporter's arguments for `launch` (without the program), ending with the trial
+// command after "--".
+inline std::vector<std::string> ReporterArgs(const TrialLaunch& launch,
+                                             const ReporterPlaces& places) {
+  std::vector<std::string> args = {
+      "--manager=" + places.manager_address,
+      "--experiment=" + launch.experiment_id,
+      "--trial=" + launch.trial_id,
+      absl::StrCat("--sequence=", launch.index),
+      "--log=" + places.log_path,
+      "--workdir=" + launch.spec.trial_code_directory(),
+      "--output_dir=" + places.output_dir,
+      "--python_path=" + places.python_path,
+      "--objective_metric=" + launch.spec.objective().metric(),
+      absl::StrCat("--grace_seconds=", places.grace_seconds),
+  };
+  if (places.exit_like_trial) args.push_back("--exit_like_trial");
+  args.push_back("--");
+  args.push_back(launch.spec.trial_command());
+  return args;
+}
 
 class TrialBackend {
  public:
