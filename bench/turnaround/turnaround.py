@@ -18,20 +18,18 @@ Run from anywhere after `bazel build //cli:dlctl //services/daemon:dlkitd`:
     /usr/bin/python3 bench/turnaround/turnaround.py --trials 20 # a quick look
 """
 import argparse
-import json
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-PYTHON = "/usr/bin/python3"
+sys.path.insert(0, os.path.dirname(HERE))
+import common  # noqa: E402  (bench/common.py)
+
+PYTHON = common.PYTHON
 
 
 def parse_args():
@@ -40,29 +38,13 @@ def parse_args():
     p.add_argument("--concurrency", default="1,2", help="comma-separated list (1,2)")
     p.add_argument("--repeat", type=int, default=1,
                    help="measure each concurrency this many times, alternating plain/dlkit")
-    p.add_argument("--dlctl", default=os.path.join(REPO, "bazel-bin/cli/dlctl"))
-    p.add_argument("--dlkitd", default=os.path.join(REPO, "bazel-bin/services/daemon/dlkitd"))
-    p.add_argument("--pythonpath",
-                   default=os.path.join(REPO, "bazel-bin/services/daemon/dlkitd.runfiles/"
-                                              "dlkit/client/python"),
-                   help="where `import dlkit` is found (the plain runs use it)")
-    p.add_argument("--keep-home", action="store_true", help="keep the temporary DLKIT_HOME")
+    common.add_daemon_args(p)  # --pythonpath is also what the plain runs import
     args = p.parse_args()
     args.concurrency = [int(c) for c in args.concurrency.split(",") if c]
     if args.trials < 1 or not args.concurrency or min(args.concurrency) < 1:
         p.error("--trials and every --concurrency must be >= 1")
-    for path in (args.dlctl, args.dlkitd):
-        if not os.access(path, os.X_OK):
-            p.error(f"{path} is not built: bazel build //cli:dlctl //services/daemon:dlkitd")
-    if not os.path.isdir(os.path.join(args.pythonpath, "dlkit")):
-        p.error(f"no dlkit package under {args.pythonpath}")
+    common.check_daemon_args(p, args)
     return args
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 PLAIN = "import dlkit, grpc"
@@ -95,27 +77,9 @@ def run_plain(trials, lanes, env, code=PLAIN):
     return seconds
 
 
-class Dlkit:
-    def __init__(self, args, home):
-        self.args = args
-        self.home = home
-        self.env = dict(os.environ, DLKIT_HOME=home,
-                        DLKIT_ADDRESS=f"127.0.0.1:{free_port()}",
-                        DLKIT_DAEMON_BIN=args.dlkitd)
-
-    def dlctl(self, *argv, check=True):
-        result = subprocess.run([self.args.dlctl, *argv], env=self.env, capture_output=True,
-                                text=True)
-        if check and result.returncode != 0:
-            sys.exit(f"turnaround: dlctl {' '.join(argv)} failed:\n{result.stdout}"
-                     f"{result.stderr}")
-        return result
-
-    def start(self):
-        self.dlctl("daemon", "start")
-
-    def stop(self):
-        self.dlctl("daemon", "stop", check=False)
+class Dlkit(common.Daemon):
+    def __init__(self, args):
+        super().__init__(args, "turnaround")
 
     def experiment(self, trials, concurrency):
         """(wall seconds from submit to DONE, the experiment's own elapsed seconds)."""
@@ -130,26 +94,17 @@ class Dlkit:
             "tuner": {"name": "Random", "classArgs": {"optimize_mode": "maximize"}},
             "seed": 1,
         }
-        path = os.path.join(self.home, f"turnaround-{trials}-c{concurrency}.json")
-        with open(path, "w") as f:
-            json.dump(config, f)
-        start = time.perf_counter()
-        result = self.dlctl("submit", path, "--watch")
-        seconds = time.perf_counter() - start
-        match = re.search(r"experiment (\S+) submitted", result.stdout)
-        if not match:
-            sys.exit(f"turnaround: no experiment id in:\n{result.stdout}")
-        status = json.loads(self.dlctl("status", match.group(1), "--output", "json").stdout)
-        if isinstance(status, list):
-            status = status[0]
+        experiment_id, seconds = self.submit_watch(config,
+                                                   f"turnaround-{trials}-c{concurrency}.json")
+        status = self.status(experiment_id)
         succeeded = status["trials"]["succeeded"]
         if status["status"] != "DONE" or succeeded != trials:
-            failed = self.dlctl("trials", match.group(1), "--status", "failed,killed",
+            failed = self.dlctl("trials", experiment_id, "--status", "failed,killed",
                                 check=False).stdout
             first = re.search(r"^\s*\d+\s+(\S+)", failed.split("\n", 1)[-1], re.M)
-            log = self.dlctl("logs", match.group(1), first.group(1), check=False).stdout \
+            log = self.dlctl("logs", experiment_id, first.group(1), check=False).stdout \
                 if first else ""
-            sys.exit(f"turnaround: experiment {match.group(1)} ended {status['status']} with "
+            sys.exit(f"turnaround: experiment {experiment_id} ended {status['status']} with "
                      f"{succeeded}/{trials} trials succeeded ({status.get('reason')})\n"
                      f"{failed}\nlog of the first:\n{log[-3000:]}")
         return seconds, status["elapsed_s"]
@@ -158,8 +113,7 @@ class Dlkit:
 def main():
     args = parse_args()
     plain_env = dict(os.environ, PYTHONPATH=args.pythonpath)
-    home = tempfile.mkdtemp(prefix="dlkit-turnaround-")
-    dlkit = Dlkit(args, home)
+    dlkit = Dlkit(args)
     rows = []
     load_before = f"{os.getloadavg()[0]:.2f}"
     try:
@@ -182,11 +136,7 @@ def main():
                 print(f"  C={c}: plain {result['plain']:.2f} s, dlkit {result['wall']:.2f} s",
                       file=sys.stderr, flush=True)
     finally:
-        dlkit.stop()
-        if args.keep_home:
-            print(f"DLKIT_HOME kept: {home}", file=sys.stderr)
-        else:
-            shutil.rmtree(home, ignore_errors=True)
+        dlkit.stop()  # and removes its folder unless --keep-home
 
     n = args.trials
     print(f"\ntrial turnaround, {n} trials per run, {os.cpu_count()} CPUs, load average "
