@@ -70,6 +70,7 @@ void AppendChanges(StoreChanges& to, StoreChanges&& later) {
   for (auto& trial : later.trials) to.trials.push_back(std::move(trial));
   for (auto& transition : later.transitions) to.transitions.push_back(std::move(transition));
   for (auto& metric : later.metrics) to.metrics.push_back(std::move(metric));
+  for (auto& secret : later.secrets) to.secrets.push_back(std::move(secret));
 }
 
 }  // namespace
@@ -126,20 +127,44 @@ absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Open(Optio
   manager->experiment_ = experiment;
   manager->experiment_.set_manager_address(manager->options_.manager_address);
   manager->elapsed_before_ = ToAbslDuration(experiment.elapsed());
+  // A cluster's trials run on without their Manager: a restarted one takes them back and
+  // carries on. A local daemon's died with it: they are interrupted and the experiment waits
+  // for resume.
+  const bool adopt = manager->options_.backend != nullptr &&
+                     manager->options_.backend->TrialsOutliveManager() &&
+                     !experiment.spec().ask_tell();
+  int adopted = 0;
   for (v1::Trial& trial : trials) {
     TrialRuntime& runtime = manager->trials_[trial.id()];
     runtime.trial = std::move(trial);
     manager->order_.push_back(&runtime);
     manager->Tally(runtime.trial, 1);
     manager->ConsiderBest(runtime.trial);
+    if (!IsTerminal(runtime.trial.state())) {
+      absl::MutexLock store_lock(&manager->store_mu_);
+      absl::StatusOr<std::string> secret = manager->store_->LoadSecret(runtime.trial.id());
+      if (secret.ok()) runtime.secret = *std::move(secret);
+    }
     if (runtime.trial.state() == v1::WAITING) manager->queue_.push_back(runtime.trial.id());
     if (runtime.trial.state() == v1::RUNNING) {
-      runtime.interrupt = true;
-      manager->FinishTrial(runtime, v1::KILLED, "the daemon exited while the trial ran");
+      if (!adopt) {
+        runtime.interrupt = true;
+        manager->FinishTrial(runtime, v1::KILLED, "the daemon exited while the trial ran");
+      } else if (absl::Status taken = manager->Adopt(runtime); taken.ok()) {
+        ++adopted;
+      } else {
+        manager->FinishTrial(runtime, v1::FAILED,
+                             absl::StrCat("lost while the Manager restarted: ", taken.message()));
+      }
     }
     manager->MarkChanged(runtime.trial.id());
   }
-  if (experiment.state() == v1::EXPERIMENT_RUNNING) {
+  if (experiment.state() == v1::EXPERIMENT_RUNNING && adopt) {
+    manager->running_since_ = absl::Now();
+    manager->SetState(v1::EXPERIMENT_RUNNING,
+                      absl::StrCat("the Manager restarted and took back ", adopted,
+                                   adopted == 1 ? " running trial" : " running trials"));
+  } else if (experiment.state() == v1::EXPERIMENT_RUNNING) {
     manager->experiment_.set_state(v1::EXPERIMENT_STOPPED);
     manager->SetState(v1::EXPERIMENT_STOPPED,
                       absl::StrCat("the daemon exited while the experiment ran; `dlctl resume ",
@@ -173,7 +198,14 @@ void ExperimentManager::Shutdown() {
   }
   if (scheduler_.joinable()) scheduler_.join();
   if (writer_.joinable()) writer_.join();
-  if (options_.backend) options_.backend->TerminateAll();
+  if (options_.backend == nullptr) return;
+  // The experiment stays RUNNING on disk: the next Manager takes its trials back or, for a
+  // local daemon whose trials end here, shows it STOPPED.
+  if (options_.backend->TrialsOutliveManager()) {
+    options_.backend->Release();
+  } else {
+    options_.backend->TerminateAll();
+  }
 }
 
 // --- state ---------------------------------------------------------------------------------
@@ -583,14 +615,15 @@ ExperimentManager::TrialRuntime& ExperimentManager::CreateTrial(
   t.set_user_added(user_added);
   Tally(t, 1);
   SaveTrial(runtime, "created");
+  // Stored with it: a Manager that restarts while the trial runs needs it to take it back.
+  KeepSecret(runtime);
   MarkChanged(trial_id);
   PublishTrial(runtime, true);
   return runtime;
 }
 
-void ExperimentManager::Launch(TrialRuntime& runtime) {
-  v1::Trial& t = runtime.trial;
-  runtime.secret = RandomHex(16);
+TrialLaunch ExperimentManager::LaunchFor(const TrialRuntime& runtime) {
+  const v1::Trial& t = runtime.trial;
   TrialLaunch launch;
   launch.experiment_id = id_;
   launch.trial_id = t.id();
@@ -600,10 +633,43 @@ void ExperimentManager::Launch(TrialRuntime& runtime) {
   launch.output_dir = std::filesystem::path(t.log_path()).parent_path().string();
   launch.parameters_json = ParameterSetToJson(t.parameters()).dump();
   launch.spec = experiment_.spec();
-  absl::Status status = options_.backend->Launch(
-      launch, [this](const std::string& trial_id, const std::string& why) {
-        OnBackendGone(trial_id, why);
-      });
+  return launch;
+}
+
+void ExperimentManager::KeepSecret(TrialRuntime& runtime) {
+  runtime.secret = RandomHex(16);
+  StoreChanges changes;
+  changes.secrets.emplace_back(runtime.trial.id(), runtime.secret);
+  QueueChanges(std::move(changes));
+}
+
+absl::Status ExperimentManager::Adopt(TrialRuntime& runtime) {
+  if (runtime.secret.empty()) {
+    return absl::NotFoundError("its session secret was not stored (an older dlkit launched it)");
+  }
+  // Where its Reporter left off: it resends what was not stored and goes on counting.
+  std::optional<v1::Trial> with_series;
+  {
+    absl::MutexLock store_lock(&store_mu_);
+    DLKIT_ASSIGN_OR_RETURN(with_series, store_->LoadTrial(runtime.trial.id(), true));
+    DLKIT_ASSIGN_OR_RETURN(runtime.committed_seq, store_->MaxMetricSeq(runtime.trial.id()));
+  }
+  runtime.highest_seq = runtime.committed_seq;
+  runtime.intermediate.clear();
+  for (const v1::Measurement& m : with_series->intermediate()) {
+    runtime.intermediate.push_back(m.value());
+  }
+  runtime.steps[MetricSlot(v1::INTERMEDIATE)] = with_series->intermediate_size();
+  runtime.steps[MetricSlot(v1::LOSS)] = with_series->loss_size();
+  runtime.steps[MetricSlot(v1::FINAL)] = with_series->has_final() ? 1 : 0;
+  return options_.backend->Adopt(LaunchFor(runtime), GoneHandler());
+}
+
+void ExperimentManager::Launch(TrialRuntime& runtime) {
+  v1::Trial& t = runtime.trial;
+  if (runtime.secret.empty()) KeepSecret(runtime);
+  const TrialLaunch launch = LaunchFor(runtime);
+  absl::Status status = options_.backend->Launch(launch, GoneHandler());
   if (!status.ok()) {
     FinishTrial(runtime, v1::FAILED, absl::StrCat("could not start: ", status.message()));
     return;
@@ -613,6 +679,12 @@ void ExperimentManager::Launch(TrialRuntime& runtime) {
   SaveTrial(runtime, "launched");
   MarkChanged(t.id());
   PublishTrial(runtime, true);
+}
+
+TrialBackend::GoneCallback ExperimentManager::GoneHandler() {
+  return [this](const std::string& trial_id, const std::string& why) {
+    OnBackendGone(trial_id, why);
+  };
 }
 
 void ExperimentManager::OnBackendGone(const std::string& trial_id, const std::string& why) {

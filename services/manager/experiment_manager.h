@@ -64,15 +64,17 @@ class ExperimentManager {
   // A new experiment in an empty directory; not started yet.
   static absl::StatusOr<std::unique_ptr<ExperimentManager>> Create(
       const std::string& id, const v1::ExperimentSpec& spec, Options options);
-  // An existing one. If it was RUNNING (the daemon went away), it is STOPPED now and its
-  // unfinished trials are marked interrupted, ready for Resume.
+  // An existing one. If it was RUNNING (the daemon went away): with a backend whose trials
+  // outlive their Manager (Kubernetes) it stays RUNNING and takes its running trials back;
+  // otherwise it is STOPPED now and its unfinished trials are marked interrupted, ready for
+  // Resume.
   static absl::StatusOr<std::unique_ptr<ExperimentManager>> Open(Options options);
   ~ExperimentManager();
 
   // Starts the scheduler (and, for a RUNNING experiment, trials).
   void Start();
-  // Ends the scheduler and this manager's trials (the daemon is going away); the
-  // experiment stays RUNNING on disk so that the next daemon shows it STOPPED.
+  // Ends the scheduler and this manager's trials (the daemon is going away), or leaves them
+  // running for the next Manager when they outlive it; the experiment stays RUNNING on disk.
   void Shutdown();
 
   const std::string& id() const { return id_; }
@@ -126,7 +128,7 @@ class ExperimentManager {
     bool interrupt = false;           // kill is from an experiment stop
     v1::TrialState kill_state = v1::KILLED;
     bool assess_pending = false;
-    std::string secret;               // in memory only: a new daemon means new sessions
+    std::string secret;               // its session's, stored (StoreChanges::secrets)
   };
 
   ExperimentManager(std::string id, Options options, std::unique_ptr<ExperimentStore> store);
@@ -146,7 +148,14 @@ class ExperimentManager {
   TrialRuntime& CreateTrial(const v1::ParameterSet& parameters, bool user_added, int attempt)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Launch(TrialRuntime& runtime) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  TrialLaunch LaunchFor(const TrialRuntime& runtime) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Gives the trial a new session secret and queues it for the store.
+  void KeepSecret(TrialRuntime& runtime) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes back a RUNNING trial that an earlier Manager launched (Open, when the backend's
+  // trials outlive their Manager), resuming its metric counts from the store.
+  absl::Status Adopt(TrialRuntime& runtime) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnBackendGone(const std::string& trial_id, const std::string& why);
+  TrialBackend::GoneCallback GoneHandler();  // calls OnBackendGone
   // Queues one measurement for the writer (the sink, if any, gets its ack once stored).
   void QueueMetric(TrialRuntime& runtime, const v1::MetricReport& metric)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

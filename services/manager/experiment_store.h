@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -45,9 +46,11 @@ struct StoreChanges {
   std::vector<v1::Trial> trials;             // saved as SaveTrial does, in order
   std::vector<TransitionRow> transitions;
   std::vector<MetricRow> metrics;            // appended as AppendMetrics does
+  std::vector<std::pair<std::string, std::string>> secrets;  // (trial id, session secret)
 
   bool empty() const {
-    return !experiment && trials.empty() && transitions.empty() && metrics.empty();
+    return !experiment && trials.empty() && transitions.empty() && metrics.empty() &&
+           secrets.empty();
   }
 };
 
@@ -76,6 +79,8 @@ class ExperimentStore {
   virtual absl::Status AppendMetrics(const std::vector<MetricRow>& rows) = 0;
   // Highest stored seq of a trial (0 if none): where a reconnecting Reporter resumes.
   virtual absl::StatusOr<int64_t> MaxMetricSeq(const std::string& trial_id) = 0;
+  // The session secret stored for a trial (StoreChanges::secrets); NOT_FOUND if none.
+  virtual absl::StatusOr<std::string> LoadSecret(const std::string& trial_id) = 0;
 
   // Appends a state transition of the experiment (trial_id empty) or of a trial.
   virtual absl::Status RecordTransition(const std::string& trial_id, const std::string& state,

@@ -405,15 +405,75 @@ void KubernetesTrialBackend::TerminateAll() {
       doomed.emplace_back(tracked.type, tracked.name);
     }
   }
+  DeleteObjects(doomed);
+  // The Manager is going away: no callback may reach it after this.
+  StopThreads();
+}
+
+absl::Status KubernetesTrialBackend::Adopt(const TrialLaunch& launch, GoneCallback on_gone) {
+  const v1::KubernetesService& k8s = launch.spec.training_service().kubernetes();
+  const k8s::ResourceType& type = TypeOf(k8s.job_kind());
+  {
+    // Tracked before the lookup, with its name left to learn (Launch may have suffixed it),
+    // so that the watches' first lists see it whichever comes first.
+    absl::MutexLock lock(&mu_);
+    if (closing_) return absl::CancelledError("the Manager is shutting down");
+    Tracked& tracked = trials_[launch.trial_id];
+    tracked.trial_id = launch.trial_id;
+    tracked.type = &type;
+    tracked.on_gone = std::move(on_gone);
+    tracked.memory = k8s.resources().memory();
+    StartWatching(k8s.job_kind());
+  }
+  absl::StatusOr<k8s::ObjectList> found = client_->List(
+      type, options_.ns, absl::StrCat(selector_, ",", kTrialLabel, "=", launch.trial_id));
+  absl::MutexLock lock(&mu_);
+  auto it = trials_.find(launch.trial_id);
+  if (it == trials_.end()) return absl::NotFoundError(absl::StrCat("its ", type.kind, " is gone"));
+  if (found.ok() && !found->items.empty()) {
+    // What happened to it while no Manager was looking (it may have ended).
+    OnTrialObject(found->items.front(), &deferred_);
+    if (!deferred_.empty()) wake_ = true;
+  } else if (!it->second.seen) {
+    trials_.erase(it);
+    if (!found.ok()) {
+      return absl::Status(found.status().code(),
+                          absl::StrCat("cannot look for its ", type.kind, ": ",
+                                       found.status().message()));
+    }
+    return absl::NotFoundError(absl::StrCat("its ", type.kind, " no longer exists"));
+  }
+  return absl::OkStatus();
+}
+
+void KubernetesTrialBackend::Release() {
+  std::vector<std::pair<const k8s::ResourceType*, std::string>> due;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = absl::Now();
+    for (auto& [id, tracked] : trials_) {
+      if (tracked.delete_requested && !tracked.deleted && tracked.delete_at <= now) {
+        tracked.deleted = true;
+        due.emplace_back(tracked.type, tracked.name);
+      }
+    }
+  }
+  DeleteObjects(due);
+  StopThreads();
+}
+
+std::vector<std::string> KubernetesTrialBackend::DeleteObjects(
+    const std::vector<std::pair<const k8s::ResourceType*, std::string>>& doomed) {
+  std::vector<std::string> failed;
   for (const auto& [type, name] : doomed) {
     absl::Status deleted = client_->Delete(*type, options_.ns, name);
     if (!deleted.ok() && !absl::IsNotFound(deleted)) {
       std::cerr << "dlkit-manager: cannot delete " << type->kind << " " << name << ": " << deleted
                 << "\n";
+      failed.push_back(name);
     }
   }
-  // The Manager is going away: no callback may reach it after this.
-  StopThreads();
+  return failed;
 }
 
 KubernetesTrialBackend::Tracked* KubernetesTrialBackend::FindByObject(const Json& object) {
@@ -440,7 +500,9 @@ void KubernetesTrialBackend::Finish(Tracked& tracked, const std::string& why, bo
 
 void KubernetesTrialBackend::OnTrialObject(const Json& object, std::vector<Notice>* notices) {
   Tracked* tracked = FindByObject(object);
-  if (tracked == nullptr || NameOf(object) != tracked->name) return;
+  if (tracked == nullptr) return;
+  if (tracked->name.empty()) tracked->name = NameOf(object);  // adopted: learnt here
+  if (NameOf(object) != tracked->name) return;
   tracked->seen = true;
   const std::string what = absl::StrCat(tracked->type->kind, " ", tracked->name);
   if (tracked->type == &k8s::kJob) {
@@ -593,6 +655,7 @@ void KubernetesTrialBackend::HousekeepingLoop() {
   while (!closing_) {
     const absl::Time now = absl::Now();
     absl::Time next = absl::InfiniteFuture();
+    notices.swap(deferred_);  // ends Adopt found, to be told outside every lock
     std::vector<std::pair<const k8s::ResourceType*, std::string>> doomed;
     for (auto& [id, tracked] : trials_) {
       if (!tracked.gone && tracked.pending_at != absl::InfiniteFuture()) {
@@ -625,15 +688,7 @@ void KubernetesTrialBackend::HousekeepingLoop() {
     if (!notices.empty() || !doomed.empty()) {
       mu_.Unlock();
       Notify(notices);
-      std::vector<std::string> failed;
-      for (const auto& [type, name] : doomed) {
-        absl::Status deleted = client_->Delete(*type, options_.ns, name);
-        if (!deleted.ok() && !absl::IsNotFound(deleted)) {
-          std::cerr << "dlkit-manager: cannot delete " << type->kind << " " << name << ": "
-                    << deleted << "\n";
-          failed.push_back(name);
-        }
-      }
+      const std::vector<std::string> failed = DeleteObjects(doomed);
       mu_.Lock();
       for (auto& [id, tracked] : trials_) {
         if (std::find(failed.begin(), failed.end(), tracked.name) != failed.end()) {

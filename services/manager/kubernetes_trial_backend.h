@@ -72,6 +72,12 @@ class KubernetesTrialBackend final : public TrialBackend {
   absl::Status Launch(const TrialLaunch& launch, GoneCallback on_gone) override;
   void Terminate(const std::string& trial_id) override;
   void TerminateAll() override;
+  // A restarted Experiment pod's Manager finds its trials' objects by their trial label.
+  bool TrialsOutliveManager() const override { return true; }
+  absl::Status Adopt(const TrialLaunch& launch, GoneCallback on_gone) override;
+  // Sends the deletes already due (finished trials past their retention), then stops
+  // following; everything else stays for the next Manager.
+  void Release() override;
 
   // The object Launch creates for `launch`, named `name` (exposed for tests).
   static nlohmann::json TrialObject(const TrialLaunch& launch, const Options& options,
@@ -123,6 +129,9 @@ class KubernetesTrialBackend final : public TrialBackend {
   void FailLater(Tracked& tracked, const std::string& why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Tracked* FindByObject(const nlohmann::json& object) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static void Notify(std::vector<Notice>& notices);
+  // DELETEs each object (a missing one counts as deleted); returns the names it could not.
+  std::vector<std::string> DeleteObjects(
+      const std::vector<std::pair<const k8s::ResourceType*, std::string>>& doomed);
 
   const std::shared_ptr<k8s::KubeClient> client_;
   const Options options_;
@@ -131,6 +140,7 @@ class KubernetesTrialBackend final : public TrialBackend {
 
   absl::Mutex mu_;
   std::map<std::string, Tracked> trials_ ABSL_GUARDED_BY(mu_);  // by trial id
+  std::vector<Notice> deferred_ ABSL_GUARDED_BY(mu_);  // for the housekeeper to deliver
   bool watching_ ABSL_GUARDED_BY(mu_) = false;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;

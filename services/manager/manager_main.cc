@@ -181,12 +181,8 @@ int main(int argc, char** argv) {
     manager = dlkit::ExperimentManager::Create(absl::GetFlag(FLAGS_experiment_id), *spec,
                                                options);
   }
-  // A restarted Experiment pod finds its experiment STOPPED (its trials were lost with
-  // the old pod): it carries on.
-  if (manager.ok() && platform == "kubernetes" &&
-      (*manager)->GetExperiment().state() == dlkit::v1::EXPERIMENT_STOPPED) {
-    (*manager)->Resume().IgnoreError();
-  }
+  // A restarted Experiment pod's Manager (Open) takes back the trials still running as Jobs
+  // and carries on; an experiment the user had stopped stays stopped.
   if (!manager.ok()) return Fail(std::string(manager.status().message()));
   std::shared_ptr<dlkit::ExperimentManager> shared = std::move(manager).value();
   SingleManagerDirectory single(shared);

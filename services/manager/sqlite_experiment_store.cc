@@ -69,6 +69,15 @@ const std::vector<std::string>& Migrations() {
       );
       CREATE INDEX transitions_by_trial ON transitions (trial_id, id);
       )sql",
+      // v2
+      R"sql(
+      -- Each trial's session secret, apart from the trial's message (which the API serves),
+      -- so that a restarted Manager can take back trials that outlived it (cluster Jobs).
+      CREATE TABLE trial_secrets (
+        trial_id TEXT PRIMARY KEY NOT NULL,
+        secret TEXT NOT NULL
+      ) WITHOUT ROWID;
+      )sql",
   };
   return *kMigrations;
 }
@@ -439,6 +448,16 @@ absl::StatusOr<int64_t> SqliteExperimentStore::MaxMetricSeq(const std::string& t
   return select->ColumnInt64(0);
 }
 
+absl::StatusOr<std::string> SqliteExperimentStore::LoadSecret(const std::string& trial_id) {
+  absl::MutexLock lock(&mu_);
+  DLKIT_ASSIGN_OR_RETURN(auto select,
+                         db_->Cached("SELECT secret FROM trial_secrets WHERE trial_id = ?1"));
+  DLKIT_RETURN_IF_ERROR(select->BindText(1, trial_id));
+  DLKIT_ASSIGN_OR_RETURN(bool row, select->Step());
+  if (!row) return absl::NotFoundError(absl::StrCat("no session secret for trial ", trial_id));
+  return select->ColumnText(0);
+}
+
 // ---------------------------------------------------------------------------------------
 // Transitions
 
@@ -459,6 +478,14 @@ absl::Status SqliteExperimentStore::Apply(const StoreChanges& changes) {
     for (const v1::Trial& trial : changes.trials) DLKIT_RETURN_IF_ERROR(SaveTrialLocked(trial));
     for (const TransitionRow& t : changes.transitions) {
       DLKIT_RETURN_IF_ERROR(RecordTransitionLocked(t.trial_id, t.state, t.reason, t.time));
+    }
+    for (const auto& [trial_id, secret] : changes.secrets) {
+      DLKIT_ASSIGN_OR_RETURN(
+          auto insert,
+          db_->Cached("INSERT OR REPLACE INTO trial_secrets (trial_id, secret) VALUES (?1, ?2)"));
+      DLKIT_RETURN_IF_ERROR(insert->BindText(1, trial_id));
+      DLKIT_RETURN_IF_ERROR(insert->BindText(2, secret));
+      DLKIT_RETURN_IF_ERROR(insert->Run());
     }
     return AppendMetricsLocked(changes.metrics);
   });

@@ -35,7 +35,7 @@ class SqliteExperimentStore : public ExperimentStore {
   static absl::StatusOr<std::unique_ptr<SqliteExperimentStore>> Open(const std::string& path);
 
   // Schema version this code writes.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   absl::Status SaveExperiment(const v1::Experiment& experiment) override;
   absl::StatusOr<v1::Experiment> LoadExperiment() override;
@@ -46,6 +46,7 @@ class SqliteExperimentStore : public ExperimentStore {
 
   absl::Status AppendMetrics(const std::vector<MetricRow>& rows) override;
   absl::StatusOr<int64_t> MaxMetricSeq(const std::string& trial_id) override;
+  absl::StatusOr<std::string> LoadSecret(const std::string& trial_id) override;
 
   absl::Status RecordTransition(const std::string& trial_id, const std::string& state,
                                 const std::string& reason, absl::Time time) override;

@@ -71,6 +71,18 @@ class TrialBackend {
   virtual void Terminate(const std::string& trial_id) = 0;
   // Ends every trial and waits for them (the daemon is going away).
   virtual void TerminateAll() = 0;
+
+  // Whether trials run on when the Manager's process ends (a cluster's objects do, a local
+  // child does not). If so, a Manager that goes away leaves them running (Release) and the
+  // next one, on the same store, takes them over (Adopt) instead of counting them lost.
+  virtual bool TrialsOutliveManager() const { return false; }
+  // Follows a trial that an earlier Manager launched as `launch`, as Launch would have.
+  // NOT_FOUND when its unit of work is gone. The callback may run at once on another thread.
+  virtual absl::Status Adopt(const TrialLaunch& launch, GoneCallback on_gone) {
+    return absl::UnimplementedError("this backend cannot take over running trials");
+  }
+  // Stops following trials and leaves them running (for TrialsOutliveManager backends).
+  virtual void Release() {}
 };
 
 }  // namespace dlkit

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -130,19 +131,46 @@ struct ManagerFixture : KubeFixture {
   }
 
   void Create(const v1::ExperimentSpec& spec) {
-    auto backend = KubernetesTrialBackend::New(client, backend_options);
-    REQUIRE(backend.ok());
-    this->backend = std::shared_ptr<KubernetesTrialBackend>(std::move(backend).value());
-    ExperimentManager::Options options;
-    options.directory = work_dir + "/experiment";
-    options.tuner = tuner.get();
-    options.backend = this->backend;
-    options.manager_address = backend_options.manager_address;
-    auto created = ExperimentManager::Create(experiment_id, spec, options);
+    auto created = ExperimentManager::Create(experiment_id, spec, ManagerOptions());
     REQUIRE(created.ok());
     manager = std::shared_ptr<ExperimentManager>(std::move(created).value());
     directory.Set(manager);
     manager->Start();
+  }
+
+  // As when the Experiment pod's containers restart: the Manager and the Tuner go away with
+  // their gRPC server (Reporters see UNAVAILABLE and retry), and new ones open the same
+  // store on the same port.
+  void RestartPod() {
+    manager->Shutdown();
+    directory.Set(nullptr);
+    manager.reset();
+    backend.reset();
+    grpc_server->Shutdown(std::chrono::system_clock::now());
+    grpc_server.reset();
+    tuner.reset();
+    restarted_tuner_service = std::make_unique<TunerServiceImpl>();
+    auto started = StartServer(address, {&manager_service, restarted_tuner_service.get()});
+    REQUIRE(started.ok());
+    grpc_server = std::move(started->server);
+    tuner = v1::TunerService::NewStub(grpc_server->InProcessChannel(grpc::ChannelArguments()));
+    auto opened = ExperimentManager::Open(ManagerOptions());
+    REQUIRE(opened.ok());
+    manager = std::shared_ptr<ExperimentManager>(std::move(opened).value());
+    directory.Set(manager);
+    manager->Start();
+  }
+
+  ExperimentManager::Options ManagerOptions() {
+    auto made = KubernetesTrialBackend::New(client, backend_options);
+    REQUIRE(made.ok());
+    backend = std::shared_ptr<KubernetesTrialBackend>(std::move(made).value());
+    ExperimentManager::Options options;
+    options.directory = work_dir + "/experiment";
+    options.tuner = tuner.get();
+    options.backend = backend;
+    options.manager_address = backend_options.manager_address;
+    return options;
   }
 
   std::vector<v1::Trial> Trials() {
@@ -180,6 +208,7 @@ struct ManagerFixture : KubeFixture {
   OneManager directory;
   ManagerServiceImpl manager_service{&directory};
   TunerServiceImpl tuner_service;
+  std::unique_ptr<TunerServiceImpl> restarted_tuner_service;  // a fresh Tuner after RestartPod
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<v1::TunerService::Stub> tuner;
   KubernetesTrialBackend::Options backend_options;
@@ -374,6 +403,9 @@ TEST_CASE("A name taken by someone else's object: the trial gets another", "[kub
     renamed |= name.rfind(f.TrialName(1) + "-", 0) == 0;
   }
   CHECK(renamed);
+  // Ours goes once its trial has succeeded (retention); the foreign one stays.
+  CHECK(WaitFor([&] { return f.Objects(type.plural).empty(); }));
+  CHECK(f.server->GetObject(type.plural, kNamespace, f.TrialName(1)).has_value());
 }
 
 TEST_CASE("Pod failures end trials with a reason a user can act on", "[kubernetes]") {
@@ -505,6 +537,64 @@ TEST_CASE("Launching a trial again finds its own object: no second one", "[kuber
   CHECK(jobs[0]["metadata"]["name"] == "dlkit-exp9-t7");
   (*backend)->TerminateAll();
   CHECK(f.server->ListObjects("jobs", kNamespace).empty());
+}
+
+TEST_CASE("A restarted Experiment pod takes back the trials still running as Jobs",
+          "[kubernetes]") {
+  ManagerFixture f;
+  const std::string gate = f.work_dir + "/gate";
+  f.Create(ClusterSpec(v1::JOB, 1,
+                       "echo '[dlkit] intermediate_result: 0.25'; "
+                       "while [ ! -e " + gate + " ]; do sleep 0.05; done; "
+                       "echo '[dlkit] intermediate_result: 0.4'; "
+                       "echo '[dlkit] final_result: 0.5'",
+                       3, 3));
+  REQUIRE(WaitFor([&] {
+    std::vector<v1::Trial> trials = f.Trials();
+    return trials.size() == 3 && std::all_of(trials.begin(), trials.end(), [](const auto& t) {
+             return t.state() == v1::RUNNING && t.has_last_intermediate();
+           });
+  }));
+  const std::string first_id = f.TrialAt(1).id();
+
+  f.manager->Shutdown();  // the old pod's Manager leaves its trials running...
+  CHECK(f.Objects("jobs").size() == 3);
+  // ...and while no Manager runs, trial 3's Job is deleted by hand.
+  REQUIRE(f.client->Delete(k8s::kJob, kNamespace, f.TrialName(3),
+                           k8s::PropagationPolicy::kForeground).ok());
+  REQUIRE(WaitFor([&] { return f.Objects("jobs").size() == 2; }));
+  f.RestartPod();
+
+  v1::Experiment e = f.manager->GetExperiment();
+  CHECK(e.state() == v1::EXPERIMENT_RUNNING);
+  CHECK_THAT(e.reason(), Catch::Contains("took back 2 running trials"));
+  CHECK(f.TrialAt(1).id() == first_id);
+  CHECK(f.TrialAt(1).state() == v1::RUNNING);
+  CHECK(f.TrialAt(2).state() == v1::RUNNING);
+  CHECK(f.TrialAt(3).state() == v1::FAILED);
+  CHECK_THAT(f.TrialAt(3).reason(),
+             Catch::Contains("lost while the Manager restarted: its Job no longer exists"));
+
+  // The Reporters reconnect with their stored secrets and finish their trials here.
+  std::ofstream(gate).put('\n');
+  REQUIRE(WaitFor([&] { return f.manager->GetExperiment().state() == v1::EXPERIMENT_DONE; }, 45));
+  e = f.manager->GetExperiment();
+  CHECK(e.counts().succeeded() == 2);
+  CHECK(e.counts().failed() == 1);
+  CHECK(f.Trials().size() == 3);  // nothing ran twice
+  for (int64_t index : {1, 2}) {
+    auto trial = f.manager->GetTrial(f.TrialAt(index).id());
+    REQUIRE(trial.ok());
+    CHECK(trial->state() == v1::SUCCEEDED);
+    CHECK(trial->final_value() == Approx(0.5));
+    // One report before the restart and one after, each stored once.
+    REQUIRE(trial->intermediate_size() == 2);
+    CHECK(trial->intermediate(0).value() == Approx(0.25));
+    CHECK(trial->intermediate(1).value() == Approx(0.4));
+  }
+  // The new Manager deletes the succeeded trials' Jobs, as the old one would have.
+  CHECK(WaitFor([&] { return f.Objects("jobs").empty(); }));
+  CHECK(f.cluster->errors().empty());
 }
 
 TEST_CASE("Killing a trial deletes its Job; deleting the experiment deletes everything",
