@@ -6,7 +6,6 @@
 // `ctx.err`, and return a status that dlctl turns into "dlctl: <message> (<CODE>)".
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -39,23 +38,6 @@ struct CommandContext {
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
-// The ManagerService of an experiment: `Experiment.manager_address` when set, else the
-// daemon's own (whose stub is given).
-class ManagerStubs {
- public:
-  using Factory = std::function<std::unique_ptr<ManagerStub>(const std::string& address)>;
-
-  ManagerStubs(ManagerStub* daemon_manager, Factory factory)
-      : daemon_manager_(daemon_manager), factory_(std::move(factory)) {}
-
-  ManagerStub* For(const v1::Experiment& experiment);
-
- private:
-  ManagerStub* daemon_manager_;
-  Factory factory_;
-  std::map<std::string, std::unique_ptr<ManagerStub>> by_address_;
-};
-
 // ---- exit codes ---------------------------------------------------------------------------
 
 // Bad arguments: dlctl prints the message and the command's usage, exits 2.
@@ -79,13 +61,13 @@ absl::Status RunInit(const InitOptions& options, const CommandContext& ctx, std:
 
 // submit: loads and checks the config, then calls `ensure_daemon` (if set; dlctl starts
 // the daemon there, see daemon_control.h) and submits.
-absl::Status RunSubmit(LauncherStub* launcher, ManagerStubs* managers, const SubmitOptions& options,
+absl::Status RunSubmit(LauncherStub* launcher, ManagerStub* manager, const SubmitOptions& options,
                        const CommandContext& ctx, std::ostream& out,
                        const std::function<absl::Status()>& ensure_daemon = nullptr);
 
 // Follows an experiment until it ends (submit --watch). FAILED_PRECONDITION when it
 // ended FAILED (exit 1), OK when DONE or STOPPED.
-absl::Status RunWatch(LauncherStub* launcher, ManagerStubs* managers,
+absl::Status RunWatch(LauncherStub* launcher, ManagerStub* manager,
                       const std::string& experiment_id, const CommandContext& ctx,
                       std::ostream& out);
 
@@ -96,17 +78,17 @@ absl::Status RunStop(LauncherStub* launcher, const std::string& experiment_id,
                      const CommandContext& ctx, std::ostream& out);
 absl::Status RunResume(LauncherStub* launcher, const std::string& experiment_id,
                        const CommandContext& ctx, std::ostream& out);
-absl::Status RunUpdate(LauncherStub* launcher, ManagerStubs* managers, const UpdateOptions& options,
+absl::Status RunUpdate(LauncherStub* launcher, ManagerStub* manager, const UpdateOptions& options,
                        const CommandContext& ctx, std::ostream& out);
 
-absl::Status RunTrials(LauncherStub* launcher, ManagerStubs* managers, const TrialsOptions& options,
+absl::Status RunTrials(LauncherStub* launcher, ManagerStub* manager, const TrialsOptions& options,
                        const CommandContext& ctx, std::ostream& out);
-absl::Status RunLogs(LauncherStub* launcher, ManagerStubs* managers, const LogsOptions& options,
+absl::Status RunLogs(LauncherStub* launcher, ManagerStub* manager, const LogsOptions& options,
                      const CommandContext& ctx, std::ostream& out);
-absl::Status RunKillTrial(LauncherStub* launcher, ManagerStubs* managers,
+absl::Status RunKillTrial(LauncherStub* launcher, ManagerStub* manager,
                           const std::string& experiment_id, const std::string& trial,
                           const CommandContext& ctx, std::ostream& out);
-absl::Status RunExport(LauncherStub* launcher, ManagerStubs* managers, const ExportOptions& options,
+absl::Status RunExport(LauncherStub* launcher, ManagerStub* manager, const ExportOptions& options,
                        const CommandContext& ctx, std::ostream& out);
 
 // ---- shared by the commands ---------------------------------------------------------------
@@ -124,9 +106,6 @@ absl::StatusOr<std::vector<v1::Trial>> ListAllTrials(ManagerStub* manager,
 // TRIAL as given by the user: a trial id, or an index within the experiment.
 absl::StatusOr<v1::Trial> ResolveTrial(ManagerStub* manager, const v1::Experiment& experiment,
                                        const std::string& trial, const CommandContext& ctx);
-
-// The address a command's manager calls go to (for messages).
-std::string ManagerAddress(const v1::Experiment& experiment, const CommandContext& ctx);
 
 }  // namespace dlkit::cli
 

@@ -23,18 +23,6 @@ bool LooksLikeConnectFailure(absl::string_view message) {
 
 }  // namespace
 
-ManagerStub* ManagerStubs::For(const v1::Experiment& experiment) {
-  const std::string& address = experiment.manager_address();
-  if (address.empty() || !factory_) return daemon_manager_;
-  auto it = by_address_.find(address);
-  if (it == by_address_.end()) it = by_address_.emplace(address, factory_(address)).first;
-  return it->second.get();
-}
-
-std::string ManagerAddress(const v1::Experiment& experiment, const CommandContext& ctx) {
-  return experiment.manager_address().empty() ? ctx.address : experiment.manager_address();
-}
-
 absl::Status UsageStatus(absl::string_view message) {
   absl::Status status = absl::InvalidArgumentError(message);
   status.SetPayload(kUsagePayload, absl::Cord("1"));
@@ -130,7 +118,7 @@ absl::StatusOr<std::vector<v1::Trial>> ListAllTrials(ManagerStub* manager,
 
 absl::StatusOr<v1::Trial> ResolveTrial(ManagerStub* manager, const v1::Experiment& experiment,
                                        const std::string& trial, const CommandContext& ctx) {
-  std::string address = ManagerAddress(experiment, ctx);
+  std::string address = ctx.address;
   v1::GetTrialRequest request;
   request.set_experiment_id(experiment.id());
   request.set_trial_id(trial);

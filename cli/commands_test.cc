@@ -101,10 +101,6 @@ struct Fixture {
     channel = grpc::CreateChannel(fake->address(), grpc::InsecureChannelCredentials());
     launcher = v1::LauncherService::NewStub(channel);
     manager = v1::ManagerService::NewStub(channel);
-    managers = std::make_unique<ManagerStubs>(manager.get(), [](const std::string& address) {
-      return std::unique_ptr<ManagerStub>(v1::ManagerService::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials())));
-    });
     ctx.err = &err;
     ctx.address = fake->address();
     ctx.rpc_timeout = absl::Seconds(5);
@@ -118,7 +114,6 @@ struct Fixture {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<LauncherStub> launcher;
   std::unique_ptr<ManagerStub> manager;
-  std::unique_ptr<ManagerStubs> managers;
   CommandContext ctx;
   std::stringstream out;
   std::stringstream err;
@@ -171,7 +166,7 @@ TEST_CASE("trials --sort metric puts the best first per the objective's directio
   TrialsOptions options;
   options.experiment_id = "exp-1";
   options.sort = TrialSort::kMetric;
-  REQUIRE(RunTrials(f.launcher.get(), f.managers.get(), options, f.ctx, f.out).ok());
+  REQUIRE(RunTrials(f.launcher.get(), f.manager.get(), options, f.ctx, f.out).ok());
   CHECK(TrialIdsInTable(f.out.str()) == std::vector<std::string>{"t2", "t4", "t1", "t3", "t5"});
   CHECK(absl::StrContains(Lines(f.out.str())[0], "ACCURACY"));
   std::vector<v1::ListTrialsRequest> requests = f.fake->list_trials_requests();
@@ -184,12 +179,12 @@ TEST_CASE("trials --sort metric puts the best first per the objective's directio
   f.fake->SetTrials("exp-min", CannedTrials());
   options.experiment_id = "exp-min";
   std::stringstream out;
-  REQUIRE(RunTrials(f.launcher.get(), f.managers.get(), options, f.ctx, out).ok());
+  REQUIRE(RunTrials(f.launcher.get(), f.manager.get(), options, f.ctx, out).ok());
   CHECK(TrialIdsInTable(out.str()) == std::vector<std::string>{"t1", "t4", "t2", "t3", "t5"});
 
   options.reverse = true;
   std::stringstream reversed;
-  REQUIRE(RunTrials(f.launcher.get(), f.managers.get(), options, f.ctx, reversed).ok());
+  REQUIRE(RunTrials(f.launcher.get(), f.manager.get(), options, f.ctx, reversed).ok());
   CHECK(TrialIdsInTable(reversed.str()) == std::vector<std::string>{"t2", "t4", "t1", "t3", "t5"});
   CHECK(f.fake->list_trials_requests().back().reverse());
 }
@@ -200,7 +195,7 @@ TEST_CASE("trials --status filters on the server; --limit keeps the first N afte
   options.experiment_id = "exp-1";
   options.states = {v1::SUCCEEDED, v1::RUNNING};
   options.limit = 3;
-  REQUIRE(RunTrials(f.launcher.get(), f.managers.get(), options, f.ctx, f.out).ok());
+  REQUIRE(RunTrials(f.launcher.get(), f.manager.get(), options, f.ctx, f.out).ok());
   CHECK(TrialIdsInTable(f.out.str()) == std::vector<std::string>{"t1", "t2", "t4"});
   v1::ListTrialsRequest request = f.fake->list_trials_requests().back();
   REQUIRE(request.states_size() == 2);
@@ -210,12 +205,12 @@ TEST_CASE("trials --status filters on the server; --limit keeps the first N afte
   options.sort = TrialSort::kMetric;
   options.limit = 2;
   std::stringstream best;
-  REQUIRE(RunTrials(f.launcher.get(), f.managers.get(), options, f.ctx, best).ok());
+  REQUIRE(RunTrials(f.launcher.get(), f.manager.get(), options, f.ctx, best).ok());
   CHECK(TrialIdsInTable(best.str()) == std::vector<std::string>{"t2", "t4"});
 
   options.states = {v1::KILLED};
   std::stringstream none;
-  REQUIRE(RunTrials(f.launcher.get(), f.managers.get(), options, f.ctx, none).ok());
+  REQUIRE(RunTrials(f.launcher.get(), f.manager.get(), options, f.ctx, none).ok());
   CHECK(none.str() == "no trials in these states\n");
 }
 
@@ -238,7 +233,7 @@ TEST_CASE("trials --output json prints the SDK-shaped array with series") {
   f.ctx.output = OutputFormat::kJson;
   TrialsOptions options;
   options.experiment_id = "exp-1";
-  REQUIRE(RunTrials(f.launcher.get(), f.managers.get(), options, f.ctx, f.out).ok());
+  REQUIRE(RunTrials(f.launcher.get(), f.manager.get(), options, f.ctx, f.out).ok());
   CHECK(f.fake->list_trials_requests().back().include_series());
   nlohmann::json j = nlohmann::json::parse(f.out.str());
   REQUIRE(j.is_array());
@@ -258,21 +253,23 @@ TEST_CASE("trials --output json prints the SDK-shaped array with series") {
   CHECK(j[4]["exit_code"].is_null());
 }
 
-TEST_CASE("manager calls go to the experiment's manager_address when it has one") {
+TEST_CASE("manager calls go to the daemon even when the experiment's Manager is elsewhere") {
+  // A cluster experiment: its Manager's address resolves only inside the cluster, and the
+  // daemon passes the calls on to it.
   Fixture f;
   auto other = FakeDlkitServer::Start();
   REQUIRE(other.ok());
   v1::Experiment remote = MakeExperiment("exp-r", v1::MAXIMIZE);
   remote.set_manager_address((*other)->address());
-  f.fake->AddExperiment(remote);    // the launcher knows it ...
-  (*other)->AddExperiment(remote);  // ... its manager has the trials
-  (*other)->SetTrials("exp-r", {MakeTrial("remote-1", 1, v1::SUCCEEDED, 0.3, 0.1)});
+  f.fake->AddExperiment(remote);
+  f.fake->SetTrials("exp-r", {MakeTrial("remote-1", 1, v1::SUCCEEDED, 0.3, 0.1)});
+  (*other)->AddExperiment(remote);
   TrialsOptions options;
   options.experiment_id = "exp-r";
-  REQUIRE(RunTrials(f.launcher.get(), f.managers.get(), options, f.ctx, f.out).ok());
+  REQUIRE(RunTrials(f.launcher.get(), f.manager.get(), options, f.ctx, f.out).ok());
   CHECK(TrialIdsInTable(f.out.str()) == std::vector<std::string>{"remote-1"});
-  CHECK((*other)->list_trials_requests().size() == 1);
-  CHECK(f.fake->list_trials_requests().empty());
+  CHECK(f.fake->list_trials_requests().size() == 1);
+  CHECK((*other)->list_trials_requests().empty());
 }
 
 TEST_CASE("logs stitches the chunks; TRIAL may be an index") {
@@ -282,7 +279,7 @@ TEST_CASE("logs stitches the chunks; TRIAL may be an index") {
   LogsOptions options;
   options.experiment_id = "exp-1";
   options.trial = "2";  // not an id: the trial with index 2
-  REQUIRE(RunLogs(f.launcher.get(), f.managers.get(), options, f.ctx, f.out).ok());
+  REQUIRE(RunLogs(f.launcher.get(), f.manager.get(), options, f.ctx, f.out).ok());
   CHECK(f.out.str() == text);
   std::vector<v1::ReadTrialLogRequest> requests = f.fake->log_requests();
   REQUIRE(requests.size() == 1);
@@ -290,17 +287,17 @@ TEST_CASE("logs stitches the chunks; TRIAL may be an index") {
   CHECK_FALSE(requests[0].follow());
 
   options.trial = "t9";
-  absl::Status missing = RunLogs(f.launcher.get(), f.managers.get(), options, f.ctx, f.out);
+  absl::Status missing = RunLogs(f.launcher.get(), f.manager.get(), options, f.ctx, f.out);
   CHECK(missing.code() == absl::StatusCode::kNotFound);
   options.trial = "9";
-  missing = RunLogs(f.launcher.get(), f.managers.get(), options, f.ctx, f.out);
+  missing = RunLogs(f.launcher.get(), f.manager.get(), options, f.ctx, f.out);
   CHECK(missing.code() == absl::StatusCode::kNotFound);
   CHECK(absl::StrContains(missing.message(), "no trial with id or index 9"));
 }
 
 TEST_CASE("kill-trial, stop, resume and update change the experiment") {
   Fixture f;
-  REQUIRE(RunKillTrial(f.launcher.get(), f.managers.get(), "exp-1", "t5", f.ctx, f.out).ok());
+  REQUIRE(RunKillTrial(f.launcher.get(), f.manager.get(), "exp-1", "t5", f.ctx, f.out).ok());
   CHECK(f.fake->killed() == std::vector<std::string>{"t5"});
   CHECK(absl::StrContains(f.out.str(), "trial t5 (#5) is KILLED"));
 
@@ -315,7 +312,7 @@ TEST_CASE("kill-trial, stop, resume and update change the experiment") {
   update.max_trials = 50;
   update.duration = absl::Minutes(90);
   std::stringstream out;
-  REQUIRE(RunUpdate(f.launcher.get(), f.managers.get(), update, f.ctx, out).ok());
+  REQUIRE(RunUpdate(f.launcher.get(), f.manager.get(), update, f.ctx, out).ok());
   std::vector<v1::UpdateExperimentRequest> updates = f.fake->updates();
   REQUIRE(updates.size() == 1);
   CHECK(updates[0].max_trial_number() == 50);
@@ -330,7 +327,7 @@ TEST_CASE("export writes CSV to a file and JSON to stdout") {
   ExportOptions options;
   options.experiment_id = "exp-1";
   options.file = TempDir() + "/export.csv";
-  REQUIRE(RunExport(f.launcher.get(), f.managers.get(), options, f.ctx, f.out).ok());
+  REQUIRE(RunExport(f.launcher.get(), f.manager.get(), options, f.ctx, f.out).ok());
   CHECK(absl::StrContains(f.out.str(), "wrote 5 trials"));
   std::vector<std::string> lines = Lines(ReadFile(options.file));
   REQUIRE(lines.size() == 6);
@@ -341,7 +338,7 @@ TEST_CASE("export writes CSV to a file and JSON to stdout") {
   options.format = ExportFormat::kJson;
   options.file.clear();
   std::stringstream json;
-  REQUIRE(RunExport(f.launcher.get(), f.managers.get(), options, f.ctx, json).ok());
+  REQUIRE(RunExport(f.launcher.get(), f.manager.get(), options, f.ctx, json).ok());
   nlohmann::json j = nlohmann::json::parse(json.str());
   REQUIRE(j.size() == 5);
   CHECK(j[1]["intermediate"] == nlohmann::json({0.5}));
@@ -376,7 +373,7 @@ TEST_CASE("submit retries UNAVAILABLE with the same request id and prints how to
   f.fake->FailSubmits(2, grpc::StatusCode::UNAVAILABLE);
   SubmitOptions options;
   options.file = WriteStarterConfig("submit.json");
-  REQUIRE(RunSubmit(f.launcher.get(), f.managers.get(), options, f.ctx, f.out).ok());
+  REQUIRE(RunSubmit(f.launcher.get(), f.manager.get(), options, f.ctx, f.out).ok());
   std::vector<v1::SubmitExperimentRequest> submits = f.fake->submits();
   REQUIRE(submits.size() == 3);
   CHECK(!submits[0].request_id().empty());
@@ -391,14 +388,14 @@ TEST_CASE("submit retries UNAVAILABLE with the same request id and prints how to
   CHECK(absl::StrContains(f.err.str(), "warning: fake: a server-side warning"));
 
   // The daemon is ensured before submitting; its failure is the command's.
-  absl::Status no_daemon = RunSubmit(f.launcher.get(), f.managers.get(), options, f.ctx, f.out, [] {
+  absl::Status no_daemon = RunSubmit(f.launcher.get(), f.manager.get(), options, f.ctx, f.out, [] {
     return absl::UnavailableError("no daemon answers at x");
   });
   CHECK(no_daemon.code() == absl::StatusCode::kUnavailable);
   CHECK(f.fake->submits().size() == 3);
 
   // A second submission is a new experiment: a new request id.
-  REQUIRE(RunSubmit(f.launcher.get(), f.managers.get(), options, f.ctx, f.out).ok());
+  REQUIRE(RunSubmit(f.launcher.get(), f.manager.get(), options, f.ctx, f.out).ok());
   CHECK(f.fake->submits().back().request_id() != submits[0].request_id());
 }
 
@@ -407,7 +404,7 @@ TEST_CASE("submit gives up on errors that are not transient") {
   f.fake->FailSubmits(1, grpc::StatusCode::INVALID_ARGUMENT);
   SubmitOptions options;
   options.file = WriteStarterConfig("submit-bad.json");
-  absl::Status status = RunSubmit(f.launcher.get(), f.managers.get(), options, f.ctx, f.out);
+  absl::Status status = RunSubmit(f.launcher.get(), f.manager.get(), options, f.ctx, f.out);
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
   CHECK(f.fake->submits().size() == 1);
 }
@@ -425,7 +422,7 @@ TEST_CASE("submit of an invalid config prints every problem and exits 2") {
     return absl::OkStatus();
   };
   absl::Status status =
-      RunSubmit(f.launcher.get(), f.managers.get(), options, f.ctx, f.out, ensure_daemon);
+      RunSubmit(f.launcher.get(), f.manager.get(), options, f.ctx, f.out, ensure_daemon);
   CHECK(ExitCodeFor(status) == 2);
   CHECK_FALSE(ShowsUsage(status));
   CHECK(f.fake->submits().empty());
@@ -437,7 +434,7 @@ TEST_CASE("submit of an invalid config prints every problem and exits 2") {
   for (const std::string& line : errors) CHECK(absl::StartsWith(line, "dlctl: "));
 
   options.file = TempDir() + "/does-not-exist.json";
-  status = RunSubmit(f.launcher.get(), f.managers.get(), options, f.ctx, f.out);
+  status = RunSubmit(f.launcher.get(), f.manager.get(), options, f.ctx, f.out);
   CHECK(ExitCodeFor(status) == 2);
   CHECK(absl::StrContains(status.message(), "dlctl init"));
 }
@@ -470,7 +467,7 @@ TEST_CASE("watch without a terminal prints progress lines, then the best trial")
   Fixture f;
   f.fake->SetWatchScript(WatchScript(v1::EXPERIMENT_DONE), absl::Milliseconds(50));
   f.ctx.clock = [] { return absl::Now(); };
-  absl::Status status = RunWatch(f.launcher.get(), f.managers.get(), "exp-1", f.ctx, f.out);
+  absl::Status status = RunWatch(f.launcher.get(), f.manager.get(), "exp-1", f.ctx, f.out);
   REQUIRE(status.ok());
   std::string out = f.out.str();
   CHECK(out.find("\x1b[") == std::string::npos);  // no ANSI when not a terminal
@@ -491,7 +488,7 @@ TEST_CASE("watch without a terminal prints progress lines, then the best trial")
 TEST_CASE("watch of an experiment that FAILED ends with its reason") {
   Fixture f;
   f.fake->SetWatchScript(WatchScript(v1::EXPERIMENT_FAILED), absl::Milliseconds(1));
-  absl::Status status = RunWatch(f.launcher.get(), f.managers.get(), "exp-1", f.ctx, f.out);
+  absl::Status status = RunWatch(f.launcher.get(), f.manager.get(), "exp-1", f.ctx, f.out);
   CHECK(status.code() == absl::StatusCode::kFailedPrecondition);
   CHECK(status.message() == "experiment exp-1 failed: too many failed trials");
   CHECK(ExitCodeFor(status) == 1);
@@ -503,7 +500,7 @@ TEST_CASE("watch on a terminal redraws in place") {
   f.ctx.tty = true;
   f.ctx.terminal_width = 100;
   f.ctx.clock = [] { return absl::Now(); };
-  REQUIRE(RunWatch(f.launcher.get(), f.managers.get(), "exp-1", f.ctx, f.out).ok());
+  REQUIRE(RunWatch(f.launcher.get(), f.manager.get(), "exp-1", f.ctx, f.out).ok());
   std::string out = f.out.str();
   CHECK(absl::StrContains(out, "\x1b[J"));  // cleared the old block at least once
   CHECK(absl::StrContains(out, "mnist (exp-1)  DONE"));
@@ -523,7 +520,7 @@ TEST_CASE("watch reconnects after the stream's deadline") {
     absl::SleepFor(absl::Milliseconds(200));
     f.fake->SetWatchScript({script[3]}, absl::ZeroDuration());
   });
-  absl::Status status = RunWatch(f.launcher.get(), f.managers.get(), "exp-1", f.ctx, f.out);
+  absl::Status status = RunWatch(f.launcher.get(), f.manager.get(), "exp-1", f.ctx, f.out);
   switcher.join();
   REQUIRE(status.ok());
   CHECK(f.fake->watch_calls() == 2);

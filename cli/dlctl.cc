@@ -57,9 +57,8 @@ absl::Status Dispatch(const ParsedArgs& args, const GlobalOptions& globals,
   std::shared_ptr<grpc::Channel> channel = NewChannel(globals.address);
   std::unique_ptr<LauncherStub> launcher = v1::LauncherService::NewStub(channel);
   std::unique_ptr<ManagerStub> daemon_manager = v1::ManagerService::NewStub(channel);
-  ManagerStubs managers(daemon_manager.get(), [](const std::string& address) {
-    return std::unique_ptr<ManagerStub>(v1::ManagerService::NewStub(NewChannel(address)));
-  });
+  // ManagerService calls go to the daemon too: it serves local experiments and passes a
+  // cluster experiment's on to its Manager, whose address only resolves inside the cluster.
   DaemonOptions daemon;
   daemon.address = globals.address;
   daemon.home = globals.home;
@@ -70,7 +69,7 @@ absl::Status Dispatch(const ParsedArgs& args, const GlobalOptions& globals,
   if (name == "submit") {
     absl::StatusOr<SubmitOptions> options = SubmitOptionsFrom(args);
     if (!options.ok()) return AsUsage(options);
-    return RunSubmit(launcher.get(), &managers, *options, ctx, out,
+    return RunSubmit(launcher.get(), daemon_manager.get(), *options, ctx, out,
                      [&]() { return EnsureDaemon(launcher.get(), daemon, err).status(); });
   }
   if (name == "list") return RunList(launcher.get(), ctx, out);
@@ -78,27 +77,27 @@ absl::Status Dispatch(const ParsedArgs& args, const GlobalOptions& globals,
   if (name == "stop") return RunStop(launcher.get(), pos[0], ctx, out);
   if (name == "resume") return RunResume(launcher.get(), pos[0], ctx, out);
   if (name == "kill-trial") {
-    return RunKillTrial(launcher.get(), &managers, pos[0], pos[1], ctx, out);
+    return RunKillTrial(launcher.get(), daemon_manager.get(), pos[0], pos[1], ctx, out);
   }
   if (name == "trials") {
     absl::StatusOr<TrialsOptions> options = TrialsOptionsFrom(args);
     if (!options.ok()) return AsUsage(options);
-    return RunTrials(launcher.get(), &managers, *options, ctx, out);
+    return RunTrials(launcher.get(), daemon_manager.get(), *options, ctx, out);
   }
   if (name == "logs") {
     absl::StatusOr<LogsOptions> options = LogsOptionsFrom(args);
     if (!options.ok()) return AsUsage(options);
-    return RunLogs(launcher.get(), &managers, *options, ctx, out);
+    return RunLogs(launcher.get(), daemon_manager.get(), *options, ctx, out);
   }
   if (name == "update") {
     absl::StatusOr<UpdateOptions> options = UpdateOptionsFrom(args);
     if (!options.ok()) return AsUsage(options);
-    return RunUpdate(launcher.get(), &managers, *options, ctx, out);
+    return RunUpdate(launcher.get(), daemon_manager.get(), *options, ctx, out);
   }
   if (name == "export") {
     absl::StatusOr<ExportOptions> options = ExportOptionsFrom(args);
     if (!options.ok()) return AsUsage(options);
-    return RunExport(launcher.get(), &managers, *options, ctx, out);
+    return RunExport(launcher.get(), daemon_manager.get(), *options, ctx, out);
   }
   if (name == "daemon") {
     absl::StatusOr<DaemonAction> action = DaemonActionFrom(args);

@@ -91,7 +91,7 @@ absl::Status RunResume(LauncherStub* launcher, const std::string& experiment_id,
   return absl::OkStatus();
 }
 
-absl::Status RunUpdate(LauncherStub* launcher, ManagerStubs* managers, const UpdateOptions& options,
+absl::Status RunUpdate(LauncherStub* launcher, ManagerStub* manager, const UpdateOptions& options,
                        const CommandContext& ctx, std::ostream& out) {
   absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, options.experiment_id, ctx);
   if (!experiment.ok()) return experiment.status();
@@ -107,10 +107,10 @@ absl::Status RunUpdate(LauncherStub* launcher, ManagerStubs* managers, const Upd
   v1::UpdateExperimentResponse response;
   auto context = NewContext(ctx.rpc_timeout);
   grpc::Status status =
-      managers->For(*experiment)->UpdateExperiment(context.get(), request, &response);
+      manager->UpdateExperiment(context.get(), request, &response);
   if (!status.ok()) {
     return RpcError(status, absl::StrCat("cannot update experiment ", options.experiment_id),
-                    ManagerAddress(*experiment, ctx));
+                    ctx.address);
   }
   const v1::ExperimentSpec& spec = response.experiment().spec();
   if (ctx.output == OutputFormat::kJson) {

@@ -41,7 +41,7 @@ absl::Status RunInit(const InitOptions& options, const CommandContext& /*ctx*/, 
   return absl::OkStatus();
 }
 
-absl::Status RunSubmit(LauncherStub* launcher, ManagerStubs* managers, const SubmitOptions& options,
+absl::Status RunSubmit(LauncherStub* launcher, ManagerStub* manager, const SubmitOptions& options,
                        const CommandContext& ctx, std::ostream& out,
                        const std::function<absl::Status()>& ensure_daemon) {
   std::ostream& err = *ctx.err;
@@ -110,7 +110,7 @@ absl::Status RunSubmit(LauncherStub* launcher, ManagerStubs* managers, const Sub
   out.flush();
   if (!options.watch) return absl::OkStatus();
   if (ctx.output == OutputFormat::kTable) out << "\n";
-  return RunWatch(launcher, managers, id, ctx, out);
+  return RunWatch(launcher, manager, id, ctx, out);
 }
 
 }  // namespace dlkit::cli

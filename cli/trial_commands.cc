@@ -29,7 +29,7 @@ v1::TrialSortKey ToSortKey(TrialSort sort) {
 
 }  // namespace
 
-absl::Status RunTrials(LauncherStub* launcher, ManagerStubs* managers, const TrialsOptions& options,
+absl::Status RunTrials(LauncherStub* launcher, ManagerStub* manager, const TrialsOptions& options,
                        const CommandContext& ctx, std::ostream& out) {
   absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, options.experiment_id, ctx);
   if (!experiment.ok()) return experiment.status();
@@ -42,7 +42,7 @@ absl::Status RunTrials(LauncherStub* launcher, ManagerStubs* managers, const Tri
   // All of them, then sort and cut here: --limit must keep the best N even from a server
   // that orders differently (sorting a few thousand small trials costs nothing).
   absl::StatusOr<std::vector<v1::Trial>> trials =
-      ListAllTrials(managers->For(*experiment), request, 0, ctx, ManagerAddress(*experiment, ctx));
+      ListAllTrials(manager, request, 0, ctx, ctx.address);
   if (!trials.ok()) return trials.status();
   if (!options.states.empty()) {
     std::vector<v1::Trial> kept;
@@ -72,12 +72,11 @@ absl::Status RunTrials(LauncherStub* launcher, ManagerStubs* managers, const Tri
   return absl::OkStatus();
 }
 
-absl::Status RunLogs(LauncherStub* launcher, ManagerStubs* managers, const LogsOptions& options,
+absl::Status RunLogs(LauncherStub* launcher, ManagerStub* manager, const LogsOptions& options,
                      const CommandContext& ctx, std::ostream& out) {
   absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, options.experiment_id, ctx);
   if (!experiment.ok()) return experiment.status();
-  ManagerStub* manager = managers->For(*experiment);
-  std::string address = ManagerAddress(*experiment, ctx);
+  std::string address = ctx.address;
   absl::StatusOr<v1::Trial> trial = ResolveTrial(manager, *experiment, options.trial, ctx);
   if (!trial.ok()) return trial.status();
 
@@ -110,12 +109,11 @@ absl::Status RunLogs(LauncherStub* launcher, ManagerStubs* managers, const LogsO
   }
 }
 
-absl::Status RunKillTrial(LauncherStub* launcher, ManagerStubs* managers,
+absl::Status RunKillTrial(LauncherStub* launcher, ManagerStub* manager,
                           const std::string& experiment_id, const std::string& trial_arg,
                           const CommandContext& ctx, std::ostream& out) {
   absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, experiment_id, ctx);
   if (!experiment.ok()) return experiment.status();
-  ManagerStub* manager = managers->For(*experiment);
   absl::StatusOr<v1::Trial> trial = ResolveTrial(manager, *experiment, trial_arg, ctx);
   if (!trial.ok()) return trial.status();
   v1::KillTrialRequest request;
@@ -126,7 +124,7 @@ absl::Status RunKillTrial(LauncherStub* launcher, ManagerStubs* managers,
   grpc::Status status = manager->KillTrial(context.get(), request, &response);
   if (!status.ok()) {
     return RpcError(status, absl::StrCat("cannot kill trial ", trial->id()),
-                    ManagerAddress(*experiment, ctx));
+                    ctx.address);
   }
   // The trial gets SIGTERM (then SIGKILL after the grace period): wait for its end, so that
   // what we print is what happened.
@@ -153,7 +151,7 @@ absl::Status RunKillTrial(LauncherStub* launcher, ManagerStubs* managers,
   return absl::OkStatus();
 }
 
-absl::Status RunExport(LauncherStub* launcher, ManagerStubs* managers, const ExportOptions& options,
+absl::Status RunExport(LauncherStub* launcher, ManagerStub* manager, const ExportOptions& options,
                        const CommandContext& ctx, std::ostream& out) {
   absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, options.experiment_id, ctx);
   if (!experiment.ok()) return experiment.status();
@@ -162,7 +160,7 @@ absl::Status RunExport(LauncherStub* launcher, ManagerStubs* managers, const Exp
   request.set_sort(v1::SORT_BY_INDEX);
   request.set_include_series(options.format == ExportFormat::kJson);
   absl::StatusOr<std::vector<v1::Trial>> trials =
-      ListAllTrials(managers->For(*experiment), request, 0, ctx, ManagerAddress(*experiment, ctx));
+      ListAllTrials(manager, request, 0, ctx, ctx.address);
   if (!trials.ok()) return trials.status();
   absl::Time now = ctx.clock();
   SortTrials(&*trials, TrialSort::kIndex, v1::DIRECTION_UNSPECIFIED, false, now);

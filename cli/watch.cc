@@ -281,13 +281,12 @@ void LineWatchDisplay::Print(const WatchModel& model, absl::Time now) {
 
 // ---- RunWatch -----------------------------------------------------------------------------
 
-absl::Status RunWatch(LauncherStub* launcher, ManagerStubs* managers,
+absl::Status RunWatch(LauncherStub* launcher, ManagerStub* manager,
                       const std::string& experiment_id, const CommandContext& ctx,
                       std::ostream& out) {
   absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, experiment_id, ctx);
   if (!experiment.ok()) return experiment.status();
-  ManagerStub* manager = managers->For(*experiment);
-  std::string address = ManagerAddress(*experiment, ctx);
+  std::string address = ctx.address;
 
   std::unique_ptr<WatchDisplay> display;
   if (ctx.output == OutputFormat::kTable) {
