@@ -15,7 +15,8 @@ for group in "${groups[@]}"; do
   case "$group" in
     build) packages+=(g++ bazel-bootstrap libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
                       protobuf-compiler libabsl-dev libsqlite3-dev sqlite3 catch2
-                      nlohmann-json3-dev libyaml-cpp-dev libeigen3-dev libbenchmark-dev libcpprest-dev) ;;
+                      nlohmann-json3-dev libyaml-cpp-dev libeigen3-dev libbenchmark-dev libcpprest-dev
+                      git) ;;  # git: a test runs the trial pods' clone script
     python) packages+=(python3-grpcio python3-protobuf python3-pytest python3-numpy) ;;
     torch) packages+=(python3-torch python3-sklearn) ;;
     ui) packages+=(chromium) ;;

@@ -1207,11 +1207,13 @@ void ParseKubernetes(const Fields& f, Report* report, v1::KubernetesService* out
   if (const Json* git = Get(f, "gitRepository")) {
     const std::string git_path = JoinSpecPath(ts, "gitRepository");
     if (!git->is_object()) {
-      report->Error(git_path, absl::StrCat("expected an object {url, revision, image}, got ",
-                                           Describe(*git)));
+      report->Error(git_path,
+                    absl::StrCat("expected an object {url, revision, image, secretName}, got ",
+                                 Describe(*git)));
     } else {
       const Fields gf =
-          ReadFields(*git, git_path, KeyTable{{"url", "revision", "image"}, {}, {}}, report);
+          ReadFields(*git, git_path,
+                     KeyTable{{"url", "revision", "image", "secretName"}, {}, {}}, report);
       v1::GitRepository* repository = out->mutable_git_repository();
       if (const Json* url = Get(gf, "url")) {
         if (ReadString(*url, JoinSpecPath(git_path, "url"), report, &s)) {
@@ -1225,6 +1227,8 @@ void ParseKubernetes(const Fields& f, Report* report, v1::KubernetesService* out
                     [&](const std::string& v) { repository->set_revision(v); });
       ReadTextField(gf, "image", git_path, ReadString, report,
                     [&](const std::string& v) { repository->set_image(v); });
+      ReadTextField(gf, "secretName", git_path, ReadString, report,
+                    [&](const std::string& v) { repository->set_secret_name(v); });
     }
   }
   if (const Json* volumes = Get(f, "volumes")) {
@@ -1755,6 +1759,9 @@ nlohmann::ordered_json ExperimentSpecToJson(const v1::ExperimentSpec& spec) {
       Json git = {{"url", k8s.git_repository().url()}};
       if (!k8s.git_repository().revision().empty()) git["revision"] = k8s.git_repository().revision();
       if (!k8s.git_repository().image().empty()) git["image"] = k8s.git_repository().image();
+      if (!k8s.git_repository().secret_name().empty()) {
+        git["secretName"] = k8s.git_repository().secret_name();
+      }
       service["gitRepository"] = std::move(git);
     }
   } else {

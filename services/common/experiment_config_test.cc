@@ -215,6 +215,7 @@ TEST_CASE("a Kubernetes config in YAML") {
   CHECK(k8s.git_repository().url() == "https://github.com/example/resnet.git");
   CHECK(k8s.git_repository().revision() == "v1.2");
   CHECK(k8s.git_repository().image().empty());
+  CHECK(k8s.git_repository().secret_name() == "resnet-git-token");
   CHECK(config->warnings.empty());
 }
 
@@ -542,11 +543,13 @@ TEST_CASE("bad configs name the key and the problem") {
       {"storage", k8s({{"storage", "nfs"}}),
        "trainingService.storage: unknown storage \"nfs\""},
       {"git repository as text", k8s({{"gitRepository", "https://x/y.git"}}),
-       "trainingService.gitRepository: expected an object {url, revision, image}"},
+       "trainingService.gitRepository: expected an object {url, revision, image, secretName}"},
       {"git repository without url", k8s({{"gitRepository", {{"revision", "main"}}}}),
        "trainingService.gitRepository.url: required: the repository to clone"},
       {"git repository typo", k8s({{"gitRepository", {{"url", "u"}, {"branch", "main"}}}}),
        "trainingService.gitRepository.branch: unknown key"},
+      {"git secret name", k8s({{"gitRepository", {{"url", "u"}, {"secretName", "Git_Token"}}}}),
+       "trainingService.gitRepository.secretName: \"Git_Token\" is not a valid Secret name"},
       {"git repository on local",
        {{"trainingService", {{"platform", "local"}, {"gitRepository", {{"url", "u"}}}}}},
        "trainingService.gitRepository: applies to platform kubernetes only"},

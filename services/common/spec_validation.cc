@@ -188,6 +188,12 @@ bool IsDnsLabel(const std::string& s) {
   return s.size() <= 63 && std::regex_match(s, kLabel);
 }
 
+// An object name such as a Secret's: DNS labels joined by '.', at most 253.
+bool IsDnsSubdomain(const std::string& s) {
+  static const std::regex kSubdomain("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  return s.size() <= 253 && std::regex_match(s, kSubdomain);
+}
+
 bool IsQuantity(const std::string& s) {
   static const std::regex kQuantity(
       "\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?");
@@ -319,6 +325,12 @@ void CheckKubernetes(const v1::KubernetesService& k8s, Problems* problems) {
           absl::StrCat("must be NoSchedule, PreferNoSchedule or NoExecute, got \"", t.effect(),
                        "\""));
     }
+  }
+  const std::string& git_secret = k8s.git_repository().secret_name();
+  if (!git_secret.empty() && !IsDnsSubdomain(git_secret)) {
+    Add(problems, JoinSpecPath(JoinSpecPath(ts, "gitRepository"), "secretName"),
+        absl::StrCat("\"", git_secret,
+                     "\" is not a valid Secret name (lower-case letters, digits, '-' and '.')"));
   }
   std::set<std::string> names;
   std::set<std::string> mounts;

@@ -1,8 +1,13 @@
 #include "services/manager/experiment_manager.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <limits>
@@ -767,6 +772,9 @@ absl::StatusOr<v1::ParameterSet> ExperimentManager::AttachSession(const v1::Tria
                      v1::TrialState_Name(runtime.trial.state()), ")"));
   }
   runtime.sink = sink;
+  std::error_code ec;
+  const uintmax_t log_size = std::filesystem::file_size(runtime.trial.log_path(), ec);
+  sink->SendLogOffset(ec ? 0 : static_cast<int64_t>(log_size));
   if (runtime.committed_seq > 0) sink->SendAck(runtime.committed_seq);
   if (runtime.kill_requested) {
     v1::StopCommand stop;
@@ -899,6 +907,45 @@ void ExperimentManager::WriterLoop() {
     after_commit_.erase(later, after_commit_.end());
     for (auto& callback : due) callback();
   }
+}
+
+absl::Status ExperimentManager::OnTrialLog(const std::string& trial_id,
+                                           const v1::LogChunk& chunk) {
+  constexpr int64_t kMaxChunk = int64_t{1} << 20;
+  constexpr int64_t kMaxLog = int64_t{1} << 34;  // 16 GiB: beyond, a runaway trial
+  const int64_t size = static_cast<int64_t>(chunk.data().size());
+  if (chunk.offset() < 0 || size > kMaxChunk || chunk.offset() + size > kMaxLog) {
+    return absl::InvalidArgumentError(absl::StrCat("log chunk of trial ", trial_id, " at offset ",
+                                                   chunk.offset(), " with ", size,
+                                                   " bytes is out of bounds"));
+  }
+  std::string path;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = trials_.find(trial_id);
+    if (it == trials_.end()) return absl::NotFoundError(absl::StrCat("no trial ", trial_id));
+    path = it->second.trial.log_path();
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::InternalError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  int64_t written = 0;
+  while (written < size) {
+    const ssize_t n = pwrite(fd, chunk.data().data() + written, size - written,
+                             chunk.offset() + written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += n;
+  }
+  const int saved_errno = errno;
+  close(fd);
+  if (written < size) {
+    return absl::InternalError(absl::StrCat("cannot write ", path, ": ", std::strerror(saved_errno)));
+  }
+  return absl::OkStatus();
 }
 
 void ExperimentManager::OnTrialExit(const std::string& trial_id, const v1::TrialExit& exit) {

@@ -40,6 +40,8 @@ class TrialSessionSink {
   virtual ~TrialSessionSink() = default;
   virtual void SendAck(int64_t seq) = 0;
   virtual void SendStop(const v1::StopCommand& stop) = 0;
+  // Where the Manager's copy of the trial's log ends (for a Reporter that streams it).
+  virtual void SendLogOffset(int64_t offset) = 0;
   // Ends the session (OK once the trial's exit is stored).
   virtual void Close() = 0;
 };
@@ -107,6 +109,9 @@ class ExperimentManager {
   void OnTrialStarted(const std::string& trial_id);
   // Queues the metric for the writer; the sink gets the ack once it is committed.
   void OnMetric(const std::string& trial_id, const v1::MetricReport& metric);
+  // Writes a streamed piece of the trial's log into the trial's log file (no lock held
+  // while writing). INVALID_ARGUMENT for a chunk out of bounds.
+  absl::Status OnTrialLog(const std::string& trial_id, const v1::LogChunk& chunk);
   // Stores the trial's end; then closes its session.
   void OnTrialExit(const std::string& trial_id, const v1::TrialExit& exit);
 

@@ -70,6 +70,7 @@ class RecordingSink final : public TrialSessionSink {
     absl::MutexLock lock(&mu_);
     stops_.push_back(stop);
   }
+  void SendLogOffset(int64_t /*offset*/) override {}
   void Close() override {
     absl::MutexLock lock(&mu_);
     closed_ = true;

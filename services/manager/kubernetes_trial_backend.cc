@@ -15,6 +15,21 @@
 namespace dlkit {
 namespace {
 
+// The init container's: clones $DLKIT_GIT_URL at $DLKIT_GIT_REVISION into $DLKIT_CODE_DIR.
+// Values come in as environment variables, never into the script's text. With a password
+// (gitRepository.secretName), git asks a credential helper that reads it from the
+// environment, so it is written nowhere (the trial container, which shares the folder,
+// does not have it).
+constexpr char kGitCloneScript[] =
+    "set -e; cd \"$DLKIT_CODE_DIR\"; git init -q .; "
+    "if [ -n \"${DLKIT_GIT_PASSWORD:-}\" ]; then "
+    "git config credential.helper "
+    "'!f() { echo \"username=${DLKIT_GIT_USERNAME:-git}\"; echo \"password=$DLKIT_GIT_PASSWORD\"; }; f'; "
+    "fi; "
+    "git remote add origin \"$DLKIT_GIT_URL\"; "
+    "git fetch -q --depth 1 origin \"${DLKIT_GIT_REVISION:-HEAD}\"; "
+    "git checkout -q FETCH_HEAD";
+
 using Json = nlohmann::json;
 
 std::string StringAt(const Json& j, const Json::json_pointer& pointer) {
@@ -112,10 +127,12 @@ Json PodTemplate(const TrialLaunch& launch, const KubernetesTrialBackend::Option
     add_env("DLKIT_TRIAL_SECRET", launch.secret);
     container["command"] = Json::array({options.reporter_command});
     // A failed trial fails its pod and Job, as `kubectl get jobs` readers expect (the Jobs
-    // have backoffLimit 0: Kubernetes does not run it again).
-    container["args"] = ReporterArgs(
-        launch, {options.manager_address, options.trial_log, options.output_dir,
-                 options.python_path, options.grace_seconds, /*exit_like_trial=*/true});
+    // have backoffLimit 0: Kubernetes does not run it again). The log is in the container:
+    // the Reporter copies it to the Manager, which serves it like a local trial's.
+    container["args"] =
+        ReporterArgs(launch, {options.manager_address, options.trial_log, options.output_dir,
+                              options.python_path, options.grace_seconds,
+                              /*exit_like_trial=*/true, /*stream_log=*/true});
   } else {
     add_env("DLKIT_REPORT", "0");
     add_env("PYTHONPATH", options.python_path);
@@ -151,18 +168,25 @@ Json PodTemplate(const TrialLaunch& launch, const KubernetesTrialBackend::Option
     const std::string code_dir = launch.spec.trial_code_directory();
     volumes.push_back({{"name", "dlkit-code"}, {"emptyDir", Json::object()}});
     mounts.push_back({{"name", "dlkit-code"}, {"mountPath", code_dir}});
+    Json env = Json::array({{{"name", "DLKIT_GIT_URL"}, {"value", git.url()}},
+                            {{"name", "DLKIT_GIT_REVISION"}, {"value", git.revision()}},
+                            {{"name", "DLKIT_CODE_DIR"}, {"value", code_dir}}});
+    if (!git.secret_name().empty()) {
+      // A private repository: the login comes from the Secret into this container only.
+      auto from_secret = [&](const char* name, const char* key, bool optional) {
+        return Json{{"name", name},
+                    {"valueFrom",
+                     {{"secretKeyRef",
+                       {{"name", git.secret_name()}, {"key", key}, {"optional", optional}}}}}};
+      };
+      env.push_back(from_secret("DLKIT_GIT_USERNAME", "username", true));
+      env.push_back(from_secret("DLKIT_GIT_PASSWORD", "password", false));
+    }
     init_containers.push_back(
         {{"name", "dlkit-code"},
          {"image", git.image().empty() ? options.git_image : git.image()},
-         {"command",
-          Json::array({"/bin/sh", "-c",
-                       "set -e; cd \"$DLKIT_CODE_DIR\"; git init -q .; "
-                       "git remote add origin \"$DLKIT_GIT_URL\"; "
-                       "git fetch -q --depth 1 origin \"${DLKIT_GIT_REVISION:-HEAD}\"; "
-                       "git checkout -q FETCH_HEAD"})},
-         {"env", Json::array({{{"name", "DLKIT_GIT_URL"}, {"value", git.url()}},
-                              {{"name", "DLKIT_GIT_REVISION"}, {"value", git.revision()}},
-                              {{"name", "DLKIT_CODE_DIR"}, {"value", code_dir}}})},
+         {"command", Json::array({"/bin/sh", "-c", kGitCloneScript})},
+         {"env", std::move(env)},
          {"volumeMounts", Json::array({{{"name", "dlkit-code"}, {"mountPath", code_dir}}})}});
   }
   if (!mounts.empty()) container["volumeMounts"] = std::move(mounts);

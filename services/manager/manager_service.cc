@@ -4,6 +4,7 @@
 #include <deque>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <thread>
 
@@ -160,6 +161,11 @@ class TrialSessionReactor final
     *response.mutable_stop() = stop;
     Send(std::move(response));
   }
+  void SendLogOffset(int64_t offset) override {
+    v1::TrialSessionResponse response;
+    response.set_log_offset(offset);
+    Send(std::move(response));
+  }
   void Close() override {
     absl::MutexLock lock(&mu_);
     close_requested_ = true;
@@ -212,6 +218,15 @@ class TrialSessionReactor final
           break;
         case v1::TrialSessionRequest::kExit:
           manager_->OnTrialExit(trial_id_, request_.exit());
+          break;
+        case v1::TrialSessionRequest::kLog:
+          if (absl::Status written = manager_->OnTrialLog(trial_id_, request_.log());
+              absl::IsInvalidArgument(written)) {
+            FinishNow(ToGrpcStatus(written));  // a Reporter that sends garbage is cut off
+            return;
+          } else if (!written.ok()) {
+            std::cerr << "dlkit-manager: " << written.message() << "\n";  // metrics go on
+          }
           break;
         default:
           break;  // heartbeats and repeated hellos need nothing

@@ -35,6 +35,7 @@ struct ReporterPlaces {
   std::string python_path;
   int grace_seconds = 10;
   bool exit_like_trial = false;  // exit with the trial's code (a pod shows how it ended)
+  bool stream_log = false;       // copy the log to the Manager (it cannot read log_path)
 };
 
 // dlkit-reporter's arguments for `launch` (without the program), ending with the trial
@@ -54,6 +55,7 @@ inline std::vector<std::string> ReporterArgs(const TrialLaunch& launch,
       absl::StrCat("--grace_seconds=", places.grace_seconds),
   };
   if (places.exit_like_trial) args.push_back("--exit_like_trial");
+  if (places.stream_log) args.push_back("--stream_log");
   args.push_back("--");
   args.push_back(launch.spec.trial_command());
   return args;

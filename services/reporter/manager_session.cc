@@ -1,5 +1,6 @@
 #include "services/reporter/manager_session.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <utility>
@@ -36,7 +37,55 @@ std::unique_ptr<ManagerSession> ManagerSession::Start(Options options, StopHandl
     }
     s->ReadLoop();
   });
+  if (!session->options_.stream_log.empty()) {
+    session->log_thread_ = std::thread([s = session.get()] {
+      absl::MutexLock lock(&s->mu_);
+      auto stopping = [s]() ABSL_SHARED_LOCKS_REQUIRED(s->mu_) {
+        return s->log_stopping_ || s->shutting_down_;
+      };
+      while (!s->mu_.AwaitWithTimeout(absl::Condition(&stopping), absl::Milliseconds(250))) {
+        s->mu_.Unlock();
+        s->SendLog(/*to_end=*/false);
+        s->mu_.Lock();
+      }
+    });
+  }
   return session;
+}
+
+void ManagerSession::StopLogThread() {
+  {
+    absl::MutexLock lock(&mu_);
+    log_stopping_ = true;
+  }
+  if (log_thread_.joinable()) log_thread_.join();
+}
+
+void ManagerSession::SendLog(bool to_end) {
+  constexpr size_t kChunk = 64 * 1024;
+  constexpr int kChunksPerTurn = 16;  // 1 MiB every 250 ms at most: metrics go first
+  absl::MutexLock send_lock(&log_send_mu_);
+  const int fd = open(options_.stream_log.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;  // not written yet
+  std::string buffer(kChunk, '\0');
+  for (int i = 0; to_end || i < kChunksPerTurn; ++i) {
+    int64_t offset;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stream_ == nullptr || lost_) break;
+      offset = log_sent_;
+    }
+    const ssize_t n = pread(fd, buffer.data(), kChunk, offset);
+    if (n <= 0) break;
+    v1::TrialSessionRequest request;
+    request.mutable_log()->set_offset(offset);
+    request.mutable_log()->set_data(buffer.data(), static_cast<size_t>(n));
+    absl::MutexLock lock(&mu_);
+    if (log_sent_ != offset) continue;  // the Manager said where to go on from meanwhile
+    if (stream_ == nullptr || !stream_->Write(request)) break;
+    log_sent_ = offset + n;
+  }
+  close(fd);
 }
 
 absl::StatusOr<v1::ParameterSet> ManagerSession::WaitForParameters(absl::Duration timeout) {
@@ -53,6 +102,7 @@ absl::StatusOr<v1::ParameterSet> ManagerSession::WaitForParameters(absl::Duratio
 }
 
 ManagerSession::~ManagerSession() {
+  StopLogThread();
   {
     absl::MutexLock lock(&mu_);
     shutting_down_ = true;
@@ -150,6 +200,11 @@ void ManagerSession::ReadStream() {
           for (DoneCallback& callback : done) callback(absl::OkStatus());
           break;
         }
+        case v1::TrialSessionResponse::kLogOffset: {
+          absl::MutexLock lock(&mu_);
+          log_sent_ = response.log_offset();
+          break;
+        }
         case v1::TrialSessionResponse::kStop:
           if (on_stop_) on_stop_(response.stop());
           break;
@@ -240,6 +295,10 @@ void ManagerSession::SendStarted() {
 }
 
 absl::Status ManagerSession::Finish(const v1::TrialExit& exit, absl::Duration timeout) {
+  if (!options_.stream_log.empty()) {
+    StopLogThread();
+    SendLog(/*to_end=*/true);
+  }
   v1::TrialSessionRequest request;
   *request.mutable_exit() = exit;
   {

@@ -31,6 +31,9 @@ class ManagerSession {
     std::string secret;
     // How long a broken stream may take to come back before the trial gives up.
     absl::Duration reconnect_window = absl::Seconds(30);
+    // A file copied to the Manager as it grows (LogChunk), from where the Manager's copy
+    // ends; empty: none. For trials whose log the Manager cannot read (cluster trials).
+    std::string stream_log;
   };
   using StopHandler = std::function<void(const v1::StopCommand&)>;
 
@@ -51,7 +54,8 @@ class ManagerSession {
   absl::Status Report(v1::MetricKind kind, double value, const std::string& metric_name,
                       absl::Duration timeout);
   void SendStarted();
-  // Sends the exit status and waits until the Manager has closed the session.
+  // Sends the exit status (after the rest of the streamed log) and waits until the Manager
+  // has closed the session.
   absl::Status Finish(const v1::TrialExit& exit, absl::Duration timeout);
   // True once the stream is gone for good (the Manager is unreachable).
   bool lost() const;
@@ -66,6 +70,9 @@ class ManagerSession {
   void ReadStream();
   // Fails every report still waiting for an ack (temporarily releases mu_ for the callbacks).
   void FailWaiting() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends options_.stream_log's new bytes: a few chunks, or `to_end` all there are.
+  void SendLog(bool to_end) ABSL_LOCKS_EXCLUDED(mu_);
+  void StopLogThread() ABSL_LOCKS_EXCLUDED(mu_);
 
   const Options options_;
   const StopHandler on_stop_;
@@ -90,6 +97,11 @@ class ManagerSession {
   bool lost_ ABSL_GUARDED_BY(mu_) = false;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   std::thread reader_;
+  // The streamed log: bytes sent (reset by the Manager's log_offset after each hello).
+  int64_t log_sent_ ABSL_GUARDED_BY(mu_) = 0;
+  bool log_stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Mutex log_send_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one SendLog at a time
+  std::thread log_thread_;
 };
 
 }  // namespace dlkit

@@ -43,6 +43,9 @@ ABSL_FLAG(int32_t, grace_seconds, 10, "SIGTERM to SIGKILL delay on a stop");
 ABSL_FLAG(bool, exit_like_trial, false,
           "once the trial's end is reported, exit with the trial's own code (128 + signal if it "
           "was killed) instead of 0, so that a pod and its Job show how the trial ended");
+ABSL_FLAG(bool, stream_log, false,
+          "copy the trial's log to the Manager as it grows (for a Manager that cannot read "
+          "--log, as a cluster trial's)");
 
 namespace dlkit {
 namespace {
@@ -123,6 +126,7 @@ int Run(const std::string& command) {
   session_options.experiment_id = absl::GetFlag(FLAGS_experiment);
   session_options.trial_id = absl::GetFlag(FLAGS_trial);
   session_options.secret = secret;
+  if (absl::GetFlag(FLAGS_stream_log)) session_options.stream_log = absl::GetFlag(FLAGS_log);
   // The session opens in the background while the trial starts: the trial's parameters are
   // already in its environment (DLKIT_TRIAL_PARAMETERS, from the Manager).
   std::unique_ptr<ManagerSession> session =

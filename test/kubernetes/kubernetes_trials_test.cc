@@ -5,13 +5,18 @@
 // gRPC. Played: the controllers' status writes and the pods' fates.
 
 #include <algorithm>
+#include <cstdio>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "services/common/server_runner.h"
@@ -216,6 +221,11 @@ struct ManagerFixture : KubeFixture {
   std::shared_ptr<ExperimentManager> manager;
 };
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 const Json* FindEnv(const Json& container, const std::string& name) {
   for (const Json& e : container["env"]) {
     if (e["name"] == name) return &e["value"];
@@ -237,6 +247,9 @@ TEST_CASE("Trials as Jobs: an experiment runs from start to done", "[kubernetes]
     CHECK(t.state() == v1::SUCCEEDED);
     REQUIRE(t.intermediate_size() >= 0);
     CHECK(t.final_value() == Approx(0.5));
+    // The log, written in the trial's container, was copied to the Manager's folder.
+    CHECK(ReadFile(t.log_path()) ==
+          "[dlkit] intermediate_result: 0.25\n[dlkit] final_result: 0.5\n");
   }
   // Succeeded trials' Jobs (and with them their pods) are deleted once done.
   CHECK(WaitFor([&] { return f.Objects("jobs").empty() && f.Objects("pods").empty(); }));
@@ -514,6 +527,82 @@ TEST_CASE("gitRepository: each trial pod clones the code into trialCodeDirectory
   CHECK(f.TrialAt(1).state() == v1::SUCCEEDED);
 }
 
+// Runs `command` with /bin/sh; its stdout, or nullopt when it fails.
+std::optional<std::string> Shell(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return std::nullopt;
+  std::string out;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  if (pclose(pipe) != 0) return std::nullopt;
+  return out;
+}
+
+TEST_CASE("gitRepository: the init container's script clones the pinned revision, with a login "
+          "from the Secret for a private repository",
+          "[kubernetes]") {
+  // A repository with two commits, the first tagged v1; git run for real on the script
+  // that goes into the pod (only the clone URL is local).
+  const std::string dir = TempDir("dlkit-git-test");
+  const std::string git = "HOME=" + dir + " GIT_CONFIG_NOSYSTEM=1 git ";
+  REQUIRE(Shell("cd " + dir + " && " + git + "init -q repo && cd repo && " +
+                "echo v1 > train.py && " + git + "add train.py && " + git +
+                "-c user.name=t -c user.email=t@x commit -q -m one && " + git + "tag v1 && " +
+                "echo v2 > train.py && " + git +
+                "-c user.name=t -c user.email=t@x commit -q -am two")
+              .has_value());
+  TrialLaunch launch;
+  launch.experiment_id = "e";
+  launch.trial_id = "T1";
+  launch.index = 1;
+  launch.spec = ClusterSpec(v1::JOB, 1, "python train.py", 1, 1);
+  launch.spec.set_trial_code_directory("/workspace");
+  v1::GitRepository* repo =
+      launch.spec.mutable_training_service()->mutable_kubernetes()->mutable_git_repository();
+  repo->set_url("file://" + dir + "/repo");
+  repo->set_secret_name("model-git");
+  KubernetesTrialBackend::Options options;
+  options.ns = kNamespace;
+  options.manager_address = "m:1";
+  const Json init =
+      KubernetesTrialBackend::TrialObject(launch, options, "n")["spec"]["template"]["spec"]
+                                                             ["initContainers"][0];
+  // The login reaches the init container from the Secret, and only it.
+  std::map<std::string, Json> env;
+  for (const Json& e : init["env"]) env[e["name"]] = e;
+  CHECK(env["DLKIT_GIT_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "model-git");
+  CHECK(env["DLKIT_GIT_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "password");
+  CHECK(env["DLKIT_GIT_USERNAME"]["valueFrom"]["secretKeyRef"]["key"] == "username");
+  const std::string script = init["command"][2];
+  auto run = [&](const std::string& code, const std::string& revision,
+                 const std::string& login) {
+    REQUIRE(Shell("mkdir -p " + dir + "/" + code).has_value());
+    const std::string quoted = "'" + absl::StrReplaceAll(script, {{"'", "'\\''"}}) + "'";
+    return Shell("HOME=" + dir + " GIT_CONFIG_NOSYSTEM=1 DLKIT_GIT_URL=file://" + dir +
+                 "/repo DLKIT_GIT_REVISION=" + revision + " DLKIT_CODE_DIR=" + dir + "/" + code +
+                 " " + login + " /bin/sh -c " + quoted);
+  };
+  SECTION("pinned to a tag, with a login") {
+    REQUIRE(run("code", "v1", "DLKIT_GIT_USERNAME=alice DLKIT_GIT_PASSWORD=tok3n").has_value());
+    CHECK(ReadFile(dir + "/code/train.py") == "v1\n");
+    // git asks the helper, which answers from the environment...
+    std::optional<std::string> answer =
+        Shell("printf 'protocol=https\\nhost=git.example\\n\\n' | DLKIT_GIT_USERNAME=alice "
+              "DLKIT_GIT_PASSWORD=tok3n " + git + "-C " + dir + "/code credential fill");
+    REQUIRE(answer.has_value());
+    CHECK_THAT(*answer, Catch::Contains("username=alice") && Catch::Contains("password=tok3n"));
+    // ...and the token is written nowhere in the folder the trial gets.
+    CHECK_FALSE(Shell("grep -r tok3n " + dir + "/code").has_value());
+  }
+  SECTION("the default branch, public") {
+    REQUIRE(run("code2", "", "").has_value());
+    CHECK(ReadFile(dir + "/code2/train.py") == "v2\n");
+    CHECK_FALSE(Shell(git + "-C " + dir + "/code2 config credential.helper").has_value());
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("Launching a trial again finds its own object: no second one", "[kubernetes]") {
   // As after a POST whose answer was lost: 409 AlreadyExists for an object that is ours.
   KubeFixture f;
@@ -591,10 +680,29 @@ TEST_CASE("A restarted Experiment pod takes back the trials still running as Job
     REQUIRE(trial->intermediate_size() == 2);
     CHECK(trial->intermediate(0).value() == Approx(0.25));
     CHECK(trial->intermediate(1).value() == Approx(0.4));
+    // Its log goes on where the old Manager's copy ended: each line once.
+    CHECK(ReadFile(trial->log_path()) ==
+          "[dlkit] intermediate_result: 0.25\n[dlkit] intermediate_result: 0.4\n"
+          "[dlkit] final_result: 0.5\n");
   }
   // The new Manager deletes the succeeded trials' Jobs, as the old one would have.
   CHECK(WaitFor([&] { return f.Objects("jobs").empty(); }));
   CHECK(f.cluster->errors().empty());
+}
+
+TEST_CASE("A cluster trial's log reaches the Manager whole and in order", "[kubernetes]") {
+  ManagerFixture f;
+  // About 1.2 MB, more than one turn of the Reporter's copier.
+  f.Create(ClusterSpec(v1::JOB, 1, "seq 1 200000; echo '[dlkit] final_result: 1'", 1, 1));
+  REQUIRE(WaitFor([&] { return f.manager->GetExperiment().state() == v1::EXPERIMENT_DONE; }, 45));
+  std::string expected;
+  for (int i = 1; i <= 200000; ++i) absl::StrAppend(&expected, i, "\n");
+  expected += "[dlkit] final_result: 1\n";
+  const v1::Trial trial = f.TrialAt(1);
+  CHECK(trial.state() == v1::SUCCEEDED);
+  const std::string copied = ReadFile(trial.log_path());
+  CHECK(copied.size() == expected.size());
+  CHECK(copied == expected);
 }
 
 TEST_CASE("Killing a trial deletes its Job; deleting the experiment deletes everything",
