@@ -38,6 +38,9 @@ void Launcher::Start(std::shared_ptr<v1::TunerService::StubInterface> tuner,
   absl::MutexLock lock(&mu_);
   tuner_ = std::move(tuner);
   options_.address = address;
+  if (options_.kubernetes != nullptr && !cluster_poller_.joinable() && !closing_) {
+    cluster_poller_ = std::thread([this] { PollClusterLoop(); });
+  }
   absl::StatusOr<std::vector<RegistryEntry>> entries = registry_->List();
   if (!entries.ok()) {
     std::cerr << "dlkitd: cannot list experiments: " << entries.status() << "\n";
@@ -282,28 +285,60 @@ std::vector<v1::Experiment> Launcher::List() {
   }
   std::vector<v1::Experiment> out;
   for (const auto& manager : managers) out.push_back(manager->GetExperiment());
-  if (options_.kubernetes != nullptr) {
-    std::vector<RegistryEntry> cluster;
-    {
-      absl::MutexLock lock(&mu_);
-      absl::StatusOr<std::vector<RegistryEntry>> entries = registry_->List();
-      if (entries.ok()) {
-        for (const RegistryEntry& e : *entries) {
-          if (!ClusterNamespace(e).empty()) cluster.push_back(e);
-        }
-      }
-    }
-    for (const RegistryEntry& e : cluster) {
-      absl::StatusOr<v1::Experiment> got = options_.kubernetes->Get(ClusterNamespace(e), e.id);
-      if (got.ok()) out.push_back(*std::move(got));
-    }
-  }
+  for (v1::Experiment& e : ClusterExperiments({})) out.push_back(std::move(e));
   std::sort(out.begin(), out.end(), [](const v1::Experiment& a, const v1::Experiment& b) {
     return a.created().seconds() != b.created().seconds()
                ? a.created().seconds() < b.created().seconds()
                : a.created().nanos() < b.created().nanos();
   });
   return out;
+}
+
+std::vector<v1::Experiment> Launcher::ClusterExperiments(const std::set<std::string>& skip) {
+  std::vector<v1::Experiment> out;
+  if (options_.kubernetes == nullptr) return out;
+  std::vector<RegistryEntry> cluster;
+  {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<std::vector<RegistryEntry>> entries = registry_->List();
+    if (entries.ok()) {
+      for (const RegistryEntry& e : *entries) {
+        if (!ClusterNamespace(e).empty() && skip.count(e.id) == 0) cluster.push_back(e);
+      }
+    }
+  }
+  for (const RegistryEntry& e : cluster) {
+    absl::StatusOr<v1::Experiment> got = options_.kubernetes->Get(ClusterNamespace(e), e.id);
+    if (got.ok()) out.push_back(*std::move(got));
+  }
+  return out;
+}
+
+void Launcher::PollClusterLoop() {
+  std::set<std::string> ended;  // DONE or FAILED: they change no more
+  absl::MutexLock lock(&mu_);
+  while (!closing_) {
+    auto wanted = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return closing_ || !list_watchers_.empty();
+    };
+    mu_.Await(absl::Condition(&wanted));
+    if (closing_) break;
+    mu_.Unlock();
+    std::vector<v1::Experiment> experiments = ClusterExperiments(ended);
+    mu_.Lock();
+    for (const v1::Experiment& e : experiments) {
+      std::string now = e.SerializeAsString();
+      std::string& before = cluster_seen_[e.id()];
+      if (now == before) continue;
+      before = std::move(now);
+      if (e.state() == v1::EXPERIMENT_DONE || e.state() == v1::EXPERIMENT_FAILED) {
+        ended.insert(e.id());
+      }
+      for (ExperimentListWatcher* watcher : list_watchers_) watcher->OnClusterExperiment(e);
+    }
+    auto closing = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return closing_; };
+    mu_.AwaitWithTimeout(absl::Condition(&closing), options_.cluster_poll_interval);
+  }
 }
 
 absl::StatusOr<v1::Experiment> Launcher::Get(const std::string& id) {
@@ -336,6 +371,7 @@ absl::Status Launcher::Delete(const std::string& id) {
     DLKIT_RETURN_IF_ERROR(options_.kubernetes->Delete(ClusterNamespace(*cluster), id));
     absl::MutexLock lock(&mu_);
     absl::Status removed = registry_->Remove(id);
+    cluster_seen_.erase(id);
     if (removed.ok()) {
       for (ExperimentListWatcher* watcher : list_watchers_) watcher->OnDeleted(id);
     }
@@ -394,8 +430,10 @@ void Launcher::Shutdown() {
   std::map<std::string, std::shared_ptr<ExperimentManager>> managers;
   {
     absl::MutexLock lock(&mu_);
+    closing_ = true;
     managers.swap(managers_);
   }
+  if (cluster_poller_.joinable()) cluster_poller_.join();
   for (auto& [id, manager] : managers) manager->Shutdown();
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -30,6 +31,9 @@ class ExperimentListWatcher {
   // A local experiment's manager: each one there is when the watch starts, then each new one.
   // Called with the Launcher's lock held: do not call the Launcher back.
   virtual void OnManager(const std::shared_ptr<ExperimentManager>& manager) = 0;
+  // A cluster experiment as it changed (its Manager is in the cluster: polled while someone
+  // watches). Under the Launcher's lock too.
+  virtual void OnClusterExperiment(const v1::Experiment& experiment) = 0;
   virtual void OnDeleted(const std::string& experiment_id) = 0;
 };
 
@@ -44,6 +48,8 @@ class Launcher final : public ManagerDirectory {
     // Cluster mode: experiments with trainingService.platform kubernetes are created
     // there (null: this daemon has no cluster and refuses them).
     std::shared_ptr<KubernetesExperiments> kubernetes;
+    // How often, while the list is watched, cluster experiments are asked how they are.
+    absl::Duration cluster_poll_interval = absl::Seconds(2);
   };
 
   // Opens the registry under options.home (creating the folder).
@@ -66,7 +72,8 @@ class Launcher final : public ManagerDirectory {
   absl::Status Delete(const std::string& id);
   int RunningCount();
   // Calls watcher->OnManager for every local experiment now and for each one submitted,
-  // and OnDeleted for each one deleted, until UnwatchList (after which it is never called).
+  // OnClusterExperiment for each change of a cluster one, and OnDeleted for each one
+  // deleted, until UnwatchList (after which it is never called).
   void WatchList(ExperimentListWatcher* watcher);
   void UnwatchList(ExperimentListWatcher* watcher);
   // Ends every manager (and its trials); experiments stay as they are on disk.
@@ -97,6 +104,11 @@ class Launcher final : public ManagerDirectory {
   static std::string ClusterNamespace(const RegistryEntry& entry);
   // A cluster experiment's registry entry: NotFound when `id` is none.
   absl::StatusOr<RegistryEntry> ClusterEntry(const std::string& id);
+  // The cluster experiments, as their Managers (or ConfigMaps) tell, but those in `skip`.
+  std::vector<v1::Experiment> ClusterExperiments(const std::set<std::string>& skip)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // While the list is watched: tells the watchers each cluster experiment that changed.
+  void PollClusterLoop();
 
   absl::Mutex mu_;
   Options options_;  // address is set once, in Start, before any manager exists
@@ -104,6 +116,10 @@ class Launcher final : public ManagerDirectory {
   std::unique_ptr<ExperimentRegistry> registry_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<ExperimentManager>> managers_ ABSL_GUARDED_BY(mu_);
   std::set<ExperimentListWatcher*> list_watchers_ ABSL_GUARDED_BY(mu_);
+  // PollClusterLoop's: what each cluster experiment last looked like (serialised).
+  std::map<std::string, std::string> cluster_seen_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread cluster_poller_;
 };
 
 }  // namespace dlkit

@@ -43,6 +43,7 @@ class ExperimentsWatchReactor final : public grpc::ServerWriteReactor<v1::WatchE
     }
     manager->Watch(this, /*include_metrics=*/false, /*snapshot_trials=*/false);
   }
+  void OnClusterExperiment(const v1::Experiment& experiment) override { Changed(experiment); }
   void OnDeleted(const std::string& experiment_id) override {
     absl::MutexLock lock(&mu_);
     changed_.erase(experiment_id);
@@ -52,10 +53,7 @@ class ExperimentsWatchReactor final : public grpc::ServerWriteReactor<v1::WatchE
 
   // ExperimentWatcher: trial-only updates carry no experiment and change nothing here.
   void OnUpdate(const v1::WatchExperimentResponse& update) override {
-    if (!update.has_experiment()) return;
-    absl::MutexLock lock(&mu_);
-    changed_[update.experiment().id()] = update.experiment();
-    WriteNextLocked();
+    if (update.has_experiment()) Changed(update.experiment());
   }
   // A manager going away: a deletion is told by OnDeleted, a daemon exit ends the server.
   void OnEnd() override {}
@@ -83,6 +81,11 @@ class ExperimentsWatchReactor final : public grpc::ServerWriteReactor<v1::WatchE
   }
 
  private:
+  void Changed(const v1::Experiment& experiment) {
+    absl::MutexLock lock(&mu_);
+    changed_[experiment.id()] = experiment;
+    WriteNextLocked();
+  }
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (!started_ || writing_ || finished_) return;
     if (end_requested_) {

@@ -51,6 +51,26 @@ struct LateDirectory : ManagerDirectory {
   Launcher* launcher = nullptr;
 };
 
+// What a list watcher (the dashboard's experiments page) is told.
+struct RecordingListWatcher : ExperimentListWatcher {
+  void OnManager(const std::shared_ptr<ExperimentManager>&) override {}
+  void OnClusterExperiment(const v1::Experiment& experiment) override {
+    absl::MutexLock lock(&mu);
+    seen.push_back(experiment);
+  }
+  void OnDeleted(const std::string& id) override {
+    absl::MutexLock lock(&mu);
+    deleted.push_back(id);
+  }
+  std::vector<v1::Experiment> Seen() {
+    absl::MutexLock lock(&mu);
+    return seen;
+  }
+  absl::Mutex mu;
+  std::vector<v1::Experiment> seen;
+  std::vector<std::string> deleted;
+};
+
 struct LauncherFixture : KubeFixture {
   LauncherFixture() {
     home = TempDir("dlkit-k8s-launcher");
@@ -71,6 +91,7 @@ struct LauncherFixture : KubeFixture {
     Launcher::Options options;
     options.home = home;
     options.kubernetes = std::make_shared<KubernetesExperiments>(client, k8s_options);
+    options.cluster_poll_interval = absl::Milliseconds(100);
     auto opened = Launcher::Open(options);
     REQUIRE(opened.ok());
     launcher = std::move(opened).value();
@@ -119,6 +140,8 @@ constexpr char kConfig[] = R"({
 TEST_CASE("Cluster mode: submit creates the experiment's objects, runs it, delete removes all",
           "[kubernetes][launcher]") {
   LauncherFixture f;
+  RecordingListWatcher list;
+  f.launcher->WatchList(&list);
   v1::SubmitExperimentRequest request;
   request.set_config_json(kConfig);
   request.set_request_id("submit-1");
@@ -184,6 +207,23 @@ TEST_CASE("Cluster mode: submit creates the experiment's objects, runs it, delet
   CHECK(f.launcher->List()[0].id() == id);
   CHECK(f.launcher->Stop(id).status().code() == absl::StatusCode::kFailedPrecondition);
 
+  // The experiments list followed it as it ran: its progress only went up, to DONE.
+  REQUIRE(WaitFor([&] {
+    const std::vector<v1::Experiment> seen = list.Seen();
+    return !seen.empty() && seen.back().state() == v1::EXPERIMENT_DONE;
+  }));
+  const std::vector<v1::Experiment> seen = list.Seen();
+  int last_finished = 0;
+  bool saw_running = false;
+  for (const v1::Experiment& e : seen) {
+    CHECK(e.id() == id);
+    CHECK(e.counts().finished() >= last_finished);
+    last_finished = e.counts().finished();
+    saw_running |= e.state() == v1::EXPERIMENT_RUNNING;
+  }
+  CHECK(saw_running);
+  CHECK(last_finished == 3);
+
   // Deleting the experiment deletes everything it created, through owner references.
   REQUIRE(f.launcher->Delete(id).ok());
   for (const char* resource :
@@ -192,6 +232,11 @@ TEST_CASE("Cluster mode: submit creates the experiment's objects, runs it, delet
     CHECK(WaitFor([&] { return f.Objects(resource, id).empty(); }));
   }
   CHECK(f.launcher->List().empty());
+  {
+    absl::MutexLock lock(&list.mu);
+    CHECK(list.deleted == std::vector<std::string>{id});
+  }
+  f.launcher->UnwatchList(&list);
   CHECK(f.launcher->Get(id).status().code() == absl::StatusCode::kNotFound);
   CHECK(f.launcher->Delete(id).ok());  // idempotent
   CHECK(f.cluster->errors().empty());
