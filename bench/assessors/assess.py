@@ -40,6 +40,10 @@ def assessors(epochs):
         # Judge only after a quarter of the epochs: early SGD epochs say little.
         "Medianstop": {"name": "Medianstop",
                        "classArgs": {"optimize_mode": "maximize", "start_step": 5}},
+        # NNI's default start_step (judged from the first report on), as Curvefitting's
+        # arm takes NNI's defaults.
+        "Medianstop-default": {"name": "Medianstop",
+                               "classArgs": {"optimize_mode": "maximize"}},
         # Rungs at 2, 6, 18 epochs; 1/3 go on at each. Not 1: after one epoch a small
         # learning rate is still near chance.
         "ASHA": {"name": "ASHA",
@@ -58,7 +62,7 @@ def parse_args():
     p.add_argument("--seeds", type=int, default=3, help="tuner seeds 1..N (3)")
     p.add_argument("--epochs", type=int, default=20, help="epochs of every trial (20)")
     p.add_argument("--concurrency", type=int, default=2, help="trialConcurrency (2)")
-    p.add_argument("--arms", default="none,Medianstop,ASHA,Curvefitting",
+    p.add_argument("--arms", default="none,Medianstop,Medianstop-default,ASHA,Curvefitting",
                    help="comma-separated; `none` is needed for the verdicts")
     p.add_argument("--noise", type=float, default=0.01,
                    help="how far below no assessor's best an arm's best may be (0.01)")
@@ -152,7 +156,7 @@ def report(args, runs, load_before):
           f"{os.getloadavg()[0]:.2f} after\n")
 
     print("per seed:")
-    header = (f"{'arm':<13} {'seed':>4} {'stopped':>7} {'epochs':>7} {'saved':>6} "
+    header = (f"{'arm':<18} {'seed':>4} {'stopped':>7} {'epochs':>7} {'saved':>6} "
               f"{'best acc':>8} {'Δ vs none':>9} {'best #':>6} {'none best #':>11} "
               f"{'wall s':>7} {'dlkitd cpu s':>12}")
     print(header)
@@ -170,13 +174,13 @@ def report(args, runs, load_before):
                 epochs = same[0]["epochs"] if same else 0
                 kept = f"{base['best_index']} " + (
                     "ran" if epochs == args.epochs else f"cut@{epochs}")
-            print(f"{arm:<13} {seed:>4} {r['stopped']:>7} {r['epochs_run']:>7} "
+            print(f"{arm:<18} {seed:>4} {r['stopped']:>7} {r['epochs_run']:>7} "
                   f"{saved:>6.1%} {r['best']:>8.4f} {delta:>9} {r['best_index']:>6} "
                   f"{kept:>11} {r['wall_s']:>7.1f} {r['daemon_cpu_s']:>12.2f}")
 
     print(f"\nsummary (goal: >= 40% of epochs saved and, on every seed, best >= best(none) "
           f"- {args.noise}):")
-    header = (f"{'arm':<13} {'seeds':>5} {'epochs run':>13} {'% saved':>8} "
+    header = (f"{'arm':<18} {'seeds':>5} {'epochs run':>13} {'% saved':>8} "
               f"{'best acc: median [min–max]':>28} {'worst Δ':>8} "
               f"{'wall s: median [min–max]':>26} {'dlkitd cpu s':>12} {'verdict':>8}")
     print(header)
@@ -195,7 +199,7 @@ def report(args, runs, load_before):
             met = saved >= 0.40 and worst >= -args.noise
             verdict = "met" if met else "MISSED"
             verdicts[arm] = (verdict, saved, worst)
-        print(f"{arm:<13} {len(mine):>5} {f'{run}/{total}':>13} {saved:>8.1%} "
+        print(f"{arm:<18} {len(mine):>5} {f'{run}/{total}':>13} {saved:>8.1%} "
               f"{fmt_range([r['best'] for r in mine]):>28} "
               f"{(f'{worst:+.4f}' if worst is not None and arm != NONE else '-'):>8} "
               f"{fmt_range([r['wall_s'] for r in mine], 1):>26} "
@@ -226,7 +230,7 @@ def main():
             for arm in order:
                 run = run_arm(daemon, args, arm, seed)
                 runs.append(run)
-                print(f"[{time.monotonic() - start:6.0f}s] {arm:<13} seed {seed}: "
+                print(f"[{time.monotonic() - start:6.0f}s] {arm:<18} seed {seed}: "
                       f"{run['epochs_run']}/{run['epochs_max']} epochs, {run['stopped']} "
                       f"stopped, best {run['best']:.4f}, {run['wall_s']:.1f} s",
                       file=sys.stderr, flush=True)
