@@ -178,23 +178,33 @@ std::shared_ptr<v1::ManagerService::StubInterface> KubernetesExperiments::Stub(
   return stub;
 }
 
-absl::StatusOr<v1::Experiment> KubernetesExperiments::Get(const std::string& ns,
-                                                          const std::string& id) {
-  DLKIT_ASSIGN_OR_RETURN(Json root, client_->Get(k8s::kConfigMap, ns, RootName(id)));
-  const std::string address = ManagerAddress(ns, id);
-  v1::ManagerGetExperimentRequest request;
-  request.set_experiment_id(id);
-  v1::ManagerGetExperimentResponse response;
+template <typename Request, typename Response>
+grpc::Status KubernetesExperiments::CallManager(const std::string& ns, const std::string& id,
+                                                ManagerCall<Request, Response> call,
+                                                Response* response) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoMilliseconds(options_.manager_timeout));
-  const grpc::Status status = Stub(address)->GetExperiment(&context, request, &response);
+  Request request;
+  request.set_experiment_id(id);
+  return ((*Stub(ManagerAddress(ns, id))).*call)(&context, request, response);
+}
+
+absl::StatusOr<v1::Experiment> KubernetesExperiments::Get(const std::string& ns,
+                                                          const std::string& id) {
+  // The Manager first: the experiments list asks every 2 s while it is open, and the
+  // ConfigMap only matters while the Manager does not answer.
+  const std::string address = ManagerAddress(ns, id);
+  v1::ManagerGetExperimentResponse response;
+  const grpc::Status status =
+      CallManager(ns, id, &v1::ManagerService::StubInterface::GetExperiment, &response);
   if (status.ok()) {
     v1::Experiment experiment = response.experiment();
     experiment.set_manager_address(address);
     return experiment;
   }
   // Not up yet (or gone): what the ConfigMap says.
+  DLKIT_ASSIGN_OR_RETURN(Json root, client_->Get(k8s::kConfigMap, ns, RootName(id)));
   v1::Experiment experiment;
   experiment.set_id(id);
   const std::string text = root["data"].value(kSpecKey, "");
@@ -215,13 +225,8 @@ absl::StatusOr<v1::Experiment> KubernetesExperiments::AskManager(
   // Its ConfigMap first: NOT_FOUND for an experiment that is gone.
   DLKIT_RETURN_IF_ERROR(client_->Get(k8s::kConfigMap, ns, RootName(id)).status());
   const std::string address = ManagerAddress(ns, id);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       absl::ToChronoMilliseconds(options_.manager_timeout));
-  Request request;
-  request.set_experiment_id(id);
   Response response;
-  const grpc::Status status = ((*Stub(address)).*call)(&context, request, &response);
+  const grpc::Status status = CallManager(ns, id, call, &response);
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return absl::UnavailableError(absl::StrCat(

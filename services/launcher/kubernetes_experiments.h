@@ -73,7 +73,11 @@ class KubernetesExperiments {
   using ManagerCall = grpc::Status (v1::ManagerService::StubInterface::*)(grpc::ClientContext*,
                                                                          const Request&,
                                                                          Response*);
-  // Calls it on the experiment's Manager.
+  // Calls it on the experiment's Manager, with the Manager deadline.
+  template <typename Request, typename Response>
+  grpc::Status CallManager(const std::string& ns, const std::string& id,
+                           ManagerCall<Request, Response> call, Response* response);
+  // The same, NOT_FOUND when its ConfigMap is gone, UNAVAILABLE when the Manager is silent.
   template <typename Request, typename Response>
   absl::StatusOr<v1::Experiment> AskManager(const std::string& ns, const std::string& id,
                                             const std::string& what,
