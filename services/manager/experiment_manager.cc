@@ -145,7 +145,8 @@ absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Open(Optio
     manager->order_.push_back(&runtime);
     manager->Tally(runtime.trial, 1);
     manager->ConsiderBest(runtime.trial);
-    if (!IsTerminal(runtime.trial.state())) {
+    // Secrets of the trials that will use them: a launch to come, or a session taken back.
+    if (runtime.trial.state() == v1::WAITING || (runtime.trial.state() == v1::RUNNING && adopt)) {
       absl::MutexLock store_lock(&manager->store_mu_);
       absl::StatusOr<std::string> secret = manager->store_->LoadSecret(runtime.trial.id());
       if (secret.ok()) runtime.secret = *std::move(secret);
