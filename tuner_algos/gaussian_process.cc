@@ -6,6 +6,8 @@
 #include <numeric>
 #include <vector>
 
+#include "tuner_algos/parallel.h"
+
 namespace dlkit::algos {
 namespace {
 
@@ -204,9 +206,12 @@ GaussianProcess GaussianProcess::Fit(const Eigen::MatrixXd& x, const Eigen::Vect
     theta(d + 1) = std::log(1e-5) + u(rng) * std::log(1e4);
     starts.push_back(theta);
   }
-  Eigen::VectorXd best = starts[0];
-  double best_lml = -kInf;
-  for (Eigen::VectorXd theta : starts) {
+  // Each start climbs on its own thread; the best point of each is kept (the first of
+  // equals), then the best of those in start order: the sequential loop's choice.
+  std::vector<Eigen::VectorXd> best_of(starts.size());
+  std::vector<double> best_lml_of(starts.size(), -kInf);
+  ParallelFor(starts.size(), [&](size_t s) {
+    Eigen::VectorXd theta = starts[s];
     ClampTheta(&theta, min_log_noise);
     Eigen::VectorXd m = Eigen::VectorXd::Zero(d + 2), v = Eigen::VectorXd::Zero(d + 2);
     Eigen::VectorXd grad;
@@ -214,9 +219,9 @@ GaussianProcess GaussianProcess::Fit(const Eigen::MatrixXd& x, const Eigen::Vect
     for (int t = 1; t <= options.iterations; ++t) {
       const double lml = Lml(d2, fy, Unpack(theta), &grad);
       if (!std::isfinite(lml)) break;
-      if (lml > best_lml) {
-        best_lml = lml;
-        best = theta;
+      if (lml > best_lml_of[s]) {
+        best_lml_of[s] = lml;
+        best_of[s] = theta;
       }
       m = kBeta1 * m + (1 - kBeta1) * grad;
       v = kBeta2 * v + (1 - kBeta2) * grad.cwiseProduct(grad);
@@ -225,6 +230,14 @@ GaussianProcess GaussianProcess::Fit(const Eigen::MatrixXd& x, const Eigen::Vect
       theta += options.learning_rate *
                m_hat.cwiseQuotient((v_hat.array().sqrt() + 1e-8).matrix());  // ascent
       ClampTheta(&theta, min_log_noise);
+    }
+  });
+  Eigen::VectorXd best = starts[0];
+  double best_lml = -kInf;
+  for (size_t s = 0; s < starts.size(); ++s) {
+    if (best_lml_of[s] > best_lml) {
+      best_lml = best_lml_of[s];
+      best = best_of[s];
     }
   }
   GaussianProcess gp;

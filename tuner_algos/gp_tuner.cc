@@ -15,6 +15,7 @@
 #include "tuner_algos/class_args.h"
 #include "tuner_algos/gaussian_process.h"
 #include "tuner_algos/math_util.h"
+#include "tuner_algos/parallel.h"
 #include "tuner_algos/sampling.h"
 #include "tuner_algos/trial_history.h"
 
@@ -187,52 +188,92 @@ std::vector<double> Score(const GaussianProcess& gp, const std::vector<Eigen::Ve
   return scores;
 }
 
-// Coordinate search from `start` (canonical): tries +-step on every numeric dim and every
+// The warm-up scoring and the searches run in this many parts, in parallel where there
+// are cores. A constant, not the core count, so that every machine scores the same batches.
+constexpr size_t kParts = 2;
+
+// body(begin, end) for kParts contiguous ranges that cover [0, n), in parallel.
+template <typename Body>
+void InParts(size_t n, const Body& body) {
+  ParallelFor(kParts, [&](size_t part) { body(n * part / kParts, n * (part + 1) / kParts); });
+}
+
+// One coordinate search (canonical point): tries +-step on every numeric dim and every
 // other option of every choice, moves to the best improvement, halves the step otherwise.
-std::pair<Eigen::VectorXd, double> Refine(const GaussianProcess& gp, const Encoding& encoding,
-                                          Eigen::VectorXd point, double score, double best) {
-  const int dims = encoding.dims();
-  std::vector<bool> is_option(dims, false);
-  for (const auto& [first, n] : encoding.one_hot_blocks()) {
-    for (int j = first; j < first + n; ++j) is_option[j] = true;
-  }
+struct Search {
+  Eigen::VectorXd point;
+  double score;
   double step = kFirstStep;
-  for (int iter = 0; iter < kMaxRefineSteps && step >= kLastStep; ++iter) {
-    std::vector<Eigen::VectorXd> neighbours;
-    for (int j = 0; j < dims; ++j) {
-      if (is_option[j]) continue;
-      for (double sign : {-1.0, 1.0}) {
+  int iter = 0;
+  bool Active() const { return iter < kMaxRefineSteps && step >= kLastStep; }
+};
+
+// The points one step of `search` scores.
+std::vector<Eigen::VectorXd> Neighbours(const Search& search, const Encoding& encoding,
+                                        const std::vector<bool>& is_option) {
+  const Eigen::VectorXd& point = search.point;
+  std::vector<Eigen::VectorXd> neighbours;
+  for (int j = 0; j < encoding.dims(); ++j) {
+    if (is_option[j]) continue;
+    for (double sign : {-1.0, 1.0}) {
+      Eigen::VectorXd n = point;
+      n(j) = std::clamp(n(j) + sign * search.step, 0.0, 1.0);
+      n = encoding.Canonical(n);
+      if (n != point) neighbours.push_back(std::move(n));
+    }
+  }
+  if (search.iter == 0 || search.step == kFirstStep) {
+    for (const auto& [first, n_options] : encoding.one_hot_blocks()) {
+      for (int k = 0; k < n_options; ++k) {
+        if (point(first + k) == 1) continue;
         Eigen::VectorXd n = point;
-        n(j) = std::clamp(n(j) + sign * step, 0.0, 1.0);
+        n.segment(first, n_options).setZero();
+        n(first + k) = 1;
         n = encoding.Canonical(n);
         if (n != point) neighbours.push_back(std::move(n));
       }
     }
-    if (iter == 0 || step == kFirstStep) {
-      for (const auto& [first, n_options] : encoding.one_hot_blocks()) {
-        for (int k = 0; k < n_options; ++k) {
-          if (point(first + k) == 1) continue;
-          Eigen::VectorXd n = point;
-          n.segment(first, n_options).setZero();
-          n(first + k) = 1;
-          n = encoding.Canonical(n);
-          if (n != point) neighbours.push_back(std::move(n));
-        }
+  }
+  return neighbours;
+}
+
+// Runs every search to its end. The searches are independent, but they step together so
+// that each step scores all their neighbours in one Predict: one pass over the Cholesky
+// factor for all of them instead of one per search.
+void Refine(const GaussianProcess& gp, const Encoding& encoding, double best,
+            std::vector<Search>& searches) {
+  std::vector<bool> is_option(encoding.dims(), false);
+  for (const auto& [first, n] : encoding.one_hot_blocks()) {
+    for (int j = first; j < first + n; ++j) is_option[j] = true;
+  }
+  const auto active = [](const Search& s) { return s.Active(); };
+  while (std::any_of(searches.begin(), searches.end(), active)) {
+    std::vector<Eigen::VectorXd> neighbours;
+    std::vector<std::pair<size_t, size_t>> ranges(searches.size());  // per search, in neighbours
+    for (size_t s = 0; s < searches.size(); ++s) {
+      if (!searches[s].Active()) continue;
+      std::vector<Eigen::VectorXd> own = Neighbours(searches[s], encoding, is_option);
+      ranges[s] = {neighbours.size(), neighbours.size() + own.size()};
+      for (Eigen::VectorXd& n : own) neighbours.push_back(std::move(n));
+    }
+    const std::vector<double> scores = Score(gp, neighbours, encoding.dims(), best);
+    for (size_t s = 0; s < searches.size(); ++s) {
+      Search& search = searches[s];
+      if (!search.Active()) continue;
+      const auto [begin, end] = ranges[s];
+      size_t arg = begin;
+      for (size_t i = begin + 1; i < end; ++i) {
+        if (scores[i] > scores[arg]) arg = i;
       }
-    }
-    const std::vector<double> scores = Score(gp, neighbours, dims, best);
-    size_t arg = 0;
-    for (size_t i = 1; i < scores.size(); ++i) {
-      if (scores[i] > scores[arg]) arg = i;
-    }
-    if (!scores.empty() && scores[arg] > score + 1e-12) {
-      point = neighbours[arg];
-      score = scores[arg];
-    } else {
-      step /= 2;
+      if (begin < end && scores[arg] > search.score + 1e-12) {
+        search.point = neighbours[arg];
+        search.score = scores[arg];
+      } else {
+        search.step /= 2;
+      }
+      ++search.iter;
     }
   }
-  return {point, score};
 }
 
 }  // namespace
@@ -307,7 +348,12 @@ absl::StatusOr<Suggestions> GpTuner::Suggest(const History& history, int count) 
         for (int j = 0; j < dims; ++j) u(j) = unit(rng);
         candidates.push_back(encoding.Canonical(u));
       }
-      std::vector<double> scores = Score(gp, candidates, dims, best);
+      std::vector<double> scores(candidates.size());
+      InParts(candidates.size(), [&](size_t begin, size_t end) {
+        const std::vector<double> part = Score(
+            gp, {candidates.begin() + begin, candidates.begin() + end}, dims, best);
+        std::copy(part.begin(), part.end(), scores.begin() + begin);
+      });
       std::vector<size_t> order(candidates.size());
       std::iota(order.begin(), order.end(), 0);
       std::stable_sort(order.begin(), order.end(),
@@ -316,10 +362,16 @@ absl::StatusOr<Suggestions> GpTuner::Suggest(const History& history, int count) 
       std::vector<std::pair<double, Eigen::VectorXd>> ranked;
       const size_t starts =
           std::min(order.size(), static_cast<size_t>(config_.selection_num_starting_points));
+      std::vector<Search> searches;
       for (size_t s = 0; s < starts; ++s) {
-        auto [point, score] = Refine(gp, encoding, candidates[order[s]], scores[order[s]], best);
-        ranked.emplace_back(score, std::move(point));
+        searches.push_back({candidates[order[s]], scores[order[s]]});
       }
+      InParts(searches.size(), [&](size_t begin, size_t end) {
+        std::vector<Search> part(searches.begin() + begin, searches.begin() + end);
+        Refine(gp, encoding, best, part);
+        std::move(part.begin(), part.end(), searches.begin() + begin);
+      });
+      for (Search& search : searches) ranked.emplace_back(search.score, std::move(search.point));
       std::stable_sort(ranked.begin(), ranked.end(),
                        [](const auto& a, const auto& b) { return a.first > b.first; });
       for (size_t s = starts; s < order.size(); ++s) {
