@@ -3,8 +3,8 @@
 // TpeTuner::Suggest, and the median regret per block of 100 seeds. This is how a
 // default classArg is weighed on more seeds than compare.py's daemon runs can afford.
 //
-//   bazel run -c opt --symlink_prefix=/tmp/dlkit-opt- //bench:tpe_seeds -- \
-//       rosenbrock5 --blocks 4 n_ei_candidates=24
+//   bazel build -c opt --symlink_prefix=/tmp/dlkit-opt- //bench:tpe_seeds
+//   /tmp/dlkit-opt-bin/bench/tpe_seeds rosenbrock5 --blocks 4 n_ei_candidates=24
 //
 // Arguments: FUNCTION (branin, hartmann6, rosenbrock5, ackley5), --blocks B (blocks of 100
 // seeds from seed 1 on; 4), --trials T (100), --at T1,T2,... (extra trial counts to report),
