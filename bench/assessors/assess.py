@@ -36,29 +36,28 @@ NONE = "none"
 def assessors(epochs):
     """arm name -> the config's `assessor` (None: no assessor). What a user would write for
     a 20-epoch run, not values tuned on this benchmark."""
+    def maximize(name, **class_args):
+        return {"name": name, "classArgs": {"optimize_mode": "maximize", **class_args}}
+
+    def curvefitting(threshold):
+        # NNI's defaults but the threshold, with the number of epochs to extrapolate to.
+        return maximize("Curvefitting", epoch_num=epochs, start_step=6, threshold=threshold,
+                        gap=1)
+
     return {
         NONE: None,
         # Judge only after a quarter of the epochs: early SGD epochs say little.
-        "Medianstop": {"name": "Medianstop",
-                       "classArgs": {"optimize_mode": "maximize", "start_step": 5}},
+        "Medianstop": maximize("Medianstop", start_step=5),
         # NNI's default start_step (judged from the first report on), as Curvefitting's
         # arm takes NNI's defaults.
-        "Medianstop-default": {"name": "Medianstop",
-                               "classArgs": {"optimize_mode": "maximize"}},
+        "Medianstop-default": maximize("Medianstop"),
         # Rungs at 2, 6, 18 epochs; 1/3 go on at each. Not 1: after one epoch a small
         # learning rate is still near chance.
-        "ASHA": {"name": "ASHA",
-                 "classArgs": {"optimize_mode": "maximize", "min_resource": 2,
-                               "max_resource": epochs, "reduction_factor": 3}},
-        # NNI's defaults, with the number of epochs it must extrapolate to.
-        "Curvefitting": {"name": "Curvefitting",
-                         "classArgs": {"optimize_mode": "maximize", "epoch_num": epochs,
-                                       "start_step": 6, "threshold": 0.95, "gap": 1}},
+        "ASHA": maximize("ASHA", min_resource=2, max_resource=epochs, reduction_factor=3),
+        "Curvefitting": curvefitting(0.95),  # NNI's default threshold
         # For a metric near 1 (accuracy), NNI's 0.95 x best is a 5-point margin: most
         # trials clear it. 0.98 asks a trial's extrapolated end to come within 2%.
-        "Curvefitting-0.98": {"name": "Curvefitting",
-                              "classArgs": {"optimize_mode": "maximize", "epoch_num": epochs,
-                                            "start_step": 6, "threshold": 0.98, "gap": 1}},
+        "Curvefitting-0.98": curvefitting(0.98),
     }
 
 

@@ -65,8 +65,8 @@ void ManagerSession::SendLog(bool to_end) {
   constexpr size_t kChunk = 64 * 1024;
   constexpr int kChunksPerTurn = 16;  // 1 MiB every 250 ms at most: metrics go first
   absl::MutexLock send_lock(&log_send_mu_);
-  const int fd = open(options_.stream_log.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;  // not written yet
+  if (log_fd_ < 0) log_fd_ = open(options_.stream_log.c_str(), O_RDONLY | O_CLOEXEC);
+  if (log_fd_ < 0) return;  // not written yet
   std::string buffer(kChunk, '\0');
   for (int i = 0; to_end || i < kChunksPerTurn; ++i) {
     int64_t offset;
@@ -75,7 +75,7 @@ void ManagerSession::SendLog(bool to_end) {
       if (stream_ == nullptr || lost_) break;
       offset = log_sent_;
     }
-    const ssize_t n = pread(fd, buffer.data(), kChunk, offset);
+    const ssize_t n = pread(log_fd_, buffer.data(), kChunk, offset);
     if (n <= 0) break;
     v1::TrialSessionRequest request;
     request.mutable_log()->set_offset(offset);
@@ -85,7 +85,6 @@ void ManagerSession::SendLog(bool to_end) {
     if (stream_ == nullptr || !stream_->Write(request)) break;
     log_sent_ = offset + n;
   }
-  close(fd);
 }
 
 absl::StatusOr<v1::ParameterSet> ManagerSession::WaitForParameters(absl::Duration timeout) {
@@ -103,6 +102,10 @@ absl::StatusOr<v1::ParameterSet> ManagerSession::WaitForParameters(absl::Duratio
 
 ManagerSession::~ManagerSession() {
   StopLogThread();
+  {
+    absl::MutexLock send_lock(&log_send_mu_);
+    if (log_fd_ >= 0) close(log_fd_);
+  }
   {
     absl::MutexLock lock(&mu_);
     shutting_down_ = true;
