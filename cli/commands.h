@@ -100,8 +100,7 @@ absl::StatusOr<v1::Experiment> GetExperiment(LauncherStub* launcher,
 // All trials of an experiment, following pages until `limit` (0 = all) is reached.
 absl::StatusOr<std::vector<v1::Trial>> ListAllTrials(ManagerStub* manager,
                                                      v1::ListTrialsRequest request, int limit,
-                                                     const CommandContext& ctx,
-                                                     absl::string_view address);
+                                                     const CommandContext& ctx);
 
 // TRIAL as given by the user: a trial id, or an index within the experiment.
 absl::StatusOr<v1::Trial> ResolveTrial(ManagerStub* manager, const v1::Experiment& experiment,

@@ -88,8 +88,7 @@ absl::StatusOr<v1::Experiment> GetExperiment(LauncherStub* launcher,
 
 absl::StatusOr<std::vector<v1::Trial>> ListAllTrials(ManagerStub* manager,
                                                      v1::ListTrialsRequest request, int limit,
-                                                     const CommandContext& ctx,
-                                                     absl::string_view address) {
+                                                     const CommandContext& ctx) {
   std::vector<v1::Trial> trials;
   if (limit > 0) request.set_page_size(limit);
   std::string previous_token;
@@ -100,7 +99,7 @@ absl::StatusOr<std::vector<v1::Trial>> ListAllTrials(ManagerStub* manager,
     if (!status.ok()) {
       return RpcError(status,
                       absl::StrCat("cannot list trials of experiment ", request.experiment_id()),
-                      address);
+                      ctx.address);
     }
     for (v1::Trial& trial : *response.mutable_trials()) trials.push_back(std::move(trial));
     if (limit > 0 && static_cast<int>(trials.size()) >= limit) break;
@@ -118,7 +117,6 @@ absl::StatusOr<std::vector<v1::Trial>> ListAllTrials(ManagerStub* manager,
 
 absl::StatusOr<v1::Trial> ResolveTrial(ManagerStub* manager, const v1::Experiment& experiment,
                                        const std::string& trial, const CommandContext& ctx) {
-  std::string address = ctx.address;
   v1::GetTrialRequest request;
   request.set_experiment_id(experiment.id());
   request.set_trial_id(trial);
@@ -128,12 +126,12 @@ absl::StatusOr<v1::Trial> ResolveTrial(ManagerStub* manager, const v1::Experimen
   if (status.ok()) return response.trial();
   int64_t index = 0;
   if (status.error_code() != grpc::StatusCode::NOT_FOUND || !absl::SimpleAtoi(trial, &index)) {
-    return RpcError(status, absl::StrCat("cannot get trial ", trial), address);
+    return RpcError(status, absl::StrCat("cannot get trial ", trial), ctx.address);
   }
   // Not an id, but a number: the trial's index within the experiment.
   v1::ListTrialsRequest list;
   list.set_experiment_id(experiment.id());
-  absl::StatusOr<std::vector<v1::Trial>> trials = ListAllTrials(manager, list, 0, ctx, address);
+  absl::StatusOr<std::vector<v1::Trial>> trials = ListAllTrials(manager, list, 0, ctx);
   if (!trials.ok()) return trials.status();
   for (const v1::Trial& t : *trials) {
     if (t.index() == index) return t;

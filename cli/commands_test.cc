@@ -221,7 +221,7 @@ TEST_CASE("trials follows pages until all trials are read") {
   request.set_page_size(2);
   // limit 0 = all, in pages of the request's size.
   absl::StatusOr<std::vector<v1::Trial>> all =
-      ListAllTrials(f.manager.get(), request, 0, f.ctx, f.fake->address());
+      ListAllTrials(f.manager.get(), request, 0, f.ctx);
   REQUIRE(all.ok());
   CHECK(all->size() == 5);
   CHECK(f.fake->list_trials_requests().size() == 3);

@@ -42,7 +42,7 @@ absl::Status RunTrials(LauncherStub* launcher, ManagerStub* manager, const Trial
   // All of them, then sort and cut here: --limit must keep the best N even from a server
   // that orders differently (sorting a few thousand small trials costs nothing).
   absl::StatusOr<std::vector<v1::Trial>> trials =
-      ListAllTrials(manager, request, 0, ctx, ctx.address);
+      ListAllTrials(manager, request, 0, ctx);
   if (!trials.ok()) return trials.status();
   if (!options.states.empty()) {
     std::vector<v1::Trial> kept;
@@ -76,7 +76,6 @@ absl::Status RunLogs(LauncherStub* launcher, ManagerStub* manager, const LogsOpt
                      const CommandContext& ctx, std::ostream& out) {
   absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, options.experiment_id, ctx);
   if (!experiment.ok()) return experiment.status();
-  std::string address = ctx.address;
   absl::StatusOr<v1::Trial> trial = ResolveTrial(manager, *experiment, options.trial, ctx);
   if (!trial.ok()) return trial.status();
 
@@ -105,7 +104,8 @@ absl::Status RunLogs(LauncherStub* launcher, ManagerStub* manager, const LogsOpt
       absl::SleepFor(absl::Milliseconds(500) * reconnects);
       continue;
     }
-    return RpcError(status, absl::StrCat("cannot read the log of trial ", trial->id()), address);
+    return RpcError(status, absl::StrCat("cannot read the log of trial ", trial->id()),
+                    ctx.address);
   }
 }
 
@@ -160,7 +160,7 @@ absl::Status RunExport(LauncherStub* launcher, ManagerStub* manager, const Expor
   request.set_sort(v1::SORT_BY_INDEX);
   request.set_include_series(options.format == ExportFormat::kJson);
   absl::StatusOr<std::vector<v1::Trial>> trials =
-      ListAllTrials(manager, request, 0, ctx, ctx.address);
+      ListAllTrials(manager, request, 0, ctx);
   if (!trials.ok()) return trials.status();
   absl::Time now = ctx.clock();
   SortTrials(&*trials, TrialSort::kIndex, v1::DIRECTION_UNSPECIFIED, false, now);

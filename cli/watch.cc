@@ -286,7 +286,6 @@ absl::Status RunWatch(LauncherStub* launcher, ManagerStub* manager,
                       std::ostream& out) {
   absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, experiment_id, ctx);
   if (!experiment.ok()) return experiment.status();
-  std::string address = ctx.address;
 
   std::unique_ptr<WatchDisplay> display;
   if (ctx.output == OutputFormat::kTable) {
@@ -339,7 +338,7 @@ absl::Status RunWatch(LauncherStub* launcher, ManagerStub* manager,
           ended = true;
         } else if (++failures > kMaxWatchReconnects) {
           return absl::UnavailableError(absl::StrCat("the watch of experiment ", experiment_id,
-                                                     " keeps ending early at ", address));
+                                                     " keeps ending early at ", ctx.address));
         } else {
           absl::SleepFor(absl::Seconds(failures));
         }
@@ -352,7 +351,8 @@ absl::Status RunWatch(LauncherStub* launcher, ManagerStub* manager,
         absl::SleepFor(absl::Seconds(failures));
         break;
       }
-      return RpcError(status, absl::StrCat("cannot watch experiment ", experiment_id), address);
+      return RpcError(status, absl::StrCat("cannot watch experiment ", experiment_id),
+                      ctx.address);
     }
   }
   if (display) display->Finish(model, ctx.clock());
