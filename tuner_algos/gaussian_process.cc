@@ -39,12 +39,15 @@ Eigen::MatrixXd Cross(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, double
 }
 
 // Cholesky of `k`, adding growing jitter to the diagonal when it is not numerically PD.
-bool Cholesky(Eigen::MatrixXd k, double scale, Eigen::LLT<Eigen::MatrixXd>* llt) {
+bool Cholesky(const Eigen::MatrixXd& k, double scale, Eigen::LLT<Eigen::MatrixXd>* llt) {
+  llt->compute(k);
+  if (llt->info() == Eigen::Success) return true;
+  Eigen::MatrixXd jittered = k;
   double jitter = 1e-10 * scale;
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    llt->compute(k);
+  for (int attempt = 1; attempt < 8; ++attempt) {
+    jittered.diagonal().array() += jitter;
+    llt->compute(jittered);
     if (llt->info() == Eigen::Success) return true;
-    k.diagonal().array() += jitter;
     jitter *= 10;
   }
   return false;
@@ -117,48 +120,157 @@ double LogExpectedImprovement(double mean, double stddev, double best) {
 
 namespace {
 
-// Squared input differences per dimension, one n x n matrix each, shared by every
-// likelihood evaluation of a fit.
-std::vector<Eigen::MatrixXd> SquaredDifferences(const Eigen::MatrixXd& x) {
-  std::vector<Eigen::MatrixXd> d2(x.cols());
-  for (Eigen::Index c = 0; c < x.cols(); ++c) {
-    const Eigen::VectorXd col = x.col(c);
-    d2[c] = (col.replicate(1, x.rows()) - col.transpose().replicate(x.rows(), 1)).array().square();
+constexpr Eigen::Index kDirectBlock = 16;  // below this the recursions below loop directly
+
+// Replaces the lower triangle of `l` (a lower-triangular matrix) by its inverse, by halves:
+// inv([A 0; B C]) = [inv(A) 0; -inv(C) B inv(A)  inv(C)]. n^3 / 3 multiply-adds, a third of
+// solving against the identity, which does not know the answer is triangular.
+void InvertLower(Eigen::Ref<Eigen::MatrixXd> l) {
+  const Eigen::Index n = l.rows();
+  if (n <= kDirectBlock) {
+    for (Eigen::Index j = 0; j < n; ++j) {  // column j of the inverse, by forward substitution
+      l(j, j) = 1 / l(j, j);
+      for (Eigen::Index i = j + 1; i < n; ++i) {
+        double sum = 0;
+        for (Eigen::Index k = j; k < i; ++k) sum += l(i, k) * l(k, j);
+        l(i, j) = -sum / l(i, i);
+      }
+    }
+    return;
   }
-  return d2;
+  const Eigen::Index h = n / 2;
+  InvertLower(l.topLeftCorner(h, h));
+  InvertLower(l.bottomRightCorner(n - h, n - h));
+  const Eigen::MatrixXd b_ainv =
+      l.bottomLeftCorner(n - h, h) * l.topLeftCorner(h, h).triangularView<Eigen::Lower>();
+  l.bottomLeftCorner(n - h, h).noalias() =
+      -(l.bottomRightCorner(n - h, n - h).triangularView<Eigen::Lower>() * b_ainv);
 }
 
-double Lml(const std::vector<Eigen::MatrixXd>& d2, const Eigen::VectorXd& y_std,
-           const GpHyperparameters& hyper, Eigen::VectorXd* gradient) {
-  const Eigen::Index n = y_std.size();
-  const Eigen::Index d = static_cast<Eigen::Index>(d2.size());
+// Replaces the lower triangle of `m` (a lower-triangular M) by that of M^T M, by halves:
+// with M = [A 0; B C], M^T M = [A^T A + B^T B, B^T C; C^T B, C^T C].
+void LowerTransposeTimesLower(Eigen::Ref<Eigen::MatrixXd> m) {
+  const Eigen::Index n = m.rows();
+  if (n <= kDirectBlock) {
+    for (Eigen::Index j = 0; j < n; ++j) {
+      for (Eigen::Index i = j; i < n; ++i) {  // (M^T M)(i, j) = sum over k >= i of m(k, i) m(k, j)
+        double sum = 0;
+        for (Eigen::Index k = i; k < n; ++k) sum += m(k, i) * m(k, j);
+        m(i, j) = sum;
+      }
+    }
+    return;
+  }
+  const Eigen::Index h = n / 2;
+  const Eigen::MatrixXd b = m.bottomLeftCorner(n - h, h);
+  LowerTransposeTimesLower(m.topLeftCorner(h, h));
+  m.topLeftCorner(h, h).selfadjointView<Eigen::Lower>().rankUpdate(b.transpose());
+  m.bottomLeftCorner(n - h, h).noalias() =
+      m.bottomRightCorner(n - h, n - h).triangularView<Eigen::Lower>().transpose() * b;
+  LowerTransposeTimesLower(m.bottomRightCorner(n - h, n - h));
+}
+
+}  // namespace
+
+void InverseFromCholesky(const Eigen::MatrixXd& l, Eigen::MatrixXd* inverse) {
+  *inverse = l;
+  InvertLower(*inverse);
+  LowerTransposeTimesLower(*inverse);
+  inverse->triangularView<Eigen::StrictlyUpper>() = inverse->transpose();
+}
+
+namespace {
+
+// The squared input differences of every pair i > j, per dimension, in the column-major
+// order of a matrix's strict lower triangle: what every likelihood evaluation of a fit
+// reads, computed once. The kernel matrix is symmetric with a fixed diagonal, so the pairs
+// below the diagonal are all there is to compute.
+struct PairDifferences {
+  Eigen::Index n = 0;
+  Eigen::Index d = 0;
+  std::vector<double> squared;  // pair p's dimension c at p * d + c
+};
+
+PairDifferences SquaredDifferences(const Eigen::MatrixXd& x) {
+  PairDifferences pairs;
+  pairs.n = x.rows();
+  pairs.d = x.cols();
+  pairs.squared.reserve(static_cast<size_t>(pairs.n * (pairs.n - 1) / 2 * pairs.d));
+  for (Eigen::Index j = 0; j < pairs.n; ++j) {
+    for (Eigen::Index i = j + 1; i < pairs.n; ++i) {
+      for (Eigen::Index c = 0; c < pairs.d; ++c) {
+        const double diff = x(i, c) - x(j, c);
+        pairs.squared.push_back(diff * diff);
+      }
+    }
+  }
+  return pairs;
+}
+
+// The n x n matrices of one likelihood evaluation, kept across the evaluations of a fit:
+// allocating them anew each time costs more than the arithmetic, in page faults.
+struct LmlScratch {
+  Eigen::MatrixXd k;
+  Eigen::MatrixXd k_inv;
+  Eigen::LLT<Eigen::MatrixXd> llt;
+  std::vector<double> slope;
+};
+
+double Lml(const PairDifferences& pairs, const Eigen::VectorXd& y_std,
+           const GpHyperparameters& hyper, Eigen::VectorXd* gradient, LmlScratch* scratch) {
+  const Eigen::Index n = pairs.n;
+  const Eigen::Index d = pairs.d;
   const double signal = std::exp(hyper.log_signal_variance);
   const double noise = std::exp(hyper.log_noise_variance);
   const Eigen::VectorXd inv_l2 = (-2 * hyper.log_length_scales.array()).exp();
-  Eigen::MatrixXd r2 = Eigen::MatrixXd::Zero(n, n);
-  for (Eigen::Index c = 0; c < d; ++c) r2 += inv_l2(c) * d2[c];
-  const Eigen::ArrayXXd r = r2.array().sqrt();
-  const Eigen::ArrayXXd decay = (-kSqrt5 * r).exp();
-  const Eigen::MatrixXd kf = (signal * (1 + kSqrt5 * r + 5.0 / 3.0 * r.square()) * decay).matrix();
-  Eigen::MatrixXd k = kf;
-  k.diagonal().array() += noise;
-  Eigen::LLT<Eigen::MatrixXd> llt;
+  // The lower triangle of K, and per pair (1 + sqrt5 r) exp(-sqrt5 r) for the gradient.
+  Eigen::MatrixXd& k = scratch->k;
+  k.setZero(n, n);
+  std::vector<double>& slope = scratch->slope;
+  slope.resize(static_cast<size_t>(n * (n - 1) / 2));
+  const double* d2 = pairs.squared.data();
+  size_t p = 0;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    k(j, j) = signal + noise;
+    for (Eigen::Index i = j + 1; i < n; ++i, ++p, d2 += d) {
+      double r2 = 0;
+      for (Eigen::Index c = 0; c < d; ++c) r2 += inv_l2(c) * d2[c];
+      const double r = std::sqrt(r2);
+      const double decay = std::exp(-kSqrt5 * r);
+      slope[p] = (1 + kSqrt5 * r) * decay;
+      k(i, j) = signal * (slope[p] + 5.0 / 3.0 * r2 * decay);
+    }
+  }
+  Eigen::LLT<Eigen::MatrixXd>& llt = scratch->llt;
   if (!Cholesky(k, signal, &llt)) return -kInf;
   const Eigen::VectorXd alpha = llt.solve(y_std);
-  const Eigen::MatrixXd l = llt.matrixL();
+  const Eigen::MatrixXd& l = llt.matrixLLT();  // L in its lower triangle
   const double lml = -0.5 * y_std.dot(alpha) - l.diagonal().array().log().sum() -
                      0.5 * static_cast<double>(n) * kLog2Pi;
   if (gradient == nullptr) return lml;
-  // dL/dtheta = 0.5 tr(W dK/dtheta), W = alpha alpha^T - K^-1 (both symmetric).
-  const Eigen::MatrixXd w = alpha * alpha.transpose() - llt.solve(Eigen::MatrixXd::Identity(n, n));
+  // dL/dtheta = 0.5 tr(W dK/dtheta) with W = alpha alpha^T - K^-1, both symmetric: the
+  // diagonal once plus the pairs below it twice.
+  Eigen::MatrixXd& k_inv = scratch->k_inv;
+  InverseFromCholesky(l, &k_inv);
   gradient->setZero(d + 2);
-  // d k / d log l_c = signal 5/3 (1 + sqrt5 r) exp(-sqrt5 r) (dx_c / l_c)^2.
-  const Eigen::ArrayXXd common = w.array() * signal * 5.0 / 3.0 * (1 + kSqrt5 * r) * decay;
-  for (Eigen::Index c = 0; c < d; ++c) {
-    (*gradient)(c) = 0.5 * inv_l2(c) * (common * d2[c].array()).sum();
+  double diagonal = 0;  // tr(W)
+  double off_signal = 0;
+  d2 = pairs.squared.data();
+  p = 0;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    diagonal += alpha(j) * alpha(j) - k_inv(j, j);
+    for (Eigen::Index i = j + 1; i < n; ++i, ++p, d2 += d) {
+      const double w = alpha(i) * alpha(j) - k_inv(i, j);
+      off_signal += w * k(i, j);
+      const double w_slope = w * slope[p];
+      for (Eigen::Index c = 0; c < d; ++c) (*gradient)(c) += w_slope * d2[c];
+    }
   }
-  (*gradient)(d) = 0.5 * (w.array() * kf.array()).sum();
-  (*gradient)(d + 1) = 0.5 * noise * w.trace();
+  // d k / d log l_c = signal 5/3 (1 + sqrt5 r) exp(-sqrt5 r) (dx_c / l_c)^2, zero on the
+  // diagonal; d k / d log signal = k without noise; d k / d log noise = noise I.
+  for (Eigen::Index c = 0; c < d; ++c) (*gradient)(c) *= signal * 5.0 / 3.0 * inv_l2(c);
+  (*gradient)(d) = off_signal + 0.5 * signal * diagonal;
+  (*gradient)(d + 1) = 0.5 * noise * diagonal;
   return lml;
 }
 
@@ -168,7 +280,8 @@ double GaussianProcess::LogMarginalLikelihood(const Eigen::MatrixXd& x,
                                               const Eigen::VectorXd& y_std,
                                               const GpHyperparameters& hyper,
                                               Eigen::VectorXd* gradient) {
-  return Lml(SquaredDifferences(x), y_std, hyper, gradient);
+  LmlScratch scratch;
+  return Lml(SquaredDifferences(x), y_std, hyper, gradient, &scratch);
 }
 
 GaussianProcess GaussianProcess::Fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
@@ -191,7 +304,7 @@ GaussianProcess GaussianProcess::Fit(const Eigen::MatrixXd& x, const Eigen::Vect
       fy(i) = (y(order[i]) - mean) / scale;
     }
   }
-  const std::vector<Eigen::MatrixXd> d2 = SquaredDifferences(fx);
+  const PairDifferences d2 = SquaredDifferences(fx);
   const double min_log_noise = std::log(options.min_noise_variance);
   std::vector<Eigen::VectorXd> starts;
   GpHyperparameters start;
@@ -215,9 +328,10 @@ GaussianProcess GaussianProcess::Fit(const Eigen::MatrixXd& x, const Eigen::Vect
     ClampTheta(&theta, min_log_noise);
     Eigen::VectorXd m = Eigen::VectorXd::Zero(d + 2), v = Eigen::VectorXd::Zero(d + 2);
     Eigen::VectorXd grad;
+    LmlScratch scratch;
     constexpr double kBeta1 = 0.9, kBeta2 = 0.999;
     for (int t = 1; t <= options.iterations; ++t) {
-      const double lml = Lml(d2, fy, Unpack(theta), &grad);
+      const double lml = Lml(d2, fy, Unpack(theta), &grad, &scratch);
       if (!std::isfinite(lml)) break;
       if (lml > best_lml_of[s]) {
         best_lml_of[s] = lml;

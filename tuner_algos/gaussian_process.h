@@ -61,6 +61,11 @@ class GaussianProcess {
   double y_scale_ = 1;
 };
 
+// K^-1 from the lower Cholesky factor L of a symmetric positive definite K (K = L L^T), as
+// LAPACK's potri forms it: L^-1, then L^-T L^-1. A third of the work of solving K X = I.
+// Only the lower triangle of `l` is read; `inverse` keeps its storage when it has K's size.
+void InverseFromCholesky(const Eigen::MatrixXd& l, Eigen::MatrixXd* inverse);
+
 // log EI(mean, stddev, best) for maximisation: log E[max(f - best, 0)], f ~ N(mean, stddev^2).
 // Stable where EI underflows (uses the asymptotic series of the normal tail); -inf only when
 // stddev is 0 and mean <= best.

@@ -88,6 +88,23 @@ TEST_CASE("the log marginal likelihood gradient matches finite differences") {
   }
 }
 
+TEST_CASE("the inverse from a Cholesky factor is K's inverse, whatever lies above the factor") {
+  std::mt19937_64 rng(11);
+  // Sizes below, at and across the direct block, and an odd split (137 = 68 + 69).
+  for (int n : {1, 5, 16, 17, 40, 137}) {
+    INFO("n " << n);
+    const Eigen::MatrixXd a = RandomInputs(n, n, rng);
+    Eigen::MatrixXd k = a * a.transpose();
+    k.diagonal().array() += 0.1;
+    Eigen::MatrixXd l = k.llt().matrixL();
+    l.triangularView<Eigen::StrictlyUpper>().setConstant(7);  // must not be read
+    Eigen::MatrixXd inverse;
+    InverseFromCholesky(l, &inverse);
+    CHECK((inverse * k - Eigen::MatrixXd::Identity(n, n)).cwiseAbs().maxCoeff() < 1e-8);
+    CHECK((inverse - inverse.transpose()).cwiseAbs().maxCoeff() == 0);
+  }
+}
+
 TEST_CASE("fitting finds a shorter length scale along the dimension that matters") {
   std::mt19937_64 rng(11);
   const Eigen::MatrixXd x = RandomInputs(40, 2, rng);
