@@ -369,7 +369,19 @@ GaussianProcess GaussianProcess::WithHyperparameters(const Eigen::MatrixXd& x,
   return gp;
 }
 
-void GaussianProcess::Condition(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {
+void GaussianProcess::Condition(const Eigen::MatrixXd& x_in, const Eigen::VectorXd& y_in) {
+  // The points are kept best first: LogEiAbove's bounds condition on the first ones, and
+  // the points where EI is high are mostly near the best.
+  std::vector<Eigen::Index> order(static_cast<size_t>(y_in.size()));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](Eigen::Index a, Eigen::Index b) { return y_in(a) > y_in(b); });
+  Eigen::MatrixXd x(x_in.rows(), x_in.cols());
+  Eigen::VectorXd y(y_in.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    x.row(static_cast<Eigen::Index>(i)) = x_in.row(order[i]);
+    y(static_cast<Eigen::Index>(i)) = y_in(order[i]);
+  }
   Standardise(y, &y_mean_, &y_scale_);
   x_ = Scaled(x, hyper_);
   const double signal = std::exp(hyper_.log_signal_variance);
@@ -395,6 +407,97 @@ void GaussianProcess::Predict(const Eigen::MatrixXd& points, Eigen::VectorXd* me
   *variance =
       ((signal - v.colwise().squaredNorm().transpose().array()).max(0.0) * y_scale_ * y_scale_)
           .matrix();
+}
+
+std::vector<double> GaussianProcess::LogEiAbove(const Eigen::MatrixXd& points, double best,
+                                                const std::vector<double>& bars,
+                                                size_t top_k) const {
+  const Eigen::Index n = x_.rows();
+  const auto m = static_cast<size_t>(points.rows());
+  const double signal = std::exp(hyper_.log_signal_variance);
+  // Column i: point i's covariances with the training points, then L^-1 of them row by row.
+  Eigen::MatrixXd v = Cross(x_, Scaled(points, hyper_), signal);
+  const Eigen::VectorXd mean = ((v.transpose() * alpha_).array() * y_scale_ + y_mean_).matrix();
+  Eigen::VectorXd solved_norm = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(m));
+  const auto score = [&](size_t i) {
+    const double variance = std::max(signal - solved_norm(i), 0.0) * y_scale_ * y_scale_;
+    const double s = LogExpectedImprovement(mean(i), std::sqrt(variance), best);
+    return std::isnan(s) ? -kInf : s;
+  };
+  // Rows [from, to) of L v = k for the given columns of `v`, rows [0, from) being solved.
+  const auto solve_rows = [&](Eigen::Index from, Eigen::Index to, Eigen::MatrixXd& columns,
+                              const std::vector<size_t>& ids) {
+    auto rows = columns.middleRows(from, to - from);
+    if (from > 0) rows.noalias() -= chol_.block(from, 0, to - from, from) * columns.topRows(from);
+    chol_.block(from, from, to - from, to - from).triangularView<Eigen::Lower>().solveInPlace(rows);
+    for (size_t c = 0; c < ids.size(); ++c) {
+      solved_norm(static_cast<Eigen::Index>(ids[c])) +=
+          rows.col(static_cast<Eigen::Index>(c)).squaredNorm();
+    }
+  };
+  const auto take_columns = [](const Eigen::MatrixXd& from, const std::vector<size_t>& which) {
+    Eigen::MatrixXd out(from.rows(), static_cast<Eigen::Index>(which.size()));
+    for (size_t c = 0; c < which.size(); ++c) {
+      out.col(static_cast<Eigen::Index>(c)) = from.col(static_cast<Eigen::Index>(which[c]));
+    }
+    return out;
+  };
+
+  std::vector<double> scores(m, -kInf);
+  std::vector<double> exact;   // the scores finished so far, for the top_k bar
+  std::vector<size_t> live(m);  // the points still in the race: v's columns, in order
+  std::iota(live.begin(), live.end(), 0);
+  double top_bar = -kInf;
+  Eigen::Index done = 0;
+  for (const Eigen::Index t : {n / 8, n / 4, n / 2, n}) {
+    if (t <= done) continue;
+    solve_rows(done, t, v, live);
+    done = t;
+    if (t == n) break;
+    std::vector<double> bound(live.size());  // log EI given the first t training points
+    for (size_t c = 0; c < live.size(); ++c) bound[c] = score(live[c]);
+    if (top_k > 0) {
+      // Finish the top_k points by bound: their scores raise the bar for the others.
+      std::vector<size_t> by_bound(live.size());
+      std::iota(by_bound.begin(), by_bound.end(), 0);
+      const size_t k = std::min(top_k, live.size());
+      std::partial_sort(by_bound.begin(), by_bound.begin() + static_cast<std::ptrdiff_t>(k),
+                        by_bound.end(), [&](size_t a, size_t b) {
+                          return bound[a] > bound[b] || (bound[a] == bound[b] && a < b);
+                        });
+      by_bound.resize(k);
+      std::sort(by_bound.begin(), by_bound.end());
+      std::vector<size_t> ids;
+      for (size_t c : by_bound) ids.push_back(live[c]);
+      Eigen::MatrixXd finish = take_columns(v, by_bound);
+      solve_rows(done, n, finish, ids);
+      for (size_t id : ids) {
+        scores[id] = score(id);
+        exact.push_back(scores[id]);
+      }
+      if (exact.size() >= top_k) {
+        std::nth_element(exact.begin(), exact.begin() + static_cast<std::ptrdiff_t>(top_k - 1),
+                         exact.end(), std::greater<double>());
+        top_bar = exact[top_k - 1];
+      }
+      for (size_t c : by_bound) bound[c] = kInf;  // finished: out of the race below
+    }
+    // Keep a point while its bound clears its bar (with a margin for rounding).
+    std::vector<size_t> keep;
+    for (size_t c = 0; c < live.size(); ++c) {
+      if (bound[c] == kInf) continue;
+      double bar = top_bar;
+      if (!bars.empty()) bar = std::max(bar, bars[live[c]]);
+      if (bound[c] >= bar - 1e-9 * (1 + std::fabs(bar))) keep.push_back(c);
+    }
+    if (keep.size() == live.size()) continue;
+    std::vector<size_t> kept_ids;
+    for (size_t c : keep) kept_ids.push_back(live[c]);
+    v = take_columns(v, keep);
+    live = std::move(kept_ids);
+  }
+  for (size_t id : live) scores[id] = score(id);
+  return scores;
 }
 
 }  // namespace dlkit::algos

@@ -9,6 +9,7 @@
 #include <Eigen/Dense>
 #include <cstdint>
 #include <random>
+#include <vector>
 
 namespace dlkit::algos {
 
@@ -41,6 +42,16 @@ class GaussianProcess {
   // units of y.
   void Predict(const Eigen::MatrixXd& points, Eigen::VectorXd* mean,
                Eigen::VectorXd* variance) const;
+
+  // Log expected improvement over `best` (log EI, see below) at each row of `points`, or -inf
+  // where it is shown to fall short of a bar: bars[i] (when `bars` is not empty) and, when
+  // top_k > 0, the top_k-th highest log EI of the points. The expensive part of a variance
+  // is a triangular solve against all n training points; the variance given only the first
+  // t of them is never smaller, so bounds taken on the way (t = n/8, n/4, n/2) leave the
+  // full solve to the points that may clear their bar. The points kept are scored as
+  // Predict would score them, up to rounding.
+  std::vector<double> LogEiAbove(const Eigen::MatrixXd& points, double best,
+                                 const std::vector<double>& bars, size_t top_k) const;
 
   // Log marginal likelihood of the standardised targets and its gradient with respect to
   // the log-parameters [log length scales..., log signal variance, log noise variance].

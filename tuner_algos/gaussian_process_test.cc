@@ -1,5 +1,6 @@
 #include "tuner_algos/gaussian_process.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
@@ -103,6 +104,59 @@ TEST_CASE("the inverse from a Cholesky factor is K's inverse, whatever lies abov
     CHECK((inverse * k - Eigen::MatrixXd::Identity(n, n)).cwiseAbs().maxCoeff() < 1e-8);
     CHECK((inverse - inverse.transpose()).cwiseAbs().maxCoeff() == 0);
   }
+}
+
+TEST_CASE("log EI above a bar scores as Predict does, and drops only what cannot clear it") {
+  std::mt19937_64 rng(13);
+  const Eigen::MatrixXd x = RandomInputs(240, 3, rng);
+  Eigen::VectorXd y(240);
+  for (int i = 0; i < 240; ++i) y(i) = -std::pow(x(i, 0) - 0.3, 2) - std::sin(3 * x(i, 1)) + x(i, 2);
+  GpHyperparameters hyper;
+  hyper.log_length_scales = Eigen::VectorXd::Constant(3, std::log(0.3));
+  hyper.log_noise_variance = std::log(1e-4);
+  const GaussianProcess gp = GaussianProcess::WithHyperparameters(x, y, hyper);
+  const Eigen::MatrixXd points = RandomInputs(600, 3, rng);
+  const double best = y.maxCoeff();
+  Eigen::VectorXd mean, variance;
+  gp.Predict(points, &mean, &variance);
+  std::vector<double> full(600);
+  for (int i = 0; i < 600; ++i) full[i] = LogExpectedImprovement(mean(i), std::sqrt(variance(i)), best);
+  const auto same = [](double a, double b) { return a == Approx(b).epsilon(1e-9).margin(1e-9); };
+
+  const std::vector<double> all = gp.LogEiAbove(points, best, {}, 0);
+  for (int i = 0; i < 600; ++i) CHECK(same(all[i], full[i]));
+
+  // The top 10 are scored and in their place; the others dropped only when below the 10th.
+  const std::vector<double> top = gp.LogEiAbove(points, best, {}, 10);
+  std::vector<double> sorted = full;
+  std::sort(sorted.rbegin(), sorted.rend());
+  int dropped = 0;
+  for (int i = 0; i < 600; ++i) {
+    INFO("point " << i << " full " << full[i]);
+    if (std::isinf(top[i]) && full[i] > -1e300) {
+      ++dropped;
+      CHECK(full[i] < sorted[9]);
+    } else {
+      CHECK(same(top[i], full[i]));
+    }
+  }
+  CHECK(dropped > 500);  // the bounds do their work: most of the points need no full solve
+
+  // Per-point bars: a point is dropped only when its log EI is below its own bar.
+  std::vector<double> bars(600);
+  for (int i = 0; i < 600; ++i) bars[i] = i % 2 == 0 ? sorted[30] : -1e300;
+  const std::vector<double> barred = gp.LogEiAbove(points, best, bars, 0);
+  dropped = 0;
+  for (int i = 0; i < 600; ++i) {
+    INFO("point " << i);
+    if (std::isinf(barred[i])) {
+      ++dropped;
+      CHECK(full[i] < bars[i]);
+    } else {
+      CHECK(same(barred[i], full[i]));
+    }
+  }
+  CHECK(dropped > 100);
 }
 
 TEST_CASE("fitting finds a shorter length scale along the dimension that matters") {

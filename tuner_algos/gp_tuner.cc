@@ -28,6 +28,7 @@ constexpr double kNormalUnit = 1e-6;  // normal types' unit interval is cut to [
 constexpr double kFirstStep = 0.1;    // coordinate search: initial and final step sizes
 constexpr double kLastStep = 1e-3;
 constexpr int kMaxRefineSteps = 60;
+constexpr double kMinGain = 1e-12;  // in log EI: a search moves only for more than this
 constexpr uint64_t kRandomSalt = 0;
 constexpr uint64_t kFitSalt = 0x67701;
 constexpr uint64_t kAcquireSalt = 0x67702;
@@ -173,19 +174,13 @@ Eigen::MatrixXd Rows(const std::vector<Eigen::VectorXd>& points, int dims) {
   return m;
 }
 
-// Log EI of each point under `gp` against incumbent `best`.
+// Log EI of each point under `gp` against incumbent `best`; -inf where it is shown to fall
+// short of bars[i] or of the top_k-th best (GaussianProcess::LogEiAbove).
 std::vector<double> Score(const GaussianProcess& gp, const std::vector<Eigen::VectorXd>& points,
-                          int dims, double best) {
+                          int dims, double best, const std::vector<double>& bars = {},
+                          size_t top_k = 0) {
   if (points.empty()) return {};
-  Eigen::VectorXd mean, variance;
-  gp.Predict(Rows(points, dims), &mean, &variance);
-  std::vector<double> scores(points.size());
-  for (size_t i = 0; i < points.size(); ++i) {
-    const auto k = static_cast<Eigen::Index>(i);
-    scores[i] = LogExpectedImprovement(mean(k), std::sqrt(variance(k)), best);
-    if (std::isnan(scores[i])) scores[i] = -kInf;  // keeps the sort's ordering strict
-  }
-  return scores;
+  return gp.LogEiAbove(Rows(points, dims), best, bars, top_k);
 }
 
 // The warm-up scoring and the searches run in this many parts, in parallel where there
@@ -196,6 +191,31 @@ constexpr size_t kParts = 2;
 template <typename Body>
 void InParts(size_t n, const Body& body) {
   ParallelFor(kParts, [&](size_t part) { body(n * part / kParts, n * (part + 1) / kParts); });
+}
+
+// The candidates' indices and scores, best first (the first of equals first); with top_k > 0
+// only the first top_k are sure to be in order (Score). The candidates are scored in kParts.
+std::vector<std::pair<size_t, double>> BestFirst(const GaussianProcess& gp,
+                                                 const std::vector<Eigen::VectorXd>& candidates,
+                                                 int dims, double best, size_t top_k) {
+  std::vector<double> scores(candidates.size());
+  InParts(candidates.size(), [&](size_t begin, size_t end) {
+    // Each part's top_k hold the top_k of all.
+    const std::vector<double> part = Score(
+        gp, {candidates.begin() + begin, candidates.begin() + end}, dims, best, {}, top_k);
+    std::copy(part.begin(), part.end(), scores.begin() + begin);
+  });
+  std::vector<std::pair<size_t, double>> order;
+  for (size_t c = 0; c < candidates.size(); ++c) order.emplace_back(c, scores[c]);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  return order;
+}
+
+// `a`, unless an earlier trial or suggestion had it.
+std::optional<Assignment> Unseen(Assignment a, const std::unordered_set<std::string>& seen) {
+  if (seen.count(AssignmentKey(a)) != 0) return std::nullopt;
+  return a;
 }
 
 // One coordinate search (canonical point): tries +-step on every numeric dim and every
@@ -249,14 +269,16 @@ void Refine(const GaussianProcess& gp, const Encoding& encoding, double best,
   const auto active = [](const Search& s) { return s.Active(); };
   while (std::any_of(searches.begin(), searches.end(), active)) {
     std::vector<Eigen::VectorXd> neighbours;
+    std::vector<double> bars;  // a neighbour is taken only if it beats its search's point
     std::vector<std::pair<size_t, size_t>> ranges(searches.size());  // per search, in neighbours
     for (size_t s = 0; s < searches.size(); ++s) {
       if (!searches[s].Active()) continue;
       std::vector<Eigen::VectorXd> own = Neighbours(searches[s], encoding, is_option);
       ranges[s] = {neighbours.size(), neighbours.size() + own.size()};
       for (Eigen::VectorXd& n : own) neighbours.push_back(std::move(n));
+      bars.resize(neighbours.size(), searches[s].score + kMinGain);
     }
-    const std::vector<double> scores = Score(gp, neighbours, encoding.dims(), best);
+    const std::vector<double> scores = Score(gp, neighbours, encoding.dims(), best, bars);
     for (size_t s = 0; s < searches.size(); ++s) {
       Search& search = searches[s];
       if (!search.Active()) continue;
@@ -265,7 +287,7 @@ void Refine(const GaussianProcess& gp, const Encoding& encoding, double best,
       for (size_t i = begin + 1; i < end; ++i) {
         if (scores[i] > scores[arg]) arg = i;
       }
-      if (begin < end && scores[arg] > search.score + 1e-12) {
+      if (begin < end && scores[arg] > search.score + kMinGain) {
         search.point = neighbours[arg];
         search.score = scores[arg];
       } else {
@@ -348,41 +370,29 @@ absl::StatusOr<Suggestions> GpTuner::Suggest(const History& history, int count) 
         for (int j = 0; j < dims; ++j) u(j) = unit(rng);
         candidates.push_back(encoding.Canonical(u));
       }
-      std::vector<double> scores(candidates.size());
-      InParts(candidates.size(), [&](size_t begin, size_t end) {
-        const std::vector<double> part = Score(
-            gp, {candidates.begin() + begin, candidates.begin() + end}, dims, best);
-        std::copy(part.begin(), part.end(), scores.begin() + begin);
-      });
-      std::vector<size_t> order(candidates.size());
-      std::iota(order.begin(), order.end(), 0);
-      std::stable_sort(order.begin(), order.end(),
-                       [&](size_t a, size_t b) { return scores[a] > scores[b]; });
-      // Refined starts first (best first), then the remaining warm-up candidates.
-      std::vector<std::pair<double, Eigen::VectorXd>> ranked;
-      const size_t starts =
-          std::min(order.size(), static_cast<size_t>(config_.selection_num_starting_points));
+      // The searches start from the best `starts` candidates, so only those need exact
+      // scores; the others are ranked only when every refined point has been tried already.
+      const size_t starts = std::min(candidates.size(),
+                                     static_cast<size_t>(config_.selection_num_starting_points));
+      std::vector<std::pair<size_t, double>> order = BestFirst(gp, candidates, dims, best, starts);
       std::vector<Search> searches;
       for (size_t s = 0; s < starts; ++s) {
-        searches.push_back({candidates[order[s]], scores[order[s]]});
+        searches.push_back({candidates[order[s].first], order[s].second});
       }
       InParts(searches.size(), [&](size_t begin, size_t end) {
         std::vector<Search> part(searches.begin() + begin, searches.begin() + end);
         Refine(gp, encoding, best, part);
         std::move(part.begin(), part.end(), searches.begin() + begin);
       });
-      for (Search& search : searches) ranked.emplace_back(search.score, std::move(search.point));
-      std::stable_sort(ranked.begin(), ranked.end(),
-                       [](const auto& a, const auto& b) { return a.first > b.first; });
-      for (size_t s = starts; s < order.size(); ++s) {
-        ranked.emplace_back(scores[order[s]], candidates[order[s]]);
+      std::stable_sort(searches.begin(), searches.end(),
+                       [](const Search& a, const Search& b) { return a.score > b.score; });
+      for (const Search& search : searches) {
+        chosen = Unseen(encoding.Decode(search.point), seen);
+        if (chosen.has_value()) break;
       }
-      for (const auto& [score, point] : ranked) {
-        Assignment a = encoding.Decode(point);
-        if (seen.count(AssignmentKey(a)) == 0) {
-          chosen = std::move(a);
-          break;
-        }
+      if (!chosen.has_value() && starts > 0) order = BestFirst(gp, candidates, dims, best, 0);
+      for (size_t s = starts; s < order.size() && !chosen.has_value(); ++s) {
+        chosen = Unseen(encoding.Decode(candidates[order[s].first]), seen);
       }
     }
     if (!chosen.has_value()) {
