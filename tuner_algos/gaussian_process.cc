@@ -456,6 +456,7 @@ std::vector<double> GaussianProcess::LogEiAbove(const Eigen::MatrixXd& points, d
     if (t == n) break;
     std::vector<double> bound(live.size());  // log EI given the first t training points
     for (size_t c = 0; c < live.size(); ++c) bound[c] = score(live[c]);
+    std::vector<bool> finished(live.size(), false);
     if (top_k > 0) {
       // Finish the top_k points by bound: their scores raise the bar for the others.
       std::vector<size_t> by_bound(live.size());
@@ -480,12 +481,12 @@ std::vector<double> GaussianProcess::LogEiAbove(const Eigen::MatrixXd& points, d
                          exact.end(), std::greater<double>());
         top_bar = exact[top_k - 1];
       }
-      for (size_t c : by_bound) bound[c] = kInf;  // finished: out of the race below
+      for (size_t c : by_bound) finished[c] = true;
     }
     // Keep a point while its bound clears its bar (with a margin for rounding).
     std::vector<size_t> keep;
     for (size_t c = 0; c < live.size(); ++c) {
-      if (bound[c] == kInf) continue;
+      if (finished[c]) continue;
       double bar = top_bar;
       if (!bars.empty()) bar = std::max(bar, bars[live[c]]);
       if (bound[c] >= bar - 1e-9 * (1 + std::fabs(bar))) keep.push_back(c);
