@@ -151,6 +151,26 @@ TEST_CASE("every GP suggestion lies in a mixed, nested space and the best branch
   CHECK(sgd > 11);
 }
 
+TEST_CASE("in a small discrete space GP goes on to the best untried point once its searches' are tried") {
+  // 4 x 4 points: the refined points soon repeat earlier trials, and then the suggestion
+  // must come from the warm-up candidates ranked in full, not from a random draw.
+  AlgorithmOptions options;
+  options.space = SearchSpace{{Choice("a", {Plain(int64_t{0}), Plain(int64_t{1}), Plain(int64_t{2}),
+                                            Plain(int64_t{3})}),
+                               Param("b", Distribution::kRandint, {0, 4})}};
+  options.seed = 4;
+  options.class_args["cold_start_num"] = int64_t{2};
+  options.class_args["selection_num_warm_up"] = int64_t{300};
+  const Objective f = [](const Assignment& a) {
+    return -std::pow(AsDouble(a.at("a")) - 2, 2) - std::pow(AsDouble(a.at("b")) - 1, 2);
+  };
+  auto gp = Make(options);
+  const History history = RunSequential(*gp, f, 16, &options.space);
+  std::set<std::string> distinct;
+  for (const TrialRecord& t : history.trials) distinct.insert(AssignmentKey(t.parameters));
+  CHECK(distinct.size() == 16);
+}
+
 TEST_CASE("GP is reproducible from seed and history") {
   AlgorithmOptions options = BraninOptions(21);
   options.class_args["cold_start_num"] = int64_t{5};
