@@ -444,7 +444,7 @@ std::vector<double> GaussianProcess::LogEiAbove(const Eigen::MatrixXd& points, d
   };
 
   std::vector<double> scores(m, -kInf);
-  std::vector<double> exact;   // the scores finished so far, for the top_k bar
+  std::vector<double> exact;    // the scores finished so far, for the top_k bar
   std::vector<size_t> live(m);  // the points still in the race: v's columns, in order
   std::iota(live.begin(), live.end(), 0);
   double top_bar = -kInf;

@@ -110,7 +110,8 @@ TEST_CASE("log EI above a bar scores as Predict does, and drops only what cannot
   std::mt19937_64 rng(13);
   const Eigen::MatrixXd x = RandomInputs(240, 3, rng);
   Eigen::VectorXd y(240);
-  for (int i = 0; i < 240; ++i) y(i) = -std::pow(x(i, 0) - 0.3, 2) - std::sin(3 * x(i, 1)) + x(i, 2);
+  for (int i = 0; i < 240; ++i)
+    y(i) = -std::pow(x(i, 0) - 0.3, 2) - std::sin(3 * x(i, 1)) + x(i, 2);
   GpHyperparameters hyper;
   hyper.log_length_scales = Eigen::VectorXd::Constant(3, std::log(0.3));
   hyper.log_noise_variance = std::log(1e-4);
@@ -120,7 +121,8 @@ TEST_CASE("log EI above a bar scores as Predict does, and drops only what cannot
   Eigen::VectorXd mean, variance;
   gp.Predict(points, &mean, &variance);
   std::vector<double> full(600);
-  for (int i = 0; i < 600; ++i) full[i] = LogExpectedImprovement(mean(i), std::sqrt(variance(i)), best);
+  for (int i = 0; i < 600; ++i)
+    full[i] = LogExpectedImprovement(mean(i), std::sqrt(variance(i)), best);
   const auto same = [](double a, double b) { return a == Approx(b).epsilon(1e-9).margin(1e-9); };
 
   const std::vector<double> all = gp.LogEiAbove(points, best, {}, 0);

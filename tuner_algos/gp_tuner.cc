@@ -201,8 +201,8 @@ std::vector<std::pair<size_t, double>> BestFirst(const GaussianProcess& gp,
   std::vector<double> scores(candidates.size());
   InParts(candidates.size(), [&](size_t begin, size_t end) {
     // Each part's top_k hold the top_k of all.
-    const std::vector<double> part = Score(
-        gp, {candidates.begin() + begin, candidates.begin() + end}, dims, best, {}, top_k);
+    const std::vector<double> part =
+        Score(gp, {candidates.begin() + begin, candidates.begin() + end}, dims, best, {}, top_k);
     std::copy(part.begin(), part.end(), scores.begin() + begin);
   });
   std::vector<std::pair<size_t, double>> order;
@@ -372,8 +372,8 @@ absl::StatusOr<Suggestions> GpTuner::Suggest(const History& history, int count) 
       }
       // The searches start from the best `starts` candidates, so only those need exact
       // scores; the others are ranked only when every refined point has been tried already.
-      const size_t starts = std::min(candidates.size(),
-                                     static_cast<size_t>(config_.selection_num_starting_points));
+      const size_t starts =
+          std::min(candidates.size(), static_cast<size_t>(config_.selection_num_starting_points));
       std::vector<std::pair<size_t, double>> order = BestFirst(gp, candidates, dims, best, starts);
       std::vector<Search> searches;
       for (size_t s = 0; s < starts; ++s) {

@@ -151,13 +151,14 @@ TEST_CASE("every GP suggestion lies in a mixed, nested space and the best branch
   CHECK(sgd > 11);
 }
 
-TEST_CASE("in a small discrete space GP goes on to the best untried point once its searches' are tried") {
+TEST_CASE(
+    "in a small discrete space GP goes on to untried points once every refined one was tried") {
   // 4 x 4 points: the refined points soon repeat earlier trials, and then the suggestion
   // must come from the warm-up candidates ranked in full, not from a random draw.
   AlgorithmOptions options;
-  options.space = SearchSpace{{Choice("a", {Plain(int64_t{0}), Plain(int64_t{1}), Plain(int64_t{2}),
-                                            Plain(int64_t{3})}),
-                               Param("b", Distribution::kRandint, {0, 4})}};
+  options.space = SearchSpace{
+      {Choice("a", {Plain(int64_t{0}), Plain(int64_t{1}), Plain(int64_t{2}), Plain(int64_t{3})}),
+       Param("b", Distribution::kRandint, {0, 4})}};
   options.seed = 4;
   options.class_args["cold_start_num"] = int64_t{2};
   options.class_args["selection_num_warm_up"] = int64_t{300};
@@ -190,8 +191,8 @@ TEST_CASE("GP rejects bad classArgs naming them") {
       {"selection_num_warm_up", int64_t{0}}, {"selection_num_starting_points", std::string("ten")},
       {"optimize_mode", std::string("max")}, {"seed", 0.5},
   };
-  CheckRejectsEachArg(
-      [](const AlgorithmOptions& o) { return GpTuner::Create(o).status(); }, OneDim(1), bad);
+  CheckRejectsEachArg([](const AlgorithmOptions& o) { return GpTuner::Create(o).status(); },
+                      OneDim(1), bad);
   CHECK(Make(OneDim(1))->Suggest({}, -1).status().code() == absl::StatusCode::kInvalidArgument);
 }
 
