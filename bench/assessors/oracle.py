@@ -49,7 +49,7 @@ def main():
     for threshold in (float(t) for t in args.thresholds.split(",")):
         per_seed = [oracle_saved(r["trials"], epochs, args.start_step, threshold, concurrency)
                     for r in runs]
-        print("%9.2f  %11.1f%%  (per seed: %s)"
+        print("%9g  %11.1f%%  (per seed: %s)"
               % (threshold, 100 * sum(per_seed) / len(per_seed),
                  " ".join("%.1f%%" % (100 * s) for s in per_seed)))
 
