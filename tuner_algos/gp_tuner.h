@@ -6,9 +6,11 @@
 // fitted to finished trials, waiting/running trials and earlier suggestions of the same
 // batch join as constant liars (observed at the worst finished value), and the acquisition
 // is maximised over selection_num_warm_up random candidates plus coordinate-search
-// refinement from the best selection_num_starting_points of them. The hyperparameter
-// restarts, the warm-up scoring and the refinement run in parallel where there are cores;
-// the suggestions do not depend on it.
+// refinement from the best selection_num_starting_points of them. Only the points that may
+// matter pay for an exact score: a bound on log EI (GaussianProcess::LogEiAbove) rules out
+// the warm-up candidates that cannot be among the starting points and the neighbours that
+// cannot beat their search's point. The hyperparameter restarts, the warm-up scoring and
+// the refinement run in parallel where there are cores; the suggestions do not depend on it.
 //
 // Encoding into [0, 1]^D: uniform/quniform linear, log types on the log scale, normal types
 // through their CDF, randint as a continuous bin position (floored back), choice one-hot
