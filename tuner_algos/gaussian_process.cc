@@ -297,12 +297,9 @@ GaussianProcess GaussianProcess::Fit(const Eigen::MatrixXd& x, const Eigen::Vect
     std::vector<Eigen::Index> order(n);
     std::iota(order.begin(), order.end(), 0);
     std::shuffle(order.begin(), order.end(), rng);
-    fx.resize(options.max_fit_points, d);
-    fy.resize(options.max_fit_points);
-    for (int i = 0; i < options.max_fit_points; ++i) {
-      fx.row(i) = x.row(order[i]);
-      fy(i) = (y(order[i]) - mean) / scale;
-    }
+    order.resize(options.max_fit_points);
+    fx = x(order, Eigen::all);
+    fy = (y(order).array() - mean) / scale;
   }
   const PairDifferences d2 = SquaredDifferences(fx);
   const double min_log_noise = std::log(options.min_noise_variance);
@@ -376,12 +373,8 @@ void GaussianProcess::Condition(const Eigen::MatrixXd& x_in, const Eigen::Vector
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](Eigen::Index a, Eigen::Index b) { return y_in(a) > y_in(b); });
-  Eigen::MatrixXd x(x_in.rows(), x_in.cols());
-  Eigen::VectorXd y(y_in.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    x.row(static_cast<Eigen::Index>(i)) = x_in.row(order[i]);
-    y(static_cast<Eigen::Index>(i)) = y_in(order[i]);
-  }
+  const Eigen::MatrixXd x = x_in(order, Eigen::all);
+  const Eigen::VectorXd y = y_in(order);
   Standardise(y, &y_mean_, &y_scale_);
   x_ = Scaled(x, hyper_);
   const double signal = std::exp(hyper_.log_signal_variance);
@@ -435,13 +428,6 @@ std::vector<double> GaussianProcess::LogEiAbove(const Eigen::MatrixXd& points, d
           rows.col(static_cast<Eigen::Index>(c)).squaredNorm();
     }
   };
-  const auto take_columns = [](const Eigen::MatrixXd& from, const std::vector<size_t>& which) {
-    Eigen::MatrixXd out(from.rows(), static_cast<Eigen::Index>(which.size()));
-    for (size_t c = 0; c < which.size(); ++c) {
-      out.col(static_cast<Eigen::Index>(c)) = from.col(static_cast<Eigen::Index>(which[c]));
-    }
-    return out;
-  };
 
   std::vector<double> scores(m, -kInf);
   std::vector<double> exact;    // the scores finished so far, for the top_k bar
@@ -470,7 +456,7 @@ std::vector<double> GaussianProcess::LogEiAbove(const Eigen::MatrixXd& points, d
       std::sort(by_bound.begin(), by_bound.end());
       std::vector<size_t> ids;
       for (size_t c : by_bound) ids.push_back(live[c]);
-      Eigen::MatrixXd finish = take_columns(v, by_bound);
+      Eigen::MatrixXd finish = v(Eigen::all, by_bound);
       solve_rows(done, n, finish, ids);
       for (size_t id : ids) {
         scores[id] = score(id);
@@ -494,7 +480,7 @@ std::vector<double> GaussianProcess::LogEiAbove(const Eigen::MatrixXd& points, d
     if (keep.size() == live.size()) continue;
     std::vector<size_t> kept_ids;
     for (size_t c : keep) kept_ids.push_back(live[c]);
-    v = take_columns(v, keep);
+    v = Eigen::MatrixXd(v(Eigen::all, keep));  // a copy first: the columns alias v
     live = std::move(kept_ids);
   }
   for (size_t id : live) scores[id] = score(id);

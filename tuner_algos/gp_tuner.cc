@@ -4,13 +4,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <optional>
 #include <random>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "services/common/status_macros.h"
 #include "tuner_algos/class_args.h"
 #include "tuner_algos/gaussian_process.h"
@@ -258,10 +258,10 @@ std::vector<Eigen::VectorXd> Neighbours(const Search& search, const Encoding& en
 }
 
 // Runs every search to its end. The searches are independent, but they step together so
-// that each step scores all their neighbours in one Predict: one pass over the Cholesky
+// that each step scores all their neighbours in one call: one pass over the Cholesky
 // factor for all of them instead of one per search.
 void Refine(const GaussianProcess& gp, const Encoding& encoding, double best,
-            std::vector<Search>& searches) {
+            absl::Span<Search> searches) {
   std::vector<bool> is_option(encoding.dims(), false);
   for (const auto& [first, n] : encoding.one_hot_blocks()) {
     for (int j = first; j < first + n; ++j) is_option[j] = true;
@@ -380,9 +380,7 @@ absl::StatusOr<Suggestions> GpTuner::Suggest(const History& history, int count) 
         searches.push_back({candidates[order[s].first], order[s].second});
       }
       InParts(searches.size(), [&](size_t begin, size_t end) {
-        std::vector<Search> part(searches.begin() + begin, searches.begin() + end);
-        Refine(gp, encoding, best, part);
-        std::move(part.begin(), part.end(), searches.begin() + begin);
+        Refine(gp, encoding, best, absl::MakeSpan(searches).subspan(begin, end - begin));
       });
       std::stable_sort(searches.begin(), searches.end(),
                        [](const Search& a, const Search& b) { return a.score > b.score; });
