@@ -14,7 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "services/common/text_parsing.h"
+#include "base/text_parsing.h"
 #include "cli/options.h"
 
 namespace dlkit::cli {

@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "services/common/text_parsing.h"
+#include "base/text_parsing.h"
 #include "cli/options.h"
 #include "dlkit/v1/types.pb.h"
 #include "google/protobuf/duration.pb.h"

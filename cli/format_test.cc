@@ -125,22 +125,6 @@ TEST_CASE("FormatShortDuration picks the largest units") {
   CHECK(FormatShortDuration(absl::Milliseconds(430)) == "0.4s");
 }
 
-TEST_CASE("ParseHumanDuration reads NNI-style durations") {
-  CHECK(*ParseHumanDuration("2h") == absl::Hours(2));
-  CHECK(*ParseHumanDuration("30m") == absl::Minutes(30));
-  CHECK(*ParseHumanDuration("1h30m") == absl::Minutes(90));
-  CHECK(*ParseHumanDuration("1.5h") == absl::Minutes(90));
-  CHECK(*ParseHumanDuration("2d") == absl::Hours(48));
-  CHECK(*ParseHumanDuration("90") == absl::Seconds(90));
-  CHECK(*ParseHumanDuration(" 10S ") == absl::Seconds(10));
-  CHECK(*ParseHumanDuration("2 h") == absl::Hours(2));
-  CHECK(*ParseHumanDuration("10min") == absl::Minutes(10));
-  for (const char* bad : {"", "h", "abc", "5x", "-1h", "1h30", "2 hours"}) {
-    INFO(bad);
-    CHECK(!ParseHumanDuration(bad).ok());
-  }
-}
-
 TEST_CASE("FormatTimestamp is RFC 3339 in UTC, empty when unset") {
   CHECK(FormatTimestamp(Ts(kNow)) == "2023-11-14T22:13:20Z");
   CHECK(FormatTimestamp(google::protobuf::Timestamp()).empty());

@@ -11,7 +11,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "services/common/experiment_config.h"
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace dlkit::cli {
 namespace {

@@ -5,7 +5,7 @@
 #include <functional>
 #include <vector>
 
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 #include "tuner_algos/class_args.h"
 
 namespace dlkit::algos {

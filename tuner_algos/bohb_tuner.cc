@@ -4,7 +4,7 @@
 #include <optional>
 #include <random>
 
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 #include "tuner_algos/class_args.h"
 #include "tuner_algos/tpe_tuner.h"
 #include "tuner_algos/trial_history.h"

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 #include "tuner_algos/class_args.h"
 #include "tuner_algos/math_util.h"
 #include "tuner_algos/sampling.h"

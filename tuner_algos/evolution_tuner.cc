@@ -4,7 +4,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 #include "tuner_algos/class_args.h"
 #include "tuner_algos/sampling.h"
 #include "tuner_algos/trial_history.h"

@@ -1,6 +1,6 @@
 #include "tuner_algos/grid_search_tuner.h"
 
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 #include "tuner_algos/class_args.h"
 
 namespace dlkit::algos {

@@ -5,7 +5,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 #include "tuner_algos/class_args.h"
 #include "tuner_algos/sampling.h"
 #include "tuner_algos/trial_history.h"

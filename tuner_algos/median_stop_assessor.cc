@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 #include "tuner_algos/class_args.h"
 
 namespace dlkit::algos {

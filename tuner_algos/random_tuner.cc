@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 #include "tuner_algos/class_args.h"
 #include "tuner_algos/sampling.h"
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 #include "tuner_algos/class_args.h"
 #include "tuner_algos/parzen_estimator.h"
 #include "tuner_algos/sampling.h"

@@ -40,7 +40,7 @@
 #include "services/common/experiment_config.h"
 #include "services/common/grpc_status.h"
 #include "services/common/server_runner.h"
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 #include "services/manager/experiment_manager.h"
 #include "services/manager/manager_directory.h"
 #include "services/manager/manager_service.h"

@@ -31,8 +31,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/common/spec_validation.h"
-#include "services/common/text_parsing.h"
-#include "services/common/text_parsing.h"
+#include "base/text_parsing.h"
 
 namespace dlkit {
 namespace {
@@ -1784,22 +1783,6 @@ nlohmann::ordered_json ExperimentSpecToJson(const v1::ExperimentSpec& spec) {
     out["trialEnv"] = std::move(j);
   }
   return out;
-}
-
-absl::StatusOr<int64_t> ParseDurationSeconds(const std::string& text) {
-  absl::StatusOr<absl::Duration> parsed = ParseHumanDuration(text);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("expected ", kDurationForms, ", got ", Quote(text)));
-  }
-  return static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(*parsed)));
-}
-
-std::string FormatDurationSeconds(int64_t seconds) {
-  if (seconds > 0 && seconds % 86400 == 0) return absl::StrCat(seconds / 86400, "d");
-  if (seconds > 0 && seconds % 3600 == 0) return absl::StrCat(seconds / 3600, "h");
-  if (seconds > 0 && seconds % 60 == 0) return absl::StrCat(seconds / 60, "m");
-  return absl::StrCat(seconds, "s");
 }
 
 }  // namespace dlkit

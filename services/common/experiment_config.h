@@ -76,12 +76,6 @@ JsonT TolerationsToJson(const google::protobuf::RepeatedPtrField<v1::Toleration>
   return out;
 }
 
-// NNI durations: "30s", "10m", "2h", "1d" (unit case-insensitive, fractions allowed:
-// "1.5h"), or a plain number of seconds ("90"). Rounds up to whole seconds.
-absl::StatusOr<int64_t> ParseDurationSeconds(const std::string& text);
-// The shortest of those forms that reads back exactly ("2h", "90m", "45s").
-std::string FormatDurationSeconds(int64_t seconds);
-
 }  // namespace dlkit
 
 #endif  // DLKIT_SERVICES_COMMON_EXPERIMENT_CONFIG_H_

@@ -10,7 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "services/common/sqlite_testing.h"
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace dlkit {
 namespace {

@@ -26,6 +26,7 @@
 #include "services/launcher/launcher_service.h"
 #include "services/manager/manager_service.h"
 #include "services/tuner/tuner_service.h"
+#include "base/logging.h"
 
 ABSL_FLAG(std::string, home, "", "state folder (default $DLKIT_HOME, else ~/.dlkit)");
 ABSL_FLAG(std::string, address, "",
@@ -113,6 +114,7 @@ absl::StatusOr<std::shared_ptr<dlkit::KubernetesExperiments>> ClusterFromFlags()
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  dlkit::SetProgramName("dlkitd");
   // Debian's Abseil checks every Mutex acquisition for deadlock cycles: ~8% of the metric
   // path (bench/README.md). Tests and debug builds keep the check.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -125,10 +127,10 @@ int main(int argc, char** argv) {
   if (!dlkit::IsUnixAddress(options.address) && !dlkit::IsLoopbackHost(host) &&
       !absl::GetFlag(FLAGS_allow_unauthenticated_remote)) {
     // Anyone who reaches the port could run commands as this user (trialCommand).
-    std::cerr << "dlkitd: refusing to listen on " << options.address
+    dlkit::Log() << "refusing to listen on " << options.address
               << ": other machines could reach it, and dlkitd has no token or TLS yet. Use a "
                  "loopback address (the default 127.0.0.1:9870), or pass "
-                 "--allow_unauthenticated_remote on a network you trust.\n";
+                 "--allow_unauthenticated_remote on a network you trust.";
     return 2;
   }
   options.reporter_binary = absl::GetFlag(FLAGS_reporter_binary);
@@ -144,26 +146,25 @@ int main(int argc, char** argv) {
   }
   options.grace_seconds = absl::GetFlag(FLAGS_grace_seconds);
   if (options.reporter_binary.empty()) {
-    std::cerr << "dlkitd: cannot find dlkit-reporter beside " << dlkit::ExecutableDirectory()
-              << "; pass --reporter_binary\n";
+    dlkit::Log() << "cannot find dlkit-reporter beside " << dlkit::ExecutableDirectory()
+              << "; pass --reporter_binary";
     return 1;
   }
 
   absl::StatusOr<std::shared_ptr<dlkit::KubernetesExperiments>> cluster = ClusterFromFlags();
   if (!cluster.ok()) {
-    std::cerr << "dlkitd: cannot use the Kubernetes cluster: " << cluster.status().message()
-              << "\n";
+    dlkit::Log() << "cannot use the Kubernetes cluster: " << cluster.status().message();
     return 1;
   }
   options.kubernetes = *cluster;
   if (options.kubernetes != nullptr) {
-    std::cerr << "dlkitd: experiments with platform kubernetes run in the cluster (image "
-              << absl::GetFlag(FLAGS_kube_image) << ")" << std::endl;
+    dlkit::Log() << "experiments with platform kubernetes run in the cluster (image "
+              << absl::GetFlag(FLAGS_kube_image) << ")";
   }
 
   absl::StatusOr<std::unique_ptr<dlkit::Launcher>> launcher = dlkit::Launcher::Open(options);
   if (!launcher.ok()) {
-    std::cerr << "dlkitd: " << launcher.status().message() << "\n";
+    dlkit::Log() << launcher.status().message();
     return 1;
   }
   dlkit::TunerServiceImpl tuner_service;
@@ -174,7 +175,7 @@ int main(int argc, char** argv) {
   if (tuner_address.empty()) services.push_back(&tuner_service);
   absl::StatusOr<dlkit::StartedServer> server = dlkit::StartServer(options.address, services);
   if (!server.ok()) {
-    std::cerr << "dlkitd: " << server.status().message() << "\n";
+    dlkit::Log() << server.status().message();
     return 1;
   }
   // Either way the Managers reach the Tuner only through its gRPC stub.
@@ -201,17 +202,17 @@ int main(int argc, char** argv) {
     if (started.ok()) {
       gateway = std::move(*started);
       launcher_service.set_dashboard_url(gateway->url());
-      std::cerr << "dlkitd: dashboard at " << gateway->url() << std::endl;
+      dlkit::Log() << "dashboard at " << gateway->url();
     } else {
-      std::cerr << "dlkitd: warning: no dashboard: " << started.status().message()
-                << " (choose another with --gateway_address)" << std::endl;
+      dlkit::Log() << "warning: no dashboard: " << started.status().message()
+                << " (choose another with --gateway_address)";
     }
   }
-  std::cerr << "dlkitd " << kVersion << ": listening on " << options.address << ", home "
-            << options.home << ", pid " << getpid() << std::endl;
+  dlkit::Log() << "version " << kVersion << ", listening on " << options.address << ", home "
+            << options.home << ", pid " << getpid();
 
   dlkit::WaitForShutdown();
-  std::cerr << "dlkitd: shutting down" << std::endl;
+  dlkit::Log() << "shutting down";
   gateway.reset();  // closes the browsers' streams before their Managers go
   (*launcher)->Shutdown();
   server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
 #include "services/gateway/grpc_web_framing.h"
+#include "base/logging.h"
 
 namespace dlkit::gateway {
 
@@ -239,7 +240,7 @@ GrpcWebGateway::~GrpcWebGateway() {
   if (!mu_.AwaitWithTimeout(
           absl::Condition(+[](int* pending) { return *pending == 0; }, &continuations_),
           absl::Seconds(30))) {
-    std::cerr << "dlkit gateway: " << continuations_ << " request continuations still pending\n";
+    dlkit::Log() << "gateway: " << continuations_ << " request continuations still pending";
   }
 }
 

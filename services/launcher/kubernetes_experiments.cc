@@ -7,7 +7,7 @@
 #include "grpcpp/grpcpp.h"
 #include "services/common/experiment_config.h"
 #include "services/common/grpc_status.h"
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace dlkit {
 namespace {

@@ -11,8 +11,9 @@
 #include "services/common/experiment_config.h"
 #include "services/common/grpc_status.h"
 #include "services/common/spec_validation.h"
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 #include "services/launcher/sqlite_experiment_registry.h"
+#include "base/logging.h"
 
 namespace dlkit {
 
@@ -43,7 +44,7 @@ void Launcher::Start(std::shared_ptr<v1::TunerService::StubInterface> tuner,
   }
   absl::StatusOr<std::vector<RegistryEntry>> entries = registry_->List();
   if (!entries.ok()) {
-    std::cerr << "dlkitd: cannot list experiments: " << entries.status() << "\n";
+    dlkit::Log() << "cannot list experiments: " << entries.status();
     return;
   }
   for (const RegistryEntry& entry : *entries) {
@@ -52,8 +53,7 @@ void Launcher::Start(std::shared_ptr<v1::TunerService::StubInterface> tuner,
         ExperimentManager::Open(ManagerOptions(entry.directory));
     if (!manager.ok()) {
       // One damaged experiment must not keep the daemon (and every other one) down.
-      std::cerr << "dlkitd: cannot open experiment " << entry.id << ": " << manager.status()
-                << "\n";
+      dlkit::Log() << "cannot open experiment " << entry.id << ": " << manager.status();
       continue;
     }
     (*manager)->Start();

@@ -24,8 +24,9 @@
 #include "services/common/experiment_config.h"
 #include "services/common/grpc_status.h"
 #include "services/common/spec_validation.h"
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 #include "services/manager/sqlite_experiment_store.h"
+#include "base/logging.h"
 
 namespace dlkit {
 namespace {
@@ -593,7 +594,7 @@ void ExperimentManager::RunAssessments() {
       return options_.tuner->Assess(context, request, &response);
     });
     if (!status.ok()) {
-      std::cerr << "dlkit: experiment " << id_ << ": assessor: " << status << "\n";
+      dlkit::Log() << "experiment " << id_ << ": assessor: " << status;
       continue;
     }
     if (response.decision() == v1::STOP) {
@@ -867,7 +868,7 @@ void ExperimentManager::WriterLoop() {
     if (!status.ok()) {
       // Nothing is acked or answered, so Reporters keep their metrics and callers wait; put
       // the batch back before what came since and try again shortly.
-      std::cerr << "dlkit: experiment " << id_ << ": storing changes: " << status << "\n";
+      dlkit::Log() << "experiment " << id_ << ": storing changes: " << status;
       AppendChanges(batch, std::exchange(pending_, StoreChanges()));
       pending_ = std::move(batch);
       mu_.Unlock();

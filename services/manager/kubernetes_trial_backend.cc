@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "base/logging.h"
 
 namespace dlkit {
 namespace {
@@ -492,8 +493,7 @@ std::vector<std::string> KubernetesTrialBackend::DeleteObjects(
   for (const auto& [type, name] : doomed) {
     absl::Status deleted = client_->Delete(*type, options_.ns, name);
     if (!deleted.ok() && !absl::IsNotFound(deleted)) {
-      std::cerr << "dlkit-manager: cannot delete " << type->kind << " " << name << ": " << deleted
-                << "\n";
+      dlkit::Log() << "cannot delete " << type->kind << " " << name << ": " << deleted;
       failed.push_back(name);
     }
   }
@@ -606,7 +606,7 @@ void KubernetesTrialBackend::FollowLoop(const k8s::ResourceType* type, bool pods
     if (version.empty()) {
       absl::StatusOr<k8s::ObjectList> list = client_->List(*type, options_.ns, selector_);
       if (!list.ok()) {
-        std::cerr << "dlkit-manager: cannot list " << type->plural << ": " << list.status() << "\n";
+        dlkit::Log() << "cannot list " << type->plural << ": " << list.status();
         if (cancel_.SleepFor(options_.retry_delay)) return;
         continue;
       }
@@ -667,8 +667,7 @@ void KubernetesTrialBackend::FollowLoop(const k8s::ResourceType* type, bool pods
       version.clear();  // 410 Gone: too old, list again
       continue;
     }
-    std::cerr << "dlkit-manager: watch of " << type->plural << " failed: " << resumed.status()
-              << "\n";
+    dlkit::Log() << "watch of " << type->plural << " failed: " << resumed.status();
     if (cancel_.SleepFor(options_.retry_delay)) return;
   }
 }

@@ -22,6 +22,7 @@
 #include "services/manager/kubernetes_trial_backend.h"
 #include "services/manager/local_trial_backend.h"
 #include "services/manager/manager_service.h"
+#include "base/logging.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:9871", "where the Manager service listens");
 ABSL_FLAG(std::string, directory, "", "the experiment's folder (store and trial logs)");
@@ -70,7 +71,7 @@ class SingleManagerDirectory final : public dlkit::ManagerDirectory {
 };
 
 int Fail(const std::string& message) {
-  std::cerr << "dlkit-manager: " << message << "\n";
+  dlkit::Log() << message;
   return 1;
 }
 
@@ -115,6 +116,7 @@ absl::StatusOr<std::shared_ptr<dlkit::TrialBackend>> KubernetesBackend(
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  dlkit::SetProgramName("dlkit-manager");
   // Debian's Abseil checks every Mutex acquisition for deadlock cycles: ~8% of the metric
   // path (bench/README.md). Tests and debug builds keep the check.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -191,8 +193,8 @@ int main(int argc, char** argv) {
       dlkit::StartServer(absl::GetFlag(FLAGS_address), {&service});
   if (!server.ok()) return Fail(std::string(server.status().message()));
   shared->Start();
-  std::cerr << "dlkit-manager: experiment " << shared->id() << " on "
-            << absl::GetFlag(FLAGS_address) << std::endl;
+  dlkit::Log() << "experiment " << shared->id() << " on "
+            << absl::GetFlag(FLAGS_address);
   dlkit::WaitForShutdown();
   shared->Shutdown();
   server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "services/common/grpc_status.h"
 #include "services/common/unary_reactor.h"
+#include "base/logging.h"
 
 namespace dlkit {
 namespace {
@@ -225,7 +226,7 @@ class TrialSessionReactor final
             FinishNow(ToGrpcStatus(written));  // a Reporter that sends garbage is cut off
             return;
           } else if (!written.ok()) {
-            std::cerr << "dlkit-manager: " << written.message() << "\n";  // metrics go on
+            dlkit::Log() << written.message();  // metrics go on
           }
           break;
         default:

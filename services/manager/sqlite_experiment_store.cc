@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace dlkit {
 namespace {

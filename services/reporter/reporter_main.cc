@@ -29,6 +29,7 @@
 #include "services/reporter/manager_session.h"
 #include "services/reporter/reporter_service.h"
 #include "services/reporter/trial_process.h"
+#include "base/logging.h"
 
 ABSL_FLAG(std::string, manager, "127.0.0.1:9870", "the Manager's address");
 ABSL_FLAG(std::string, experiment, "", "experiment id");
@@ -107,7 +108,7 @@ int Run(const std::string& command) {
   // Unix socket paths are limited to ~108 bytes, so the socket lives in a short /tmp folder.
   char socket_dir_template[] = "/tmp/dlkit-r.XXXXXX";
   if (mkdtemp(socket_dir_template) == nullptr) {
-    std::cerr << "dlkit-reporter: cannot create a socket folder in /tmp\n";
+    dlkit::Log() << "cannot create a socket folder in /tmp";
     return 1;
   }
   const std::string socket_dir = socket_dir_template;
@@ -149,7 +150,7 @@ int Run(const std::string& command) {
   }
   auto server = StartServer(socket_target, {&service});
   if (!server.ok()) {
-    std::cerr << "dlkit-reporter: " << server.status().message() << "\n";
+    dlkit::Log() << server.status().message();
     session.reset();
     std::filesystem::remove_all(socket_dir);
     return 1;
@@ -222,7 +223,7 @@ int Run(const std::string& command) {
   session.reset();  // joins the session's thread while `service` still exists
   std::filesystem::remove_all(socket_dir);
   if (!finished.ok()) {
-    std::cerr << "dlkit-reporter: " << finished.message() << "\n";
+    dlkit::Log() << finished.message();
     return 1;
   }
   if (absl::GetFlag(FLAGS_exit_like_trial)) {
@@ -236,6 +237,7 @@ int Run(const std::string& command) {
 
 int main(int argc, char** argv) {
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  dlkit::SetProgramName("dlkit-reporter");
   // absl stops at "--"; what follows is the trial command.
   std::vector<std::string> words(positional.begin() + 1, positional.end());
   if (words.empty()) {

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/status_macros.h"
+#include "base/status_macros.h"
 #include "services/tuner/algo_conversion.h"
 #include "tuner_algos/registry.h"
 

@@ -1,7 +1,8 @@
-#include "services/common/text_parsing.h"
+#include "base/text_parsing.h"
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,19 @@ absl::StatusOr<absl::Duration> ParseHumanDuration(absl::string_view text) {
     return absl::InvalidArgumentError(absl::StrCat("duration \"", text, "\" is too long"));
   }
   return total;
+}
+
+absl::StatusOr<int64_t> ParseDurationSeconds(absl::string_view text) {
+  absl::StatusOr<absl::Duration> parsed = ParseHumanDuration(text);
+  if (!parsed.ok()) return parsed.status();
+  return static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(*parsed)));
+}
+
+std::string FormatDurationSeconds(int64_t seconds) {
+  if (seconds > 0 && seconds % 86400 == 0) return absl::StrCat(seconds / 86400, "d");
+  if (seconds > 0 && seconds % 3600 == 0) return absl::StrCat(seconds / 3600, "h");
+  if (seconds > 0 && seconds % 60 == 0) return absl::StrCat(seconds / 60, "m");
+  return absl::StrCat(seconds, "s");
 }
 
 }  // namespace dlkit

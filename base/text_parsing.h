@@ -1,9 +1,11 @@
-#ifndef DLKIT_SERVICES_COMMON_TEXT_PARSING_H_
-#define DLKIT_SERVICES_COMMON_TEXT_PARSING_H_
+#ifndef DLKIT_BASE_TEXT_PARSING_H_
+#define DLKIT_BASE_TEXT_PARSING_H_
 
-// Small text helpers shared by the config loader and the CLI.
+// Small text helpers shared by the config reader, the CLI and the services.
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -18,6 +20,11 @@ size_t EditDistance(absl::string_view a, absl::string_view b);
 // seconds. INVALID_ARGUMENT naming the text otherwise.
 absl::StatusOr<absl::Duration> ParseHumanDuration(absl::string_view text);
 
+// The same in whole seconds (rounded up), as config files store them.
+absl::StatusOr<int64_t> ParseDurationSeconds(absl::string_view text);
+// The shortest of those forms that reads back exactly ("2h", "90m", "45s").
+std::string FormatDurationSeconds(int64_t seconds);
+
 }  // namespace dlkit
 
-#endif  // DLKIT_SERVICES_COMMON_TEXT_PARSING_H_
+#endif  // DLKIT_BASE_TEXT_PARSING_H_

@@ -1,5 +1,5 @@
-#ifndef DLKIT_SERVICES_COMMON_STATUS_MACROS_H_
-#define DLKIT_SERVICES_COMMON_STATUS_MACROS_H_
+#ifndef DLKIT_BASE_STATUS_MACROS_H_
+#define DLKIT_BASE_STATUS_MACROS_H_
 
 // Debian's Abseil (20220623) has no ABSL_RETURN_IF_ERROR / ASSIGN_OR_RETURN; these are ours.
 
@@ -23,4 +23,4 @@
   if (!statusor.ok()) return statusor.status();            \
   lhs = std::move(statusor).value()
 
-#endif  // DLKIT_SERVICES_COMMON_STATUS_MACROS_H_
+#endif  // DLKIT_BASE_STATUS_MACROS_H_
