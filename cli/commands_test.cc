@@ -15,7 +15,7 @@
 #include "cli/dlctl.h"
 #include "cli/format.h"
 #include "cli/testing/fake_dlkit_server.h"
-#include "services/common/experiment_config.h"
+#include "services/config/experiment_config.h"
 
 namespace dlkit::cli {
 namespace {

@@ -13,7 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "services/common/experiment_config.h"
+#include "services/config/parameter_json.h"
 
 namespace dlkit::cli {
 namespace {

@@ -10,7 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "cli/format.h"
-#include "services/common/experiment_config.h"
+#include "services/config/experiment_config.h"
 #include "base/status_macros.h"
 
 namespace dlkit::cli {

@@ -11,7 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cli/commands.h"
 #include "cli/format.h"
-#include "services/common/experiment_config.h"
+#include "services/config/parameter_json.h"
 
 namespace dlkit::cli {
 namespace {

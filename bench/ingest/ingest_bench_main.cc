@@ -37,7 +37,7 @@
 #include "dlkit/v1/manager.grpc.pb.h"
 #include "dlkit/v1/tuner.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "services/common/experiment_config.h"
+#include "services/config/experiment_config.h"
 #include "services/common/grpc_status.h"
 #include "services/common/server_runner.h"
 #include "base/status_macros.h"

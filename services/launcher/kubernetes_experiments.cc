@@ -5,7 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
-#include "services/common/experiment_config.h"
+#include "services/config/experiment_config.h"
+#include "services/config/config_export.h"
 #include "services/common/grpc_status.h"
 #include "base/status_macros.h"
 

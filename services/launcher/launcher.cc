@@ -8,9 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/common/experiment_config.h"
+#include "services/config/experiment_config.h"
 #include "services/common/grpc_status.h"
-#include "services/common/spec_validation.h"
+#include "services/config/spec_validation.h"
 #include "base/status_macros.h"
 #include "services/launcher/sqlite_experiment_registry.h"
 #include "base/logging.h"

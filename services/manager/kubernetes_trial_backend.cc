@@ -1,6 +1,6 @@
 #include "services/manager/kubernetes_trial_backend.h"
 
-#include "services/common/experiment_config.h"
+#include "services/kubernetes/kubernetes_config.h"
 
 #include <algorithm>
 #include <cctype>

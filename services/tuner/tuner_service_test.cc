@@ -120,7 +120,7 @@ TEST_CASE("Unknown tuner names are rejected with the known names", "[tuner]") {
 }  // namespace
 }  // namespace dlkit
 
-#include "services/common/experiment_config.h"
+#include "services/config/experiment_config.h"
 
 namespace dlkit {
 namespace {

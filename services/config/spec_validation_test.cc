@@ -1,4 +1,6 @@
-#include "services/common/spec_validation.h"
+#include "services/config/spec_validation.h"
+
+#include "services/config/search_space_validation.h"
 
 #include <catch2/catch.hpp>
 #include <cmath>

@@ -1,4 +1,7 @@
-#include "services/common/experiment_config.h"
+#include "services/config/experiment_config.h"
+#include "services/config/config_export.h"
+#include "services/config/parameter_json.h"
+#include "services/config/search_space_config.h"
 
 #include <google/protobuf/util/message_differencer.h>
 
@@ -11,7 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "services/common/spec_validation.h"
+#include "services/config/spec_validation.h"
 
 namespace dlkit {
 namespace {
@@ -22,7 +25,7 @@ using google::protobuf::util::MessageDifferencer;
 
 // Bazel runs tests from the runfiles root of the workspace.
 std::string TestData(const std::string& name) {
-  return absl::StrCat("services/common/testdata/", name);
+  return absl::StrCat("services/config/testdata/", name);
 }
 
 std::string AbsoluteTestData(const std::string& name) {
