@@ -6,13 +6,13 @@ cd "$(dirname "$0")/.."
 
 tools/install_deps.sh build python
 bazel build //cli:dlctl //services/daemon:dlkitd //services/reporter:dlkit-reporter \
-  //services/tuner:dlkit-tuner //services/manager:dlkit-manager >&2
+  //services/tuner:dlkit-tuner //services/daemon:dlkit-manager >&2
 
 # Where this configuration's outputs are (the bazel-bin link follows the last build's flags).
 bin=$(bazel info bazel-bin 2>/dev/null)
 rm -rf dist.tmp && mkdir -p dist.tmp/bin dist.tmp/python
 for f in cli/dlctl services/daemon/dlkitd services/reporter/dlkit-reporter \
-         services/tuner/dlkit-tuner services/manager/dlkit-manager; do
+         services/tuner/dlkit-tuner services/daemon/dlkit-manager; do
   cp "$bin/$f" dist.tmp/bin/
 done
 # The Python packages with their generated stubs, as the daemon's runfiles hold them.

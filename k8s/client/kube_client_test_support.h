@@ -8,7 +8,7 @@
 #include <string>
 
 #include "k8s/client/kube_client.h"
-#include "test/fake_kube_apiserver/fake_kube_apiserver.h"
+#include "k8s/testing/fake_kube_apiserver/fake_kube_apiserver.h"
 
 namespace dlkit::k8s {
 

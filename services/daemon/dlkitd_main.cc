@@ -19,9 +19,9 @@
 #include "k8s/client/kube_config.h"
 #include "services/common/address.h"
 #include "services/common/server_runner.h"
-#include "services/daemon/install_paths.h"
+#include "services/common/install_paths.h"
 #include "services/gateway/gateway.h"
-#include "services/launcher/kubernetes_experiments.h"
+#include "services/kubernetes/kubernetes_experiments.h"
 #include "services/launcher/launcher.h"
 #include "services/launcher/launcher_service.h"
 #include "services/manager/manager_service.h"
@@ -156,8 +156,8 @@ int main(int argc, char** argv) {
     dlkit::Log() << "cannot use the Kubernetes cluster: " << cluster.status().message();
     return 1;
   }
-  options.kubernetes = *cluster;
-  if (options.kubernetes != nullptr) {
+  options.cluster = *cluster;
+  if (options.cluster != nullptr) {
     dlkit::Log() << "experiments with platform kubernetes run in the cluster (image "
               << absl::GetFlag(FLAGS_kube_image) << ")";
   }

@@ -13,6 +13,7 @@
 #include "services/config/spec_validation.h"
 #include "base/status_macros.h"
 #include "services/launcher/sqlite_experiment_registry.h"
+#include "services/manager/local_trial_backend.h"
 #include "base/logging.h"
 
 namespace dlkit {
@@ -39,7 +40,7 @@ void Launcher::Start(std::shared_ptr<v1::TunerService::StubInterface> tuner,
   absl::MutexLock lock(&mu_);
   tuner_ = std::move(tuner);
   options_.address = address;
-  if (options_.kubernetes != nullptr && !cluster_poller_.joinable() && !closing_) {
+  if (options_.cluster != nullptr && !cluster_poller_.joinable() && !closing_) {
     cluster_poller_ = std::thread([this] { PollClusterLoop(); });
   }
   absl::StatusOr<std::vector<RegistryEntry>> entries = registry_->List();
@@ -89,7 +90,7 @@ absl::StatusOr<std::vector<std::string>> Launcher::CheckSpec(const v1::Experimen
   DLKIT_RETURN_IF_ERROR(ValidateExperimentSpec(spec));
   std::vector<std::string> warnings;
   const bool cluster = spec.training_service().platform() == v1::KUBERNETES;
-  if (cluster && options_.kubernetes == nullptr) {
+  if (cluster && options_.cluster == nullptr) {
     return absl::FailedPreconditionError(
         "trainingService.platform: kubernetes needs a dlkitd connected to a cluster: run it "
         "in the cluster (k8s/README.md: kubectl apply -k k8s/manifests) or start it with "
@@ -168,7 +169,7 @@ absl::StatusOr<v1::SubmitExperimentResponse> Launcher::Submit(
   warnings.insert(warnings.begin(), loaded.warnings.begin(), loaded.warnings.end());
   if (spec.training_service().platform() == v1::KUBERNETES) {
     v1::KubernetesService* k8s = spec.mutable_training_service()->mutable_kubernetes();
-    if (k8s->namespace_().empty()) k8s->set_namespace_(options_.kubernetes->default_namespace());
+    if (k8s->namespace_().empty()) k8s->set_namespace_(options_.cluster->default_namespace());
     return SubmitToCluster(request, spec, std::move(warnings));
   }
   absl::MutexLock lock(&mu_);
@@ -226,7 +227,7 @@ std::string Launcher::ClusterNamespace(const RegistryEntry& entry) {
 absl::StatusOr<RegistryEntry> Launcher::ClusterEntry(const std::string& id) {
   absl::MutexLock lock(&mu_);
   absl::StatusOr<RegistryEntry> entry = registry_->Get(id);
-  if (!entry.ok() || ClusterNamespace(*entry).empty() || options_.kubernetes == nullptr) {
+  if (!entry.ok() || ClusterNamespace(*entry).empty() || options_.cluster == nullptr) {
     return absl::NotFoundError(absl::StrCat(
         "no experiment \"", id, "\" here (`dlctl list` shows the experiments)"));
   }
@@ -254,7 +255,7 @@ absl::StatusOr<v1::SubmitExperimentResponse> Launcher::SubmitToCluster(
     }
   }
   // Idempotent: objects a first attempt made are taken as they are.
-  absl::StatusOr<v1::Experiment> experiment = options_.kubernetes->Submit(entry.id, spec);
+  absl::StatusOr<v1::Experiment> experiment = options_.cluster->Submit(entry.id, spec);
   if (!experiment.ok()) {
     absl::MutexLock lock(&mu_);
     registry_->Remove(entry.id).IgnoreError();
@@ -296,7 +297,7 @@ std::vector<v1::Experiment> Launcher::List() {
 
 std::vector<v1::Experiment> Launcher::ClusterExperiments(const std::set<std::string>& skip) {
   std::vector<v1::Experiment> out;
-  if (options_.kubernetes == nullptr) return out;
+  if (options_.cluster == nullptr) return out;
   std::vector<RegistryEntry> cluster;
   {
     absl::MutexLock lock(&mu_);
@@ -308,7 +309,7 @@ std::vector<v1::Experiment> Launcher::ClusterExperiments(const std::set<std::str
     }
   }
   for (const RegistryEntry& e : cluster) {
-    absl::StatusOr<v1::Experiment> got = options_.kubernetes->Get(ClusterNamespace(e), e.id);
+    absl::StatusOr<v1::Experiment> got = options_.cluster->Get(ClusterNamespace(e), e.id);
     if (got.ok()) out.push_back(*std::move(got));
   }
   return out;
@@ -346,12 +347,12 @@ absl::StatusOr<v1::Experiment> Launcher::Get(const std::string& id) {
   if (manager.ok()) return (*manager)->GetExperiment();
   absl::StatusOr<RegistryEntry> cluster = ClusterEntry(id);
   if (!cluster.ok()) return manager.status();
-  return options_.kubernetes->Get(ClusterNamespace(*cluster), id);
+  return options_.cluster->Get(ClusterNamespace(*cluster), id);
 }
 
 absl::StatusOr<v1::Experiment> Launcher::Stop(const std::string& id) {
   if (absl::StatusOr<RegistryEntry> cluster = ClusterEntry(id); cluster.ok()) {
-    return options_.kubernetes->Stop(ClusterNamespace(*cluster), id);
+    return options_.cluster->Stop(ClusterNamespace(*cluster), id);
   }
   DLKIT_ASSIGN_OR_RETURN(std::shared_ptr<ExperimentManager> manager, FindManager(id));
   return manager->Stop();
@@ -359,7 +360,7 @@ absl::StatusOr<v1::Experiment> Launcher::Stop(const std::string& id) {
 
 absl::StatusOr<v1::Experiment> Launcher::Resume(const std::string& id) {
   if (absl::StatusOr<RegistryEntry> cluster = ClusterEntry(id); cluster.ok()) {
-    return options_.kubernetes->Resume(ClusterNamespace(*cluster), id);
+    return options_.cluster->Resume(ClusterNamespace(*cluster), id);
   }
   DLKIT_ASSIGN_OR_RETURN(std::shared_ptr<ExperimentManager> manager, FindManager(id));
   return manager->Resume();
@@ -368,7 +369,7 @@ absl::StatusOr<v1::Experiment> Launcher::Resume(const std::string& id) {
 absl::Status Launcher::Delete(const std::string& id) {
   if (absl::StatusOr<RegistryEntry> cluster = ClusterEntry(id); cluster.ok()) {
     // The ConfigMap is the root: its dependents (pod, Service, PVC, trials) follow.
-    DLKIT_RETURN_IF_ERROR(options_.kubernetes->Delete(ClusterNamespace(*cluster), id));
+    DLKIT_RETURN_IF_ERROR(options_.cluster->Delete(ClusterNamespace(*cluster), id));
     absl::MutexLock lock(&mu_);
     absl::Status removed = registry_->Remove(id);
     cluster_seen_.erase(id);
@@ -402,11 +403,11 @@ std::shared_ptr<v1::ManagerService::StubInterface> Launcher::RemoteManager(
     const std::string& experiment_id) {
   {
     absl::MutexLock lock(&mu_);  // local ones first: no registry lookup on their calls
-    if (managers_.count(experiment_id) > 0 || options_.kubernetes == nullptr) return nullptr;
+    if (managers_.count(experiment_id) > 0 || options_.cluster == nullptr) return nullptr;
   }
   absl::StatusOr<RegistryEntry> cluster = ClusterEntry(experiment_id);
   if (!cluster.ok()) return nullptr;
-  return options_.kubernetes->ManagerStub(ClusterNamespace(*cluster), experiment_id);
+  return options_.cluster->ManagerStub(ClusterNamespace(*cluster), experiment_id);
 }
 
 void Launcher::WatchList(ExperimentListWatcher* watcher) {

@@ -18,8 +18,7 @@
 #include "dlkit/v1/launcher.pb.h"
 #include "dlkit/v1/tuner.grpc.pb.h"
 #include "services/launcher/experiment_registry.h"
-#include "services/launcher/kubernetes_experiments.h"
-#include "services/manager/local_trial_backend.h"
+#include "services/launcher/cluster_experiments.h"
 #include "services/manager/manager_directory.h"
 
 namespace dlkit {
@@ -47,7 +46,7 @@ class Launcher final : public ManagerDirectory {
     int grace_seconds = 10;
     // Cluster mode: experiments with trainingService.platform kubernetes are created
     // there (null: this daemon has no cluster and refuses them).
-    std::shared_ptr<KubernetesExperiments> kubernetes;
+    std::shared_ptr<ClusterExperiments> cluster;
     // How often, while the list is watched, cluster experiments are asked how they are.
     absl::Duration cluster_poll_interval = absl::Seconds(2);
   };

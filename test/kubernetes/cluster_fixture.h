@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "k8s/client/kube_client.h"
-#include "test/fake_kube_apiserver/fake_kube_apiserver.h"
+#include "k8s/testing/fake_kube_apiserver/fake_kube_apiserver.h"
 #include "test/kubernetes/fake_cluster.h"
 
 namespace dlkit::testing {
@@ -70,7 +70,7 @@ struct KubeFixture {
                     std::function<TrialFate(int64_t)> fate = nullptr) {
     FakeCluster::Options options;
     if (!manager_address) {
-      options.manager_binary = Runfile("services/manager/dlkit-manager");
+      options.manager_binary = Runfile("services/daemon/dlkit-manager");
       options.tuner_binary = Runfile("services/tuner/dlkit-tuner");
     }
     options.reporter_binary = Runfile("services/reporter/dlkit-reporter");

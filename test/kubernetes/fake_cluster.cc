@@ -496,4 +496,10 @@ void FakeCluster::Finished(const Process& process, int wait_status) {
   }
 }
 
+// Kept here so that every binary with KubeFixture links, whether or not it checks the RBAC.
+std::vector<fake_kube::ApiCall>& RecordedCalls() {
+  static auto* calls = new std::vector<fake_kube::ApiCall>;
+  return *calls;
+}
+
 }  // namespace dlkit::testing

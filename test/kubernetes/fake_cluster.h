@@ -37,7 +37,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "nlohmann/json.hpp"
-#include "test/fake_kube_apiserver/fake_kube_apiserver.h"
+#include "k8s/testing/fake_kube_apiserver/fake_kube_apiserver.h"
 
 namespace dlkit::testing {
 

@@ -15,10 +15,10 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "services/common/server_runner.h"
-#include "services/launcher/kubernetes_experiments.h"
+#include "services/kubernetes/kubernetes_experiments.h"
 #include "services/launcher/launcher.h"
 #include "services/manager/experiment_manager.h"
-#include "services/manager/kubernetes_trial_backend.h"
+#include "services/kubernetes/kubernetes_trial_backend.h"
 #include "services/manager/manager_directory.h"
 #include "services/manager/manager_service.h"
 #include "services/tuner/tuner_service.h"
@@ -88,7 +88,7 @@ struct LauncherFixture : KubeFixture {
     };
     Launcher::Options options;
     options.home = home;
-    options.kubernetes = std::make_shared<KubernetesExperiments>(client, k8s_options);
+    options.cluster = std::make_shared<KubernetesExperiments>(client, k8s_options);
     options.cluster_poll_interval = absl::Milliseconds(100);
     auto opened = Launcher::Open(options);
     REQUIRE(opened.ok());

@@ -21,7 +21,7 @@
 #include "grpcpp/grpcpp.h"
 #include "services/common/server_runner.h"
 #include "services/manager/experiment_manager.h"
-#include "services/manager/kubernetes_trial_backend.h"
+#include "services/kubernetes/kubernetes_trial_backend.h"
 #include "services/manager/manager_directory.h"
 #include "services/manager/manager_service.h"
 #include "services/tuner/tuner_service.h"

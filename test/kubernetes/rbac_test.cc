@@ -14,11 +14,6 @@
 
 namespace dlkit::testing {
 
-std::vector<fake_kube::ApiCall>& RecordedCalls() {
-  static auto* calls = new std::vector<fake_kube::ApiCall>;
-  return *calls;
-}
-
 namespace {
 
 using Permission = std::tuple<std::string, std::string, std::string>;  // group, resource, verb

@@ -1,5 +1,5 @@
-#ifndef DLKIT_TEST_FAKE_KUBE_APISERVER_VALIDATION_H_
-#define DLKIT_TEST_FAKE_KUBE_APISERVER_VALIDATION_H_
+#ifndef DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_VALIDATION_H_
+#define DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_VALIDATION_H_
 
 // What kube-apiserver (and the training operator's webhook) rejects with 422 on create:
 // a missing or malformed name, and the few spec rules dlkit's objects must meet.
@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "nlohmann/json.hpp"
-#include "test/fake_kube_apiserver/api_errors.h"
-#include "test/fake_kube_apiserver/api_path.h"
+#include "k8s/testing/fake_kube_apiserver/api_errors.h"
+#include "k8s/testing/fake_kube_apiserver/api_path.h"
 
 namespace dlkit::fake_kube {
 
@@ -18,4 +18,4 @@ std::optional<ApiResult> ValidateNewObject(const ServedResource& resource,
 
 }  // namespace dlkit::fake_kube
 
-#endif  // DLKIT_TEST_FAKE_KUBE_APISERVER_VALIDATION_H_
+#endif  // DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_VALIDATION_H_

@@ -1,5 +1,5 @@
-#ifndef DLKIT_SERVICES_DAEMON_INSTALL_PATHS_H_
-#define DLKIT_SERVICES_DAEMON_INSTALL_PATHS_H_
+#ifndef DLKIT_SERVICES_COMMON_INSTALL_PATHS_H_
+#define DLKIT_SERVICES_COMMON_INSTALL_PATHS_H_
 
 // Finding dlkit's own files (dlkit-reporter, the Python packages) from where the running
 // binary lives: an installed tree (bin/ beside python/), a Bazel runfiles tree, or
@@ -22,4 +22,4 @@ std::string FindInstalledFile(const std::vector<std::string>& installed_paths,
 
 }  // namespace dlkit
 
-#endif  // DLKIT_SERVICES_DAEMON_INSTALL_PATHS_H_
+#endif  // DLKIT_SERVICES_COMMON_INSTALL_PATHS_H_

@@ -1,5 +1,5 @@
-#ifndef DLKIT_SERVICES_MANAGER_KUBERNETES_TRIAL_BACKEND_H_
-#define DLKIT_SERVICES_MANAGER_KUBERNETES_TRIAL_BACKEND_H_
+#ifndef DLKIT_SERVICES_KUBERNETES_KUBERNETES_TRIAL_BACKEND_H_
+#define DLKIT_SERVICES_KUBERNETES_KUBERNETES_TRIAL_BACKEND_H_
 
 // Runs each trial on a Kubernetes cluster as the kind the spec names: a batch/v1 Job, or a
 // kubeflow.org/v1 PyTorchJob (Master + Workers) / TFJob (Chief + Workers). The master's
@@ -27,13 +27,10 @@
 #include "k8s/client/cancellation.h"
 #include "k8s/client/kube_client.h"
 #include "nlohmann/json.hpp"
+#include "services/kubernetes/labels.h"
 #include "services/manager/trial_backend.h"
 
 namespace dlkit {
-
-inline constexpr char kExperimentLabel[] = "dlkit.io/experiment";
-inline constexpr char kTrialLabel[] = "dlkit.io/trial";
-inline constexpr char kComponentLabel[] = "dlkit.io/component";
 
 class KubernetesTrialBackend final : public TrialBackend {
  public:
@@ -149,4 +146,4 @@ class KubernetesTrialBackend final : public TrialBackend {
 
 }  // namespace dlkit
 
-#endif  // DLKIT_SERVICES_MANAGER_KUBERNETES_TRIAL_BACKEND_H_
+#endif  // DLKIT_SERVICES_KUBERNETES_KUBERNETES_TRIAL_BACKEND_H_

@@ -1,4 +1,4 @@
-#include "services/daemon/install_paths.h"
+#include "services/common/install_paths.h"
 
 #include <unistd.h>
 

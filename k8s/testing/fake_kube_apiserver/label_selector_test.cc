@@ -1,4 +1,4 @@
-#include "test/fake_kube_apiserver/label_selector.h"
+#include "k8s/testing/fake_kube_apiserver/label_selector.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "test/fake_kube_apiserver/api_errors.h"
+#include "k8s/testing/fake_kube_apiserver/api_errors.h"
 
 #include "absl/strings/str_cat.h"
 

@@ -1,5 +1,5 @@
-#ifndef DLKIT_TEST_FAKE_KUBE_APISERVER_FAKE_KUBE_APISERVER_H_
-#define DLKIT_TEST_FAKE_KUBE_APISERVER_FAKE_KUBE_APISERVER_H_
+#ifndef DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_FAKE_KUBE_APISERVER_H_
+#define DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_FAKE_KUBE_APISERVER_H_
 
 // A kube-apiserver stand-in on a loopback port, for tests of code that drives Kubernetes.
 // It serves ConfigMaps, Secrets, Services, Pods, PVCs, Events, Jobs, Deployments and the
@@ -18,8 +18,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
-#include "test/fake_kube_apiserver/api_errors.h"
-#include "test/fake_kube_apiserver/api_path.h"
+#include "k8s/testing/fake_kube_apiserver/api_errors.h"
+#include "k8s/testing/fake_kube_apiserver/api_path.h"
 
 namespace web::http {
 class http_request;
@@ -117,4 +117,4 @@ class FakeKubeApiServer {
 
 }  // namespace dlkit::fake_kube
 
-#endif  // DLKIT_TEST_FAKE_KUBE_APISERVER_FAKE_KUBE_APISERVER_H_
+#endif  // DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_FAKE_KUBE_APISERVER_H_

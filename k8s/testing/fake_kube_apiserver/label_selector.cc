@@ -1,4 +1,4 @@
-#include "test/fake_kube_apiserver/label_selector.h"
+#include "k8s/testing/fake_kube_apiserver/label_selector.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"

@@ -1,5 +1,5 @@
-#ifndef DLKIT_SERVICES_LAUNCHER_KUBERNETES_EXPERIMENTS_H_
-#define DLKIT_SERVICES_LAUNCHER_KUBERNETES_EXPERIMENTS_H_
+#ifndef DLKIT_SERVICES_KUBERNETES_KUBERNETES_EXPERIMENTS_H_
+#define DLKIT_SERVICES_KUBERNETES_KUBERNETES_EXPERIMENTS_H_
 
 // The Launcher's side of cluster mode: an experiment with `trainingService.platform:
 // kubernetes` becomes, in the spec's namespace,
@@ -23,11 +23,12 @@
 #include "dlkit/v1/manager.grpc.pb.h"
 #include "dlkit/v1/types.pb.h"
 #include "k8s/client/kube_client.h"
+#include "services/launcher/cluster_experiments.h"
 #include "nlohmann/json.hpp"
 
 namespace dlkit {
 
-class KubernetesExperiments {
+class KubernetesExperiments final : public ClusterExperiments {
  public:
   struct Options {
     std::string image = "dlkit:latest";     // has dlkit-manager and dlkit-tuner
@@ -44,23 +45,23 @@ class KubernetesExperiments {
   KubernetesExperiments(std::shared_ptr<k8s::KubeClient> client, Options options);
 
   // Creates the experiment's objects; the experiment as it starts.
-  absl::StatusOr<v1::Experiment> Submit(const std::string& id, const v1::ExperimentSpec& spec);
+  absl::StatusOr<v1::Experiment> Submit(const std::string& id, const v1::ExperimentSpec& spec) override;
   // From its Manager, or (while that does not answer) from the ConfigMap.
-  absl::StatusOr<v1::Experiment> Get(const std::string& ns, const std::string& id);
+  absl::StatusOr<v1::Experiment> Get(const std::string& ns, const std::string& id) override;
   // Deletes the ConfigMap; the rest follows. OK when already gone.
-  absl::Status Delete(const std::string& ns, const std::string& id);
+  absl::Status Delete(const std::string& ns, const std::string& id) override;
   // Asked of its Manager: UNAVAILABLE, naming its address, while that does not answer.
-  absl::StatusOr<v1::Experiment> Stop(const std::string& ns, const std::string& id);
-  absl::StatusOr<v1::Experiment> Resume(const std::string& ns, const std::string& id);
+  absl::StatusOr<v1::Experiment> Stop(const std::string& ns, const std::string& id) override;
+  absl::StatusOr<v1::Experiment> Resume(const std::string& ns, const std::string& id) override;
 
   static std::string RootName(const std::string& id) { return "dlkit-" + id; }
   // Where experiments without trainingService.namespace go: the client's (in a pod, the
   // pod's own namespace).
-  std::string default_namespace() const { return client_->config().default_namespace; }
+  std::string default_namespace() const override { return client_->config().default_namespace; }
   std::string ManagerAddress(const std::string& ns, const std::string& id) const;
   // The experiment's own Manager (its Service), for calls the daemon passes on.
-  std::shared_ptr<v1::ManagerService::StubInterface> ManagerStub(const std::string& ns,
-                                                                 const std::string& id) {
+  std::shared_ptr<v1::ManagerService::StubInterface> ManagerStub(
+      const std::string& ns, const std::string& id) override {
     return Stub(ManagerAddress(ns, id));
   }
 
@@ -92,4 +93,4 @@ class KubernetesExperiments {
 
 }  // namespace dlkit
 
-#endif  // DLKIT_SERVICES_LAUNCHER_KUBERNETES_EXPERIMENTS_H_
+#endif  // DLKIT_SERVICES_KUBERNETES_KUBERNETES_EXPERIMENTS_H_

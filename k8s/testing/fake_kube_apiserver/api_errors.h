@@ -1,5 +1,5 @@
-#ifndef DLKIT_TEST_FAKE_KUBE_APISERVER_API_ERRORS_H_
-#define DLKIT_TEST_FAKE_KUBE_APISERVER_API_ERRORS_H_
+#ifndef DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_API_ERRORS_H_
+#define DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_API_ERRORS_H_
 
 // The answers the fake gives, and the `Status` objects kube-apiserver sends on failure,
 // with its wording, e.g. {"kind":"Status","apiVersion":"v1","metadata":{},
@@ -9,7 +9,7 @@
 #include <string>
 
 #include "nlohmann/json.hpp"
-#include "test/fake_kube_apiserver/api_path.h"
+#include "k8s/testing/fake_kube_apiserver/api_path.h"
 
 namespace dlkit::fake_kube {
 
@@ -34,4 +34,4 @@ nlohmann::json ExpiredStatus(const std::string& message);
 
 }  // namespace dlkit::fake_kube
 
-#endif  // DLKIT_TEST_FAKE_KUBE_APISERVER_API_ERRORS_H_
+#endif  // DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_API_ERRORS_H_

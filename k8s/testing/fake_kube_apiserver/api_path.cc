@@ -1,4 +1,4 @@
-#include "test/fake_kube_apiserver/api_path.h"
+#include "k8s/testing/fake_kube_apiserver/api_path.h"
 
 #include <vector>
 

@@ -1,5 +1,5 @@
-#ifndef DLKIT_TEST_FAKE_KUBE_APISERVER_LABEL_SELECTOR_H_
-#define DLKIT_TEST_FAKE_KUBE_APISERVER_LABEL_SELECTOR_H_
+#ifndef DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_LABEL_SELECTOR_H_
+#define DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_LABEL_SELECTOR_H_
 
 // Kubernetes label selectors as a list call's ?labelSelector= carries them:
 // "a=b", "a==b", "a!=b", "a in (x,y)", "a notin (x,y)", "a", "!a", joined by commas.
@@ -31,4 +31,4 @@ class LabelSelector {
 
 }  // namespace dlkit::fake_kube
 
-#endif  // DLKIT_TEST_FAKE_KUBE_APISERVER_LABEL_SELECTOR_H_
+#endif  // DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_LABEL_SELECTOR_H_

@@ -1,5 +1,5 @@
-#ifndef DLKIT_TEST_FAKE_KUBE_APISERVER_API_PATH_H_
-#define DLKIT_TEST_FAKE_KUBE_APISERVER_API_PATH_H_
+#ifndef DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_API_PATH_H_
+#define DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_API_PATH_H_
 
 // The resources the fake serves and how request paths name them:
 //   /api/v1[/namespaces/NS]/PLURAL[/NAME[/SUBRESOURCE]]
@@ -40,4 +40,4 @@ std::optional<ApiPath> ParseApiPath(const std::string& path);
 
 }  // namespace dlkit::fake_kube
 
-#endif  // DLKIT_TEST_FAKE_KUBE_APISERVER_API_PATH_H_
+#endif  // DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_API_PATH_H_

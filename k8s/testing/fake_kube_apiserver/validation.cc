@@ -1,4 +1,4 @@
-#include "test/fake_kube_apiserver/validation.h"
+#include "k8s/testing/fake_kube_apiserver/validation.h"
 
 #include <regex>
 #include <string>

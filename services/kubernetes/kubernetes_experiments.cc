@@ -1,4 +1,6 @@
-#include "services/launcher/kubernetes_experiments.h"
+#include "services/kubernetes/kubernetes_experiments.h"
+
+#include "services/kubernetes/labels.h"
 
 #include <chrono>
 
@@ -15,21 +17,13 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr char kExperimentLabel[] = "dlkit.io/experiment";
-constexpr char kComponentLabel[] = "dlkit.io/component";
 constexpr char kSpecKey[] = "spec.json";
 constexpr char kSpecDir[] = "/etc/dlkit";
 constexpr char kStoreDir[] = "/var/lib/dlkit";
 
-Json Labels(const std::string& id, const std::string& component) {
-  return {{kExperimentLabel, id},
-          {kComponentLabel, component},
-          {"app.kubernetes.io/managed-by", "dlkit"}};
-}
-
 Json Metadata(const std::string& name, const std::string& ns, const std::string& id,
               const std::string& component, const Json& owner) {
-  Json metadata = {{"name", name}, {"namespace", ns}, {"labels", Labels(id, component)}};
+  Json metadata = {{"name", name}, {"namespace", ns}, {"labels", DlkitLabels(id, component)}};
   if (!owner.is_null()) metadata["ownerReferences"] = Json::array({owner});
   return metadata;
 }

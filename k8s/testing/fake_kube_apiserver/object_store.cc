@@ -1,4 +1,4 @@
-#include "test/fake_kube_apiserver/object_store.h"
+#include "k8s/testing/fake_kube_apiserver/object_store.h"
 
 #include <vector>
 
@@ -6,7 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "test/fake_kube_apiserver/validation.h"
+#include "k8s/testing/fake_kube_apiserver/validation.h"
 
 namespace dlkit::fake_kube {
 

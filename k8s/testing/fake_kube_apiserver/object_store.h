@@ -1,5 +1,5 @@
-#ifndef DLKIT_TEST_FAKE_KUBE_APISERVER_OBJECT_STORE_H_
-#define DLKIT_TEST_FAKE_KUBE_APISERVER_OBJECT_STORE_H_
+#ifndef DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_OBJECT_STORE_H_
+#define DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_OBJECT_STORE_H_
 
 // The fake API server's state and rules, without HTTP: objects with one global,
 // increasing resourceVersion; a window of past events that watches resume from; status
@@ -16,9 +16,9 @@
 #include "absl/random/random.h"
 #include "absl/synchronization/mutex.h"
 #include "nlohmann/json.hpp"
-#include "test/fake_kube_apiserver/api_errors.h"
-#include "test/fake_kube_apiserver/api_path.h"
-#include "test/fake_kube_apiserver/label_selector.h"
+#include "k8s/testing/fake_kube_apiserver/api_errors.h"
+#include "k8s/testing/fake_kube_apiserver/api_path.h"
+#include "k8s/testing/fake_kube_apiserver/label_selector.h"
 
 namespace dlkit::fake_kube {
 
@@ -116,4 +116,4 @@ class ObjectStore {
 
 }  // namespace dlkit::fake_kube
 
-#endif  // DLKIT_TEST_FAKE_KUBE_APISERVER_OBJECT_STORE_H_
+#endif  // DLKIT_K8S_TESTING_FAKE_KUBE_APISERVER_OBJECT_STORE_H_

@@ -1,4 +1,4 @@
-#include "test/fake_kube_apiserver/fake_kube_apiserver.h"
+#include "k8s/testing/fake_kube_apiserver/fake_kube_apiserver.h"
 
 #include <arpa/inet.h>
 #include <cpprest/http_listener.h>
@@ -11,9 +11,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "test/fake_kube_apiserver/api_errors.h"
-#include "test/fake_kube_apiserver/api_path.h"
-#include "test/fake_kube_apiserver/object_store.h"
+#include "k8s/testing/fake_kube_apiserver/api_errors.h"
+#include "k8s/testing/fake_kube_apiserver/api_path.h"
+#include "k8s/testing/fake_kube_apiserver/object_store.h"
 
 namespace dlkit::fake_kube {
 

@@ -1,4 +1,4 @@
-#include "services/manager/kubernetes_trial_backend.h"
+#include "services/kubernetes/kubernetes_trial_backend.h"
 
 #include "services/kubernetes/kubernetes_config.h"
 
@@ -87,13 +87,6 @@ std::string RandomSuffix() {
   std::string s;
   for (int i = 0; i < 5; ++i) s.push_back(kAlphabet[device() % (sizeof(kAlphabet) - 1)]);
   return s;
-}
-
-Json Labels(const TrialLaunch& launch) {
-  return {{kExperimentLabel, launch.experiment_id},
-          {kTrialLabel, launch.trial_id},
-          {kComponentLabel, "trial"},
-          {"app.kubernetes.io/managed-by", "dlkit"}};
 }
 
 Json Resources(const v1::Resources& r) {
@@ -200,7 +193,7 @@ Json PodTemplate(const TrialLaunch& launch, const KubernetesTrialBackend::Option
         std::map<std::string, std::string>(k8s.node_selector().begin(), k8s.node_selector().end());
   }
   if (k8s.tolerations_size() > 0) spec["tolerations"] = TolerationsToJson<Json>(k8s.tolerations());
-  return {{"metadata", {{"labels", Labels(launch)}}}, {"spec", std::move(spec)}};
+  return {{"metadata", {{"labels", DlkitLabels(launch.experiment_id, "trial", launch.trial_id)}}}, {"spec", std::move(spec)}};
 }
 
 Json ReplicaSpec(int replicas, Json pod_template) {
@@ -281,7 +274,7 @@ Json KubernetesTrialBackend::TrialObject(const TrialLaunch& launch, const Option
                                          const std::string& name) {
   const v1::KubernetesService& k8s = launch.spec.training_service().kubernetes();
   const k8s::ResourceType& type = TypeOf(k8s.job_kind());
-  Json metadata = {{"name", name}, {"namespace", options.ns}, {"labels", Labels(launch)}};
+  Json metadata = {{"name", name}, {"namespace", options.ns}, {"labels", DlkitLabels(launch.experiment_id, "trial", launch.trial_id)}};
   if (!options.owner.is_null()) metadata["ownerReferences"] = Json::array({options.owner});
   Json object = {{"apiVersion", type.api_version}, {"kind", type.kind}, {"metadata", metadata}};
   const int replicas = std::max(1, k8s.replicas());
