@@ -14,6 +14,7 @@
 #include "base/status_macros.h"
 #include "services/launcher/sqlite_experiment_registry.h"
 #include "services/manager/local_trial_backend.h"
+#include "services/manager/tuner_client.h"
 #include "base/logging.h"
 
 namespace dlkit {
@@ -108,12 +109,7 @@ absl::StatusOr<std::vector<std::string>> Launcher::CheckSpec(const v1::Experimen
   }
   // The Tuner checks the algorithm names and classArgs against the space.
   v1::ValidateAlgorithmRequest request;
-  v1::StudyConfig* config = request.mutable_config();
-  *config->mutable_search_space() = spec.search_space();
-  *config->mutable_tuner() = spec.tuner();
-  *config->mutable_assessor() = spec.assessor();
-  *config->mutable_objective() = spec.objective();
-  config->set_seed(spec.seed());
+  *request.mutable_config() = StudyConfigOf(spec);
   v1::ValidateAlgorithmResponse response;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));

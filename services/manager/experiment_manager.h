@@ -11,6 +11,12 @@
 // is queued while it writes goes into its next transaction (group commit), so a thousand
 // trials ending at once cost a few disk syncs, and no disk sync is made under mu_. Calls that
 // answer a user wait for their changes to be committed first (WaitCommitted).
+//
+// One class, its parts in files by responsibility: experiment_manager.cc (lifecycle,
+// state, watchers, user calls), trial_scheduling.cc (the loop, launches, trial ends),
+// trial_sessions.cc (Reporters' sessions and metrics), ask_tell.cc, experiment_writer.cc
+// (group commit), experiment_restore.cc (Open and Adopt); the pure pieces it uses are
+// experiment_limits.h, trial_query.h and tuner_client.h.
 
 #include <cstdint>
 #include <deque>
@@ -29,8 +35,10 @@
 #include "dlkit/v1/manager.pb.h"
 #include "dlkit/v1/tuner.grpc.pb.h"
 #include "dlkit/v1/types.pb.h"
+#include "services/manager/experiment_limits.h"
 #include "services/manager/experiment_store.h"
 #include "services/manager/trial_backend.h"
+#include "services/manager/tuner_client.h"
 
 namespace dlkit {
 
@@ -136,18 +144,23 @@ class ExperimentManager {
     std::string secret;               // its session's, stored (StoreChanges::secrets)
   };
 
+  // How long a trial asked to stop has before it is killed.
+  static constexpr int kStopGraceSeconds = 10;
+
   ExperimentManager(std::string id, Options options, std::unique_ptr<ExperimentStore> store);
+  // The slot of a kind of metric in TrialRuntime::steps.
+  static int MetricSlot(v1::MetricKind kind) {
+    const int k = static_cast<int>(kind);
+    return k >= 0 && k < 4 ? k : 0;
+  }
 
   void SchedulerLoop();
   void WriterLoop();
   // One scheduling round; false when there is nothing more to do now.
   bool ScheduleOnce() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Calls the Tuner with the history changes it has not seen (all of it if it lost them).
-  // Releases mu_ during the RPC.
-  absl::Status CallTuner(
-      const std::function<grpc::Status(grpc::ClientContext*, const v1::HistoryUpdate&)>& call)
+  // What the Tuner is told of a trial.
+  void RecordForTuner(const std::string& trial_id, v1::TrialRecord* record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  v1::StudyConfig StudyConfigLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RunAssessments() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A new WAITING trial, stored; it runs when the scheduler launches it.
   TrialRuntime& CreateTrial(const v1::ParameterSet& parameters, bool user_added, int attempt)
@@ -200,7 +213,8 @@ class ExperimentManager {
   int ActiveTrials() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string NewTrialId() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   const v1::Trial* BestTrial() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  v1::Trial WithSeries(const TrialRuntime& runtime) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::Trial WithSeries(const v1::Trial& trial) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<const v1::Trial*> TrialsInOrder() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Wake() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string id_;
@@ -216,23 +230,12 @@ class ExperimentManager {
   std::map<std::string, TrialRuntime> trials_ ABSL_GUARDED_BY(mu_);
   // Trials by index (std::map never moves its elements, so the pointers stay valid).
   std::vector<TrialRuntime*> order_ ABSL_GUARDED_BY(mu_);
-  // Kept as trials change, so that no event scans all trials (100,000 of them, maybe).
-  struct TrialTally {
-    int by_state[v1::TrialState_ARRAYSIZE] = {};
-    int counted = 0;          // toward maxTrialNumber: neither interrupted nor a retry
-    int counted_ended = 0;    // of those, ended
-    int failed_for_good = 0;  // FAILED with no retry left
-    std::string last_failure;
-  };
   TrialTally tally_ ABSL_GUARDED_BY(mu_);
   std::string best_trial_id_ ABSL_GUARDED_BY(mu_);
   std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);  // WAITING trials, run these first
   bool exhausted_ ABSL_GUARDED_BY(mu_) = false;
   std::string tuner_error_ ABSL_GUARDED_BY(mu_);
-  // Tuner history sync: trial id -> version of its last change not yet sent.
-  int64_t history_version_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t tuner_known_version_ ABSL_GUARDED_BY(mu_) = 0;
-  std::map<std::string, int64_t> unsent_changes_ ABSL_GUARDED_BY(mu_);
+  TunerClient tuner_ ABSL_GUARDED_BY(mu_);  // sends the Tuner only what changed
   std::map<ExperimentWatcher*, bool> watchers_ ABSL_GUARDED_BY(mu_);  // -> include metrics
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;

@@ -52,6 +52,15 @@ struct StoreChanges {
     return !experiment && trials.empty() && transitions.empty() && metrics.empty() &&
            secrets.empty();
   }
+
+  // Adds `later` after these, as if both had been queued in that order.
+  void Append(StoreChanges&& later) {
+    if (later.experiment) experiment = std::move(later.experiment);
+    for (auto& trial : later.trials) trials.push_back(std::move(trial));
+    for (auto& transition : later.transitions) transitions.push_back(std::move(transition));
+    for (auto& metric : later.metrics) metrics.push_back(std::move(metric));
+    for (auto& secret : later.secrets) secrets.push_back(std::move(secret));
+  }
 };
 
 class ExperimentStore {
