@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "cli/format.h"
+#include "cli/value_format.h"
 
 namespace dlkit::cli {
 namespace {

@@ -54,6 +54,18 @@ absl::Status RpcError(const grpc::Status& status, absl::string_view what,
 // A context whose deadline is `timeout` from now.
 std::unique_ptr<grpc::ClientContext> NewContext(absl::Duration timeout);
 
+// One unary call with the command's deadline; a failure is RpcError(`what`).
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> CallOrError(
+    Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+    const Request& request, const CommandContext& ctx, absl::string_view what) {
+  Response response;
+  auto context = NewContext(ctx.rpc_timeout);
+  grpc::Status status = (stub->*method)(context.get(), request, &response);
+  if (!status.ok()) return RpcError(status, what, ctx.address);
+  return response;
+}
+
 // ---- commands -----------------------------------------------------------------------------
 
 // init: writes the starter config; ALREADY_EXISTS unless options.force.

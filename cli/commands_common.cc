@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "cli/commands.h"
 
 namespace dlkit::cli {
@@ -77,12 +78,9 @@ absl::StatusOr<v1::Experiment> GetExperiment(LauncherStub* launcher,
                                              const CommandContext& ctx) {
   v1::GetExperimentRequest request;
   request.set_experiment_id(experiment_id);
-  v1::GetExperimentResponse response;
-  auto context = NewContext(ctx.rpc_timeout);
-  grpc::Status status = launcher->GetExperiment(context.get(), request, &response);
-  if (!status.ok()) {
-    return RpcError(status, absl::StrCat("cannot get experiment ", experiment_id), ctx.address);
-  }
+  DLKIT_ASSIGN_OR_RETURN(v1::GetExperimentResponse response,
+                         CallOrError(launcher, &LauncherStub::GetExperiment, request, ctx,
+                                     absl::StrCat("cannot get experiment ", experiment_id)));
   return response.experiment();
 }
 
@@ -93,14 +91,10 @@ absl::StatusOr<std::vector<v1::Trial>> ListAllTrials(ManagerStub* manager,
   if (limit > 0) request.set_page_size(limit);
   std::string previous_token;
   while (true) {
-    v1::ListTrialsResponse response;
-    auto context = NewContext(ctx.rpc_timeout);
-    grpc::Status status = manager->ListTrials(context.get(), request, &response);
-    if (!status.ok()) {
-      return RpcError(status,
-                      absl::StrCat("cannot list trials of experiment ", request.experiment_id()),
-                      ctx.address);
-    }
+    DLKIT_ASSIGN_OR_RETURN(
+        v1::ListTrialsResponse response,
+        CallOrError(manager, &ManagerStub::ListTrials, request, ctx,
+                    absl::StrCat("cannot list trials of experiment ", request.experiment_id())));
     for (v1::Trial& trial : *response.mutable_trials()) trials.push_back(std::move(trial));
     if (limit > 0 && static_cast<int>(trials.size()) >= limit) break;
     // A token that does not move would loop forever: stop there.

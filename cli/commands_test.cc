@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/dlctl.h"
-#include "cli/format.h"
+#include "cli/table.h"
 #include "cli/testing/fake_dlkit_server.h"
 #include "services/config/experiment_config.h"
 
@@ -220,8 +220,7 @@ TEST_CASE("trials follows pages until all trials are read") {
   request.set_experiment_id("exp-1");
   request.set_page_size(2);
   // limit 0 = all, in pages of the request's size.
-  absl::StatusOr<std::vector<v1::Trial>> all =
-      ListAllTrials(f.manager.get(), request, 0, f.ctx);
+  absl::StatusOr<std::vector<v1::Trial>> all = ListAllTrials(f.manager.get(), request, 0, f.ctx);
   REQUIRE(all.ok());
   CHECK(all->size() == 5);
   CHECK(f.fake->list_trials_requests().size() == 3);

@@ -12,13 +12,14 @@
 #include <fstream>
 #include <vector>
 
-#include "services/common/address.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "cli/format.h"
+#include "cli/table.h"
+#include "cli/value_format.h"
+#include "services/common/address.h"
 
 namespace dlkit::cli {
 namespace {

@@ -4,9 +4,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
 #include "cli/commands.h"
-#include "cli/format.h"
+#include "cli/experiment_output.h"
+#include "cli/value_format.h"
 #include "google/protobuf/duration.pb.h"
+#include "services/common/proto_util.h"
 
 namespace dlkit::cli {
 namespace {
@@ -23,11 +26,9 @@ void PrintExperiment(const v1::Experiment& experiment, const CommandContext& ctx
 }  // namespace
 
 absl::Status RunList(LauncherStub* launcher, const CommandContext& ctx, std::ostream& out) {
-  v1::ListExperimentsResponse response;
-  auto context = NewContext(ctx.rpc_timeout);
-  grpc::Status status =
-      launcher->ListExperiments(context.get(), v1::ListExperimentsRequest(), &response);
-  if (!status.ok()) return RpcError(status, "cannot list experiments", ctx.address);
+  DLKIT_ASSIGN_OR_RETURN(v1::ListExperimentsResponse response,
+                         CallOrError(launcher, &LauncherStub::ListExperiments,
+                                     v1::ListExperimentsRequest(), ctx, "cannot list experiments"));
   std::vector<v1::Experiment> experiments(response.experiments().begin(),
                                           response.experiments().end());
   if (ctx.output == OutputFormat::kJson) {
@@ -46,9 +47,9 @@ absl::Status RunList(LauncherStub* launcher, const CommandContext& ctx, std::ost
 
 absl::Status RunStatus(LauncherStub* launcher, const std::string& experiment_id,
                        const CommandContext& ctx, std::ostream& out) {
-  absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, experiment_id, ctx);
-  if (!experiment.ok()) return experiment.status();
-  PrintExperiment(*experiment, ctx, out);
+  DLKIT_ASSIGN_OR_RETURN(const v1::Experiment experiment,
+                         GetExperiment(launcher, experiment_id, ctx));
+  PrintExperiment(experiment, ctx, out);
   return absl::OkStatus();
 }
 
@@ -56,12 +57,9 @@ absl::Status RunStop(LauncherStub* launcher, const std::string& experiment_id,
                      const CommandContext& ctx, std::ostream& out) {
   v1::StopExperimentRequest request;
   request.set_experiment_id(experiment_id);
-  v1::StopExperimentResponse response;
-  auto context = NewContext(ctx.rpc_timeout);
-  grpc::Status status = launcher->StopExperiment(context.get(), request, &response);
-  if (!status.ok()) {
-    return RpcError(status, absl::StrCat("cannot stop experiment ", experiment_id), ctx.address);
-  }
+  DLKIT_ASSIGN_OR_RETURN(v1::StopExperimentResponse response,
+                         CallOrError(launcher, &LauncherStub::StopExperiment, request, ctx,
+                                     absl::StrCat("cannot stop experiment ", experiment_id)));
   if (ctx.output == OutputFormat::kJson) {
     out << ExperimentToJson(response.experiment()).dump(2) << "\n";
   } else {
@@ -76,12 +74,9 @@ absl::Status RunResume(LauncherStub* launcher, const std::string& experiment_id,
                        const CommandContext& ctx, std::ostream& out) {
   v1::ResumeExperimentRequest request;
   request.set_experiment_id(experiment_id);
-  v1::ResumeExperimentResponse response;
-  auto context = NewContext(ctx.rpc_timeout);
-  grpc::Status status = launcher->ResumeExperiment(context.get(), request, &response);
-  if (!status.ok()) {
-    return RpcError(status, absl::StrCat("cannot resume experiment ", experiment_id), ctx.address);
-  }
+  DLKIT_ASSIGN_OR_RETURN(v1::ResumeExperimentResponse response,
+                         CallOrError(launcher, &LauncherStub::ResumeExperiment, request, ctx,
+                                     absl::StrCat("cannot resume experiment ", experiment_id)));
   if (ctx.output == OutputFormat::kJson) {
     out << ExperimentToJson(response.experiment()).dump(2) << "\n";
   } else {
@@ -93,8 +88,8 @@ absl::Status RunResume(LauncherStub* launcher, const std::string& experiment_id,
 
 absl::Status RunUpdate(LauncherStub* launcher, ManagerStub* manager, const UpdateOptions& options,
                        const CommandContext& ctx, std::ostream& out) {
-  absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, options.experiment_id, ctx);
-  if (!experiment.ok()) return experiment.status();
+  DLKIT_ASSIGN_OR_RETURN(const v1::Experiment experiment,
+                         GetExperiment(launcher, options.experiment_id, ctx));
   v1::UpdateExperimentRequest request;
   request.set_experiment_id(options.experiment_id);
   if (options.concurrency) request.set_trial_concurrency(*options.concurrency);
@@ -104,14 +99,10 @@ absl::Status RunUpdate(LauncherStub* launcher, ManagerStub* manager, const Updat
     request.mutable_max_experiment_duration()->set_seconds(nanos / 1000000000);
     request.mutable_max_experiment_duration()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
   }
-  v1::UpdateExperimentResponse response;
-  auto context = NewContext(ctx.rpc_timeout);
-  grpc::Status status =
-      manager->UpdateExperiment(context.get(), request, &response);
-  if (!status.ok()) {
-    return RpcError(status, absl::StrCat("cannot update experiment ", options.experiment_id),
-                    ctx.address);
-  }
+  DLKIT_ASSIGN_OR_RETURN(
+      v1::UpdateExperimentResponse response,
+      CallOrError(manager, &ManagerStub::UpdateExperiment, request, ctx,
+                  absl::StrCat("cannot update experiment ", options.experiment_id)));
   const v1::ExperimentSpec& spec = response.experiment().spec();
   if (ctx.output == OutputFormat::kJson) {
     out << ExperimentToJson(response.experiment()).dump(2) << "\n";

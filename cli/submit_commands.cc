@@ -2,16 +2,16 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <system_error>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "cli/commands.h"
-#include "cli/format.h"
-#include "services/config/experiment_config.h"
 #include "base/status_macros.h"
+#include "cli/commands.h"
+#include "services/config/experiment_config.h"
 
 namespace dlkit::cli {
 namespace {

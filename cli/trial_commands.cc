@@ -5,8 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
 #include "cli/commands.h"
-#include "cli/format.h"
+#include "cli/trial_output.h"
+#include "cli/value_format.h"
 
 namespace dlkit::cli {
 namespace {
@@ -31,8 +33,8 @@ v1::TrialSortKey ToSortKey(TrialSort sort) {
 
 absl::Status RunTrials(LauncherStub* launcher, ManagerStub* manager, const TrialsOptions& options,
                        const CommandContext& ctx, std::ostream& out) {
-  absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, options.experiment_id, ctx);
-  if (!experiment.ok()) return experiment.status();
+  DLKIT_ASSIGN_OR_RETURN(const v1::Experiment experiment,
+                         GetExperiment(launcher, options.experiment_id, ctx));
   v1::ListTrialsRequest request;
   request.set_experiment_id(options.experiment_id);
   request.set_sort(ToSortKey(options.sort));
@@ -41,8 +43,7 @@ absl::Status RunTrials(LauncherStub* launcher, ManagerStub* manager, const Trial
   request.set_include_series(ctx.output == OutputFormat::kJson);
   // All of them, then sort and cut here: --limit must keep the best N even from a server
   // that orders differently (sorting a few thousand small trials costs nothing).
-  absl::StatusOr<std::vector<v1::Trial>> trials =
-      ListAllTrials(manager, request, 0, ctx);
+  absl::StatusOr<std::vector<v1::Trial>> trials = ListAllTrials(manager, request, 0, ctx);
   if (!trials.ok()) return trials.status();
   if (!options.states.empty()) {
     std::vector<v1::Trial> kept;
@@ -55,7 +56,7 @@ absl::Status RunTrials(LauncherStub* launcher, ManagerStub* manager, const Trial
     *trials = std::move(kept);
   }
   absl::Time now = ctx.clock();
-  SortTrials(&*trials, options.sort, experiment->spec().objective().direction(), options.reverse,
+  SortTrials(&*trials, options.sort, experiment.spec().objective().direction(), options.reverse,
              now);
   if (options.limit > 0 && static_cast<int>(trials->size()) > options.limit) {
     trials->resize(options.limit);
@@ -68,15 +69,15 @@ absl::Status RunTrials(LauncherStub* launcher, ManagerStub* manager, const Trial
     out << (options.states.empty() ? "no trials yet\n" : "no trials in these states\n");
     return absl::OkStatus();
   }
-  out << RenderTrialsTable(*trials, experiment->spec().objective(), now);
+  out << RenderTrialsTable(*trials, experiment.spec().objective(), now);
   return absl::OkStatus();
 }
 
 absl::Status RunLogs(LauncherStub* launcher, ManagerStub* manager, const LogsOptions& options,
                      const CommandContext& ctx, std::ostream& out) {
-  absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, options.experiment_id, ctx);
-  if (!experiment.ok()) return experiment.status();
-  absl::StatusOr<v1::Trial> trial = ResolveTrial(manager, *experiment, options.trial, ctx);
+  DLKIT_ASSIGN_OR_RETURN(const v1::Experiment experiment,
+                         GetExperiment(launcher, options.experiment_id, ctx));
+  absl::StatusOr<v1::Trial> trial = ResolveTrial(manager, experiment, options.trial, ctx);
   if (!trial.ok()) return trial.status();
 
   v1::ReadTrialLogRequest request;
@@ -112,20 +113,16 @@ absl::Status RunLogs(LauncherStub* launcher, ManagerStub* manager, const LogsOpt
 absl::Status RunKillTrial(LauncherStub* launcher, ManagerStub* manager,
                           const std::string& experiment_id, const std::string& trial_arg,
                           const CommandContext& ctx, std::ostream& out) {
-  absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, experiment_id, ctx);
-  if (!experiment.ok()) return experiment.status();
-  absl::StatusOr<v1::Trial> trial = ResolveTrial(manager, *experiment, trial_arg, ctx);
+  DLKIT_ASSIGN_OR_RETURN(const v1::Experiment experiment,
+                         GetExperiment(launcher, experiment_id, ctx));
+  absl::StatusOr<v1::Trial> trial = ResolveTrial(manager, experiment, trial_arg, ctx);
   if (!trial.ok()) return trial.status();
   v1::KillTrialRequest request;
   request.set_experiment_id(experiment_id);
   request.set_trial_id(trial->id());
-  v1::KillTrialResponse response;
-  auto context = NewContext(ctx.rpc_timeout);
-  grpc::Status status = manager->KillTrial(context.get(), request, &response);
-  if (!status.ok()) {
-    return RpcError(status, absl::StrCat("cannot kill trial ", trial->id()),
-                    ctx.address);
-  }
+  DLKIT_ASSIGN_OR_RETURN(v1::KillTrialResponse response,
+                         CallOrError(manager, &ManagerStub::KillTrial, request, ctx,
+                                     absl::StrCat("cannot kill trial ", trial->id())));
   // The trial gets SIGTERM (then SIGKILL after the grace period): wait for its end, so that
   // what we print is what happened.
   v1::Trial killed = response.trial();
@@ -153,19 +150,18 @@ absl::Status RunKillTrial(LauncherStub* launcher, ManagerStub* manager,
 
 absl::Status RunExport(LauncherStub* launcher, ManagerStub* manager, const ExportOptions& options,
                        const CommandContext& ctx, std::ostream& out) {
-  absl::StatusOr<v1::Experiment> experiment = GetExperiment(launcher, options.experiment_id, ctx);
-  if (!experiment.ok()) return experiment.status();
+  DLKIT_ASSIGN_OR_RETURN(const v1::Experiment experiment,
+                         GetExperiment(launcher, options.experiment_id, ctx));
   v1::ListTrialsRequest request;
   request.set_experiment_id(options.experiment_id);
   request.set_sort(v1::SORT_BY_INDEX);
   request.set_include_series(options.format == ExportFormat::kJson);
-  absl::StatusOr<std::vector<v1::Trial>> trials =
-      ListAllTrials(manager, request, 0, ctx);
+  absl::StatusOr<std::vector<v1::Trial>> trials = ListAllTrials(manager, request, 0, ctx);
   if (!trials.ok()) return trials.status();
   absl::Time now = ctx.clock();
   SortTrials(&*trials, TrialSort::kIndex, v1::DIRECTION_UNSPECIFIED, false, now);
   std::string text = options.format == ExportFormat::kCsv
-                         ? TrialsToCsv(*trials, experiment->spec().search_space(), now)
+                         ? TrialsToCsv(*trials, experiment.spec().search_space(), now)
                          : TrialsToJson(*trials, now).dump(2) + "\n";
   if (options.file.empty()) {
     out << text;

@@ -10,7 +10,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "cli/commands.h"
-#include "cli/format.h"
+#include "cli/experiment_output.h"
+#include "cli/table.h"
+#include "cli/trial_output.h"
+#include "cli/value_format.h"
+#include "services/common/proto_util.h"
 #include "services/config/parameter_json.h"
 
 namespace dlkit::cli {
@@ -351,8 +355,7 @@ absl::Status RunWatch(LauncherStub* launcher, ManagerStub* manager,
         absl::SleepFor(absl::Seconds(failures));
         break;
       }
-      return RpcError(status, absl::StrCat("cannot watch experiment ", experiment_id),
-                      ctx.address);
+      return RpcError(status, absl::StrCat("cannot watch experiment ", experiment_id), ctx.address);
     }
   }
   if (display) display->Finish(model, ctx.clock());

@@ -81,8 +81,7 @@ absl::StatusOr<Assignment> BohbTuner::NewConfig(const History& history,
     if (n >= config_.min_points_in_model) model_budget = budget;
   }
   std::mt19937_64 coin = TrialStream(seed(), index, kCoinSalt);
-  const bool random =
-      std::uniform_real_distribution<double>(0, 1)(coin) < config_.random_fraction;
+  const bool random = std::uniform_real_distribution<double>(0, 1)(coin) < config_.random_fraction;
   if (random || !model_budget.has_value()) {
     return HyperbandTuner::NewConfig(history, batch, slot, index);
   }

@@ -33,15 +33,13 @@ class BohbTuner : public HyperbandTuner {
   static absl::StatusOr<std::unique_ptr<Tuner>> Create(const AlgorithmOptions& options);
 
  protected:
-  absl::StatusOr<Assignment> NewConfig(const History& history,
-                                       const std::vector<Assignment>& batch,
+  absl::StatusOr<Assignment> NewConfig(const History& history, const std::vector<Assignment>& batch,
                                        const HyperbandSlot& slot, uint64_t index) override;
 
  private:
   BohbTuner(SearchSpace space, Direction direction, uint64_t seed,
             std::vector<HyperbandSlot> schedule, BohbConfig config)
-      : HyperbandTuner(std::move(space), direction, seed, std::move(schedule)),
-        config_(config) {}
+      : HyperbandTuner(std::move(space), direction, seed, std::move(schedule)), config_(config) {}
 
   BohbConfig config_;
 };

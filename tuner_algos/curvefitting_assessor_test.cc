@@ -114,7 +114,7 @@ TEST_CASE("Curvefitting waits for start_step and judges every gap steps") {
   const std::vector<double> bad = Sample(Pow3(0.4, 0.3, 0.8), 19);
   auto at = [&bad](int steps) {
     return SeriesTrial("bad", TrialStatus::kRunning,
-                 std::vector<double>(bad.begin(), bad.begin() + steps));
+                       std::vector<double>(bad.begin(), bad.begin() + steps));
   };
   auto by_default = Make({{"epoch_num", int64_t{20}}});
   for (int steps = 0; steps < 6; ++steps) {

@@ -24,8 +24,7 @@ std::vector<int64_t> RankRung(const History& history, int64_t start, int64_t siz
   for (int64_t k = start; k < start + size; ++k) order.push_back(k);
   const auto key = [&](int64_t k) {
     std::optional<double> value = FinishedValue(history.trials[k]);
-    return value.has_value() ? std::make_pair(0, Loss(*value, direction))
-                             : std::make_pair(1, 0.0);
+    return value.has_value() ? std::make_pair(0, Loss(*value, direction)) : std::make_pair(1, 0.0);
   };
   std::stable_sort(order.begin(), order.end(),
                    [&](int64_t a, int64_t b) { return key(a) < key(b); });
@@ -73,9 +72,9 @@ Assignment WithoutBudget(const Assignment& assignment) {
 absl::Status CheckNoBudgetParam(const SearchSpace& space, const std::string& algorithm) {
   for (const ParamSpec& spec : space.params) {
     if (spec.name == kTrialBudgetKey) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          algorithm, " passes the budget as parameter \"", kTrialBudgetKey,
-          "\"; the search space must not define a parameter of that name"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(algorithm, " passes the budget as parameter \"", kTrialBudgetKey,
+                       "\"; the search space must not define a parameter of that name"));
     }
   }
   return absl::OkStatus();
@@ -90,9 +89,8 @@ absl::StatusOr<std::unique_ptr<Tuner>> HyperbandTuner::Create(const AlgorithmOpt
   DLKIT_ASSIGN_OR_RETURN(uint64_t seed, SeedArg(args, options.seed));
   DLKIT_RETURN_IF_ERROR(ValidateSearchSpace(options.space));
   DLKIT_RETURN_IF_ERROR(CheckNoBudgetParam(options.space, "Hyperband"));
-  return std::unique_ptr<Tuner>(new HyperbandTuner(options.space, direction, seed,
-                                                   HyperbandSchedule(static_cast<double>(r), 1,
-                                                                     eta)));
+  return std::unique_ptr<Tuner>(new HyperbandTuner(
+      options.space, direction, seed, HyperbandSchedule(static_cast<double>(r), 1, eta)));
 }
 
 absl::StatusOr<Assignment> HyperbandTuner::NewConfig(const History& /*history*/,

@@ -1,7 +1,7 @@
 #include "tuner_algos/hyperband_tuner.h"
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <set>
 #include <string>
@@ -73,10 +73,10 @@ TEST_CASE("Hyperband R=27 eta=3 runs brackets of 27/12/6/4 configs at budgets 1/
   const auto [sizes, history] = RunBatches(*tuner, Peak);
   // Per bracket s: ceil(4/(s+1) * 3^s) configs at 27 * 3^-s, a third kept per rung.
   const std::vector<std::pair<int64_t, int64_t>> expected = {
-      {27, 1}, {9, 3}, {3, 9}, {1, 27},  // s = 3
-      {12, 3}, {4, 9}, {1, 27},          // s = 2
-      {6, 9},  {2, 27},                  // s = 1
-      {4, 27},                           // s = 0
+      {27, 1}, {9, 3},  {3, 9},  {1, 27},  // s = 3
+      {12, 3}, {4, 9},  {1, 27},           // s = 2
+      {6, 9},  {2, 27},                    // s = 1
+      {4, 27},                             // s = 0
   };
   // Runs of equal budget merge where a bracket's last rung meets the next one's first.
   std::vector<std::pair<int64_t, int64_t>> merged;
@@ -158,10 +158,9 @@ TEST_CASE("Hyperband promotes exact copies, best first, and ranks failed trials 
   AppendWaiting(&history, SuggestExactly(*tuner, history, 9));
   FinishPending(&history, Peak);
   // The best of the rung fails: it must not be promoted.
-  auto best = std::max_element(history.trials.begin(), history.trials.end(),
-                               [](const TrialRecord& a, const TrialRecord& b) {
-                                 return *a.final_value < *b.final_value;
-                               });
+  auto best = std::max_element(
+      history.trials.begin(), history.trials.end(),
+      [](const TrialRecord& a, const TrialRecord& b) { return *a.final_value < *b.final_value; });
   best->status = TrialStatus::kFailed;
   best->final_value.reset();
   std::vector<const TrialRecord*> ranked = RankedFinished(history, Direction::kMaximize);
@@ -221,9 +220,7 @@ TEST_CASE("Hyperband's suggestions lie in the space apart from TRIAL_BUDGET") {
 }
 
 TEST_CASE("Hyperband is reproducible and restart-safe") {
-  const TunerFactory make = [](const AlgorithmOptions& o) {
-    return MakeTuner<HyperbandTuner>(o);
-  };
+  const TunerFactory make = [](const AlgorithmOptions& o) { return MakeTuner<HyperbandTuner>(o); };
   // (CheckReproducible would require suggestions in the space, TRIAL_BUDGET is not.)
   const History first = RunSequential(*make(Options(27, 3, 3)), Peak, 69);
   const History again = RunSequential(*make(Options(27, 3, 3)), Peak, 69);

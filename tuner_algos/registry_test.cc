@@ -50,8 +50,9 @@ TEST_CASE("an unknown algorithm is INVALID_ARGUMENT listing the known ones") {
         "GP, GridSearch, Hyperband, Random, Sobol, TPE");
   status = CreateAssessor("Curvy", Options()).status();
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
-  CHECK(status.message() == "unknown assessor \"Curvy\"; known assessors: ASHA, Curvefitting, "
-                                "Medianstop");
+  CHECK(status.message() ==
+        "unknown assessor \"Curvy\"; known assessors: ASHA, Curvefitting, "
+        "Medianstop");
 }
 
 TEST_CASE("classArgs are checked") {

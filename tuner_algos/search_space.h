@@ -55,8 +55,8 @@ struct ChoiceOption {
 struct ParamSpec {
   std::string name;
   Distribution distribution = Distribution::kUniform;
-  std::vector<double> args;            // [low, high(, q)] / [mu, sigma(, q)] / [lower, upper]
-  std::vector<ChoiceOption> options;   // kChoice only
+  std::vector<double> args;           // [low, high(, q)] / [mu, sigma(, q)] / [lower, upper]
+  std::vector<ChoiceOption> options;  // kChoice only
 };
 
 struct SearchSpace {

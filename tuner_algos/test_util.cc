@@ -131,10 +131,9 @@ void CheckReproducible(const TunerFactory& make, const AlgorithmOptions& options
   CHECK(restarted->Suggest(history, batch)->assignments == a->Suggest(history, batch)->assignments);
 }
 
-void CheckRejectsEachArg(
-    const std::function<absl::Status(const AlgorithmOptions&)>& create,
-    const AlgorithmOptions& base,
-    const std::vector<std::pair<std::string, ClassArgs::mapped_type>>& bad) {
+void CheckRejectsEachArg(const std::function<absl::Status(const AlgorithmOptions&)>& create,
+                         const AlgorithmOptions& base,
+                         const std::vector<std::pair<std::string, ClassArgs::mapped_type>>& bad) {
   for (const auto& [key, value] : bad) {
     AlgorithmOptions o = base;
     o.class_args[key] = value;

@@ -76,10 +76,9 @@ void CheckReproducible(const TunerFactory& make, const AlgorithmOptions& options
 
 // Creating from `base` with each (key, value) of `bad` set as a classArg fails with
 // INVALID_ARGUMENT naming the key.
-void CheckRejectsEachArg(
-    const std::function<absl::Status(const AlgorithmOptions&)>& create,
-    const AlgorithmOptions& base,
-    const std::vector<std::pair<std::string, ClassArgs::mapped_type>>& bad);
+void CheckRejectsEachArg(const std::function<absl::Status(const AlgorithmOptions&)>& create,
+                         const AlgorithmOptions& base,
+                         const std::vector<std::pair<std::string, ClassArgs::mapped_type>>& bad);
 
 // --- Assessors ---
 

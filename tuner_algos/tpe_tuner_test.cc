@@ -240,8 +240,8 @@ TEST_CASE("TPE rejects bad classArgs naming them") {
       {"consider_endpoints", int64_t{1}},
       {"optimize_mode", std::string("max")},
   };
-  CheckRejectsEachArg(
-      [](const AlgorithmOptions& o) { return TpeTuner::Create(o).status(); }, OneDim(1), bad);
+  CheckRejectsEachArg([](const AlgorithmOptions& o) { return TpeTuner::Create(o).status(); },
+                      OneDim(1), bad);
   CHECK(Make(OneDim(1))->Suggest({}, -1).status().code() == absl::StatusCode::kInvalidArgument);
 }
 

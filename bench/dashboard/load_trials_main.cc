@@ -66,7 +66,8 @@ double Number(const dlkit::v1::ParameterSet& p, const std::string& name) {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const int total = absl::GetFlag(FLAGS_trials), points = absl::GetFlag(FLAGS_points);
-  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_address), grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::GetFlag(FLAGS_address), grpc::InsecureChannelCredentials());
   auto launcher = LauncherService::NewStub(channel);
   dlkit::v1::SubmitExperimentRequest submit;
   *submit.mutable_spec() = BenchSpec(total);
@@ -99,8 +100,8 @@ int main(int argc, char** argv) {
         for (const dlkit::v1::Trial& trial : asked.trials()) {
           // A learning curve that saturates at a value set by the parameters.
           const double lr = std::log10(Number(trial.parameters(), "lr"));
-          const double ceiling = 0.95 - 0.02 * (lr + 3) * (lr + 3) -
-                                 0.1 * Number(trial.parameters(), "dropout");
+          const double ceiling =
+              0.95 - 0.02 * (lr + 3) * (lr + 3) - 0.1 * Number(trial.parameters(), "dropout");
           double value = 0;
           for (int step = 1; step <= points; ++step) {
             value = ceiling * (1 - std::exp(-0.25 * step));
@@ -123,9 +124,10 @@ int main(int argc, char** argv) {
           if (!manager->TellTrial(&tell_context, tell, &told).ok()) ++errors;
           const int n = ++done;
           if (n % 5000 == 0) {
-            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            std::cerr << "load_trials: " << n << "/" << total << " trials, " << static_cast<int>(n / s)
-                      << " trials/s" << std::endl;
+            const double s =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            std::cerr << "load_trials: " << n << "/" << total << " trials, "
+                      << static_cast<int>(n / s) << " trials/s" << std::endl;
           }
         }
       }

@@ -30,8 +30,7 @@ using Point = std::vector<double>;
 
 double Branin(const Point& x) {
   const double b = 5.1 / (4 * M_PI * M_PI), c = 5 / M_PI, t = 1 / (8 * M_PI);
-  return std::pow(x[1] - b * x[0] * x[0] + c * x[0] - 6, 2) + 10 * (1 - t) * std::cos(x[0]) +
-         10;
+  return std::pow(x[1] - b * x[0] * x[0] + c * x[0] - 6, 2) + 10 * (1 - t) * std::cos(x[0]) + 10;
 }
 
 double Hartmann6(const Point& x) {
@@ -81,11 +80,16 @@ bool FunctionNamed(const std::string& name, Function* out) {
   const auto cube = [](int d, double low, double high) {
     return std::vector<std::pair<double, double>>(d, {low, high});
   };
-  if (name == "branin") *out = {{{-5, 10}, {0, 15}}, Branin, 0.397887357729738};
-  else if (name == "hartmann6") *out = {cube(6, 0, 1), Hartmann6, -3.32236801141551};
-  else if (name == "rosenbrock5") *out = {cube(5, -2, 2), Rosenbrock, 0};
-  else if (name == "ackley5") *out = {cube(5, -32.768, 32.768), Ackley, 0};
-  else return false;
+  if (name == "branin")
+    *out = {{{-5, 10}, {0, 15}}, Branin, 0.397887357729738};
+  else if (name == "hartmann6")
+    *out = {cube(6, 0, 1), Hartmann6, -3.32236801141551};
+  else if (name == "rosenbrock5")
+    *out = {cube(5, -2, 2), Rosenbrock, 0};
+  else if (name == "ackley5")
+    *out = {cube(5, -32.768, 32.768), Ackley, 0};
+  else
+    return false;
   return true;
 }
 
@@ -156,8 +160,8 @@ int Main(int argc, char** argv) {
 
   std::sort(report_at.begin(), report_at.end());
   // regrets[r][block]: best-so-far regret at report_at[r] of each seed of the block.
-  std::vector<std::vector<std::vector<double>>> regrets(
-      report_at.size(), std::vector<std::vector<double>>(blocks));
+  std::vector<std::vector<std::vector<double>>> regrets(report_at.size(),
+                                                        std::vector<std::vector<double>>(blocks));
   for (int block = 0; block < blocks; ++block) {
     for (int seed = 1 + 100 * block; seed <= 100 * (block + 1); ++seed) {
       options.seed = seed;
@@ -188,8 +192,8 @@ int Main(int argc, char** argv) {
     }
     std::fprintf(stderr, "block %d of %d done\n", block + 1, blocks);
   }
-  std::printf("%s, TPE, seeds 1-%d; median regret per block of 100 seeds, then over all\n",
-              argv[1], 100 * blocks);
+  std::printf("%s, TPE, seeds 1-%d; median regret per block of 100 seeds, then over all\n", argv[1],
+              100 * blocks);
   for (size_t r = 0; r < report_at.size(); ++r) {
     std::printf("@%-4d", report_at[r]);
     std::vector<double> all;

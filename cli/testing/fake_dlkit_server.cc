@@ -36,7 +36,8 @@ class FakeDlkitServer::Launcher final : public v1::LauncherService::Service {
     fake_->submitted_[request->request_id()] = experiment.id();
     *response->mutable_experiment() = experiment;
     response->add_warnings("fake: a server-side warning");
-    response->set_dashboard_url("http://127.0.0.1:8080/#/experiments/" + response->experiment().id());
+    response->set_dashboard_url("http://127.0.0.1:8080/#/experiments/" +
+                                response->experiment().id());
     return grpc::Status::OK;
   }
 

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <random>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <utility>
 
@@ -20,8 +20,7 @@
 namespace dlkit::trial {
 namespace {
 
-constexpr char kStandaloneId[] =
-    "STANDALONE";  // NNI's ids outside an experiment
+constexpr char kStandaloneId[] = "STANDALONE";  // NNI's ids outside an experiment
 constexpr char kDefaultMetric[] = "default";
 constexpr char kParamsFlag[] = "--dlkit-params";
 
@@ -40,31 +39,27 @@ std::vector<std::string> ProcessArgv() {
   return argv;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path,
-                                     absl::string_view source) {
+absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view source) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(
-        absl::StrCat("dlkit: cannot read the parameters file '", path,
-                     "' given by ", source));
+        absl::StrCat("dlkit: cannot read the parameters file '", path, "' given by ", source));
   }
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
 }
 
-absl::StatusOr<v1::ParameterSet> ParseParams(absl::string_view json,
-                                             absl::string_view source) {
+absl::StatusOr<v1::ParameterSet> ParseParams(absl::string_view json, absl::string_view source) {
   absl::StatusOr<v1::ParameterSet> params = ParameterSetFromJson(json);
   if (!params.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "dlkit: parameters from ", source, ": ", params.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("dlkit: parameters from ", source, ": ", params.status().message()));
   }
   return params;
 }
 
-absl::StatusOr<v1::ParameterSet> StandaloneParams(
-    const TrialClientOptions& options) {
+absl::StatusOr<v1::ParameterSet> StandaloneParams(const TrialClientOptions& options) {
   const std::vector<std::string>& argv = options.argv;
   const std::string flag_eq = absl::StrCat(kParamsFlag, "=");
   for (size_t i = 1; i < argv.size(); ++i) {
@@ -85,23 +80,21 @@ absl::StatusOr<v1::ParameterSet> StandaloneParams(
     if (!text.ok()) return text.status();
     return ParseParams(*text, path);
   }
-  if (!options.params_json.empty())
-    return ParseParams(options.params_json, "$DLKIT_PARAMS");
+  if (!options.params_json.empty()) return ParseParams(options.params_json, "$DLKIT_PARAMS");
   if (!options.params_file.empty()) {
-    absl::StatusOr<std::string> text =
-        ReadFile(options.params_file, "$DLKIT_PARAMS_FILE");
+    absl::StatusOr<std::string> text = ReadFile(options.params_file, "$DLKIT_PARAMS_FILE");
     if (!text.ok()) return text.status();
     return ParseParams(*text, options.params_file);
   }
   return v1::ParameterSet();
 }
 
-absl::Status ToParameterSet(const nlohmann::json& object,
-                            const std::string& path, v1::ParameterSet* out) {
+absl::Status ToParameterSet(const nlohmann::json& object, const std::string& path,
+                            v1::ParameterSet* out) {
   if (!object.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path.empty() ? "the parameters" : path,
-                     " must be a JSON object, got ", object.type_name()));
+    return absl::InvalidArgumentError(absl::StrCat(path.empty() ? "the parameters" : path,
+                                                   " must be a JSON object, got ",
+                                                   object.type_name()));
   }
   for (const auto& [key, value] : object.items()) {
     const std::string where = path.empty() ? key : absl::StrCat(path, ".", key);
@@ -120,17 +113,15 @@ absl::Status ToParameterSet(const nlohmann::json& object,
     } else if (value.is_null()) {
       // Left unset: the key is present without a value, like None in Python.
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where,
-          ": a parameter value must be a number, string, bool or object, got ",
-          value.type_name()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": a parameter value must be a number, string, bool or object, got ",
+                       value.type_name()));
     }
   }
   return absl::OkStatus();
 }
 
-const v1::ParameterValue* Find(const v1::ParameterSet& params,
-                               absl::string_view name) {
+const v1::ParameterValue* Find(const v1::ParameterSet& params, absl::string_view name) {
   auto it = params.values().find(std::string(name));
   return it == params.values().end() ? nullptr : &it->second;
 }
@@ -162,33 +153,28 @@ TrialClientOptions TrialClientOptions::FromEnvironment() {
   options.trial_id = Env("DLKIT_TRIAL_ID");
   options.experiment_id = Env("DLKIT_EXPERIMENT_ID");
   int64_t sequence = 0;
-  if (absl::SimpleAtoi(Env("DLKIT_TRIAL_SEQUENCE"), &sequence))
-    options.sequence = sequence;
+  if (absl::SimpleAtoi(Env("DLKIT_TRIAL_SEQUENCE"), &sequence)) options.sequence = sequence;
   options.params_json = Env("DLKIT_PARAMS");
   options.params_file = Env("DLKIT_PARAMS_FILE");
   options.argv = ProcessArgv();
   return options;
 }
 
-TrialClient::TrialClient(
-    TrialClientOptions options,
-    std::shared_ptr<v1::ReporterService::StubInterface> stub)
-    : options_(std::move(options)),
-      injected_stub_(stub != nullptr),
-      stub_(std::move(stub)) {}
+TrialClient::TrialClient(TrialClientOptions options,
+                         std::shared_ptr<v1::ReporterService::StubInterface> stub)
+    : options_(std::move(options)), injected_stub_(stub != nullptr), stub_(std::move(stub)) {}
 
 std::shared_ptr<v1::ReporterService::StubInterface> TrialClient::Stub() {
   absl::MutexLock lock(&mu_);
   if (stub_ == nullptr) {
-    stub_ = v1::ReporterService::NewStub(grpc::CreateChannel(
-        options_.reporter_address, grpc::InsecureChannelCredentials()));
+    stub_ = v1::ReporterService::NewStub(
+        grpc::CreateChannel(options_.reporter_address, grpc::InsecureChannelCredentials()));
   }
   return stub_;
 }
 
 template <typename Request, typename Response>
-absl::Status TrialClient::Call(absl::string_view method,
-                               Rpc<Request, Response> rpc,
+absl::Status TrialClient::Call(absl::string_view method, Rpc<Request, Response> rpc,
                                const Request& request, Response* response) {
   std::shared_ptr<v1::ReporterService::StubInterface> stub = Stub();
   absl::Duration delay = options_.backoff;
@@ -198,15 +184,13 @@ absl::Status TrialClient::Call(absl::string_view method,
                          absl::ToChronoMilliseconds(options_.timeout));
     grpc::Status status = ((*stub).*rpc)(&context, request, response);
     if (status.ok()) return absl::OkStatus();
-    if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
-        attempt < options_.retries) {
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE && attempt < options_.retries) {
       absl::SleepFor(delay);
       delay *= 2;
       continue;
     }
-    return FromGrpc(status,
-                    absl::StrCat("dlkit: ", method, " to the Reporter at ",
-                                 options_.reporter_address, " failed"));
+    return FromGrpc(status, absl::StrCat("dlkit: ", method, " to the Reporter at ",
+                                         options_.reporter_address, " failed"));
   }
 }
 
@@ -218,10 +202,8 @@ absl::StatusOr<v1::GetParametersResponse> TrialClient::ParametersResponse() {
   v1::GetParametersRequest request;
   request.set_secret(options_.secret);
   v1::GetParametersResponse response;
-  absl::Status status =
-      Call<v1::GetParametersRequest, v1::GetParametersResponse>(
-          "GetParameters", &v1::ReporterService::StubInterface::GetParameters,
-          request, &response);
+  absl::Status status = Call<v1::GetParametersRequest, v1::GetParametersResponse>(
+      "GetParameters", &v1::ReporterService::StubInterface::GetParameters, request, &response);
   if (!status.ok()) return status;
   absl::MutexLock lock(&mu_);
   if (!have_response_) {
@@ -251,8 +233,7 @@ absl::Status TrialClient::Report(v1::MetricKind kind, double value) {
   if (standalone()) {
     absl::MutexLock lock(&out_mu_);
     std::ostream& out = options_.out != nullptr ? *options_.out : std::cout;
-    out << "[dlkit] " << KindLabel(kind) << ": " << FormatValue(value) << '\n'
-        << std::flush;
+    out << "[dlkit] " << KindLabel(kind) << ": " << FormatValue(value) << '\n' << std::flush;
     return absl::OkStatus();
   }
   v1::ReportRequest request;
@@ -265,8 +246,7 @@ absl::Status TrialClient::Report(v1::MetricKind kind, double value) {
   request.set_report_id((static_cast<uint64_t>(random()) << 32 | random()) | 1);
   v1::ReportResponse response;
   absl::Status status = Call<v1::ReportRequest, v1::ReportResponse>(
-      "Report", &v1::ReporterService::StubInterface::Report, request,
-      &response);
+      "Report", &v1::ReporterService::StubInterface::Report, request, &response);
   if (!status.ok()) return status;
   if (response.should_stop()) {
     absl::MutexLock lock(&mu_);
@@ -279,13 +259,9 @@ absl::Status TrialClient::ReportIntermediateResult(double value) {
   return Report(v1::INTERMEDIATE, value);
 }
 
-absl::Status TrialClient::ReportLoss(double value) {
-  return Report(v1::LOSS, value);
-}
+absl::Status TrialClient::ReportLoss(double value) { return Report(v1::LOSS, value); }
 
-absl::Status TrialClient::ReportFinalResult(double value) {
-  return Report(v1::FINAL, value);
-}
+absl::Status TrialClient::ReportFinalResult(double value) { return Report(v1::FINAL, value); }
 
 bool TrialClient::ShouldStop() {
   if (standalone()) return false;
@@ -297,8 +273,7 @@ bool TrialClient::ShouldStop() {
   request.set_secret(options_.secret);
   v1::ShouldStopResponse response;
   absl::Status status = Call<v1::ShouldStopRequest, v1::ShouldStopResponse>(
-      "ShouldStop", &v1::ReporterService::StubInterface::ShouldStop, request,
-      &response);
+      "ShouldStop", &v1::ReporterService::StubInterface::ShouldStop, request, &response);
   absl::MutexLock lock(&mu_);
   if (status.ok() && response.should_stop()) stop_ = true;
   return stop_;
@@ -326,30 +301,22 @@ int64_t TrialClient::SequenceId() {
 }
 
 TrialClient& DefaultClient() {
-  static TrialClient* const client =
-      new TrialClient(TrialClientOptions::FromEnvironment());
+  static TrialClient* const client = new TrialClient(TrialClientOptions::FromEnvironment());
   return *client;
 }
 
-absl::StatusOr<v1::ParameterSet> GetParameters() {
-  return DefaultClient().GetParameters();
-}
+absl::StatusOr<v1::ParameterSet> GetParameters() { return DefaultClient().GetParameters(); }
 absl::Status ReportIntermediateResult(double value) {
   return DefaultClient().ReportIntermediateResult(value);
 }
-absl::Status ReportLoss(double value) {
-  return DefaultClient().ReportLoss(value);
-}
-absl::Status ReportFinalResult(double value) {
-  return DefaultClient().ReportFinalResult(value);
-}
+absl::Status ReportLoss(double value) { return DefaultClient().ReportLoss(value); }
+absl::Status ReportFinalResult(double value) { return DefaultClient().ReportFinalResult(value); }
 bool ShouldStop() { return DefaultClient().ShouldStop(); }
 std::string TrialId() { return DefaultClient().TrialId(); }
 std::string ExperimentId() { return DefaultClient().ExperimentId(); }
 int64_t SequenceId() { return DefaultClient().SequenceId(); }
 
-double GetDouble(const v1::ParameterSet& params, absl::string_view name,
-                 double fallback) {
+double GetDouble(const v1::ParameterSet& params, absl::string_view name, double fallback) {
   const v1::ParameterValue* value = Find(params, name);
   if (value == nullptr) return fallback;
   if (value->has_double_value()) return value->double_value();
@@ -357,8 +324,7 @@ double GetDouble(const v1::ParameterSet& params, absl::string_view name,
   return fallback;
 }
 
-int64_t GetInt(const v1::ParameterSet& params, absl::string_view name,
-               int64_t fallback) {
+int64_t GetInt(const v1::ParameterSet& params, absl::string_view name, int64_t fallback) {
   const v1::ParameterValue* value = Find(params, name);
   if (value == nullptr) return fallback;
   if (value->has_int_value()) return value->int_value();
@@ -371,31 +337,26 @@ int64_t GetInt(const v1::ParameterSet& params, absl::string_view name,
 std::string GetString(const v1::ParameterSet& params, absl::string_view name,
                       absl::string_view fallback) {
   const v1::ParameterValue* value = Find(params, name);
-  if (value == nullptr || !value->has_string_value())
-    return std::string(fallback);
+  if (value == nullptr || !value->has_string_value()) return std::string(fallback);
   return value->string_value();
 }
 
-bool GetBool(const v1::ParameterSet& params, absl::string_view name,
-             bool fallback) {
+bool GetBool(const v1::ParameterSet& params, absl::string_view name, bool fallback) {
   const v1::ParameterValue* value = Find(params, name);
   if (value == nullptr || !value->has_bool_value()) return fallback;
   return value->bool_value();
 }
 
-const v1::ParameterSet* GetNested(const v1::ParameterSet& params,
-                                  absl::string_view name) {
+const v1::ParameterSet* GetNested(const v1::ParameterSet& params, absl::string_view name) {
   const v1::ParameterValue* value = Find(params, name);
   if (value == nullptr || !value->has_nested()) return nullptr;
   return &value->nested();
 }
 
 absl::StatusOr<v1::ParameterSet> ParameterSetFromJson(absl::string_view json) {
-  nlohmann::json parsed =
-      nlohmann::json::parse(json.begin(), json.end(), nullptr,
-                            /*allow_exceptions=*/false);
-  if (parsed.is_discarded())
-    return absl::InvalidArgumentError("not valid JSON");
+  nlohmann::json parsed = nlohmann::json::parse(json.begin(), json.end(), nullptr,
+                                                /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return absl::InvalidArgumentError("not valid JSON");
   v1::ParameterSet params;
   absl::Status status = ToParameterSet(parsed, "", &params);
   if (!status.ok()) return status;
@@ -409,8 +370,8 @@ std::string FormatValue(double value) {
   // as Python's repr does: fixed notation while the decimal point is within
   // [-4, 16), else scientific.
   char buffer[64];
-  std::to_chars_result result = std::to_chars(
-      buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
+  std::to_chars_result result =
+      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
   std::string scientific(buffer, result.ptr);
   size_t e = scientific.find('e');
   std::string sign = scientific[0] == '-' ? "-" : "";
@@ -421,11 +382,9 @@ std::string FormatValue(double value) {
   int exponent = std::atoi(scientific.c_str() + e + 1);
   int point = exponent + 1;  // digits are 0.d1d2… × 10^point
   if (point <= -4 || point > 16) return scientific;
-  if (point <= 0)
-    return absl::StrCat(sign, "0.", std::string(-point, '0'), digits);
+  if (point <= 0) return absl::StrCat(sign, "0.", std::string(-point, '0'), digits);
   if (static_cast<size_t>(point) >= digits.size()) {
-    return absl::StrCat(sign, digits, std::string(point - digits.size(), '0'),
-                        ".0");
+    return absl::StrCat(sign, digits, std::string(point - digits.size(), '0'), ".0");
   }
   return absl::StrCat(sign, digits.substr(0, point), ".", digits.substr(point));
 }

@@ -45,12 +45,11 @@ struct TrialClientOptions {
   // standalone.
   std::string reporter_address;
   std::string secret;
-  std::string
-      trial_id;  // empty: asked from the Reporter ("STANDALONE" standalone)
+  std::string trial_id;       // empty: asked from the Reporter ("STANDALONE" standalone)
   std::string experiment_id;  // likewise
-  int64_t sequence = -1;  // negative: asked from the Reporter (0 standalone)
-  absl::Duration timeout = absl::Seconds(30);  // per attempt
-  int retries = 3;                             // extra attempts on UNAVAILABLE
+  int64_t sequence = -1;      // negative: asked from the Reporter (0 standalone)
+  absl::Duration timeout = absl::Seconds(30);        // per attempt
+  int retries = 3;                                   // extra attempts on UNAVAILABLE
   absl::Duration backoff = absl::Milliseconds(200);  // doubles after each retry
 
   // Standalone parameters, first found wins: `--dlkit-params FILE` (or `=FILE`)
@@ -73,16 +72,13 @@ class TrialClient {
  public:
   // `stub` replaces the channel to options.reporter_address (tests); null opens
   // the channel on first use.
-  explicit TrialClient(
-      TrialClientOptions options,
-      std::shared_ptr<v1::ReporterService::StubInterface> stub = nullptr);
+  explicit TrialClient(TrialClientOptions options,
+                       std::shared_ptr<v1::ReporterService::StubInterface> stub = nullptr);
 
   TrialClient(const TrialClient&) = delete;
   TrialClient& operator=(const TrialClient&) = delete;
 
-  bool standalone() const {
-    return options_.reporter_address.empty() && !injected_stub_;
-  }
+  bool standalone() const { return options_.reporter_address.empty() && !injected_stub_; }
 
   // This trial's hyperparameters, fetched once and cached. A chosen nested
   // choice option is a `nested` value holding `_name` and its own parameters.
@@ -106,24 +102,21 @@ class TrialClient {
 
  private:
   template <typename Request, typename Response>
-  using Rpc = grpc::Status (v1::ReporterService::StubInterface::*)(
-      grpc::ClientContext*, const Request&, Response*);
+  using Rpc = grpc::Status (v1::ReporterService::StubInterface::*)(grpc::ClientContext*,
+                                                                   const Request&, Response*);
 
-  std::shared_ptr<v1::ReporterService::StubInterface> Stub()
-      ABSL_LOCKS_EXCLUDED(mu_);
+  std::shared_ptr<v1::ReporterService::StubInterface> Stub() ABSL_LOCKS_EXCLUDED(mu_);
   template <typename Request, typename Response>
-  absl::Status Call(absl::string_view method, Rpc<Request, Response> rpc,
-                    const Request& request, Response* response);
+  absl::Status Call(absl::string_view method, Rpc<Request, Response> rpc, const Request& request,
+                    Response* response);
   absl::Status Report(v1::MetricKind kind, double value);
   // The cached GetParametersResponse, fetched on first use (gRPC mode only).
-  absl::StatusOr<v1::GetParametersResponse> ParametersResponse()
-      ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<v1::GetParametersResponse> ParametersResponse() ABSL_LOCKS_EXCLUDED(mu_);
 
   const TrialClientOptions options_;
   const bool injected_stub_;
   absl::Mutex mu_;
-  std::shared_ptr<v1::ReporterService::StubInterface> stub_
-      ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<v1::ReporterService::StubInterface> stub_ ABSL_GUARDED_BY(mu_);
   bool have_response_ ABSL_GUARDED_BY(mu_) = false;
   v1::GetParametersResponse response_ ABSL_GUARDED_BY(mu_);
   bool have_standalone_params_ ABSL_GUARDED_BY(mu_) = false;
@@ -149,17 +142,13 @@ int64_t SequenceId();
 // Reading parameters: the value named `name`, or `fallback` when it is absent
 // or of another kind. Ints and doubles convert to each other (a double rounds
 // to the nearest int).
-double GetDouble(const v1::ParameterSet& params, absl::string_view name,
-                 double fallback);
-int64_t GetInt(const v1::ParameterSet& params, absl::string_view name,
-               int64_t fallback);
+double GetDouble(const v1::ParameterSet& params, absl::string_view name, double fallback);
+int64_t GetInt(const v1::ParameterSet& params, absl::string_view name, int64_t fallback);
 std::string GetString(const v1::ParameterSet& params, absl::string_view name,
                       absl::string_view fallback);
-bool GetBool(const v1::ParameterSet& params, absl::string_view name,
-             bool fallback);
+bool GetBool(const v1::ParameterSet& params, absl::string_view name, bool fallback);
 // The chosen option of a nested choice (with its `_name`), or null.
-const v1::ParameterSet* GetNested(const v1::ParameterSet& params,
-                                  absl::string_view name);
+const v1::ParameterSet* GetNested(const v1::ParameterSet& params, absl::string_view name);
 
 // A JSON object as a ParameterSet: integers → int, other numbers → double,
 // strings, bools, objects → nested. Arrays are rejected (no parameter value is

@@ -36,16 +36,12 @@ class FakeReporter final : public v1::ReporterService::CallbackService {
     std::string metric_name;
   };
 
-  explicit FakeReporter(v1::ParameterSet params, int stop_after = -1,
-                        int unavailable_first = 0)
-      : params_(std::move(params)),
-        stop_after_(stop_after),
-        unavailable_left_(unavailable_first) {}
+  explicit FakeReporter(v1::ParameterSet params, int stop_after = -1, int unavailable_first = 0)
+      : params_(std::move(params)), stop_after_(stop_after), unavailable_left_(unavailable_first) {}
 
-  grpc::ServerUnaryReactor* GetParameters(
-      grpc::CallbackServerContext* context,
-      const v1::GetParametersRequest* request,
-      v1::GetParametersResponse* response) override {
+  grpc::ServerUnaryReactor* GetParameters(grpc::CallbackServerContext* context,
+                                          const v1::GetParametersRequest* request,
+                                          v1::GetParametersResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     grpc::Status status = Enter("GetParameters", request->secret());
     if (status.ok()) {
@@ -65,18 +61,16 @@ class FakeReporter final : public v1::ReporterService::CallbackService {
     grpc::Status status = Enter("Report", request->secret());
     if (status.ok()) {
       absl::MutexLock lock(&mu_);
-      received_.push_back(
-          {request->kind(), request->value(), request->metric_name()});
+      received_.push_back({request->kind(), request->value(), request->metric_name()});
       response->set_should_stop(Stopping());
     }
     reactor->Finish(status);
     return reactor;
   }
 
-  grpc::ServerUnaryReactor* ShouldStop(
-      grpc::CallbackServerContext* context,
-      const v1::ShouldStopRequest* request,
-      v1::ShouldStopResponse* response) override {
+  grpc::ServerUnaryReactor* ShouldStop(grpc::CallbackServerContext* context,
+                                       const v1::ShouldStopRequest* request,
+                                       v1::ShouldStopResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     grpc::Status status = Enter("ShouldStop", request->secret());
     if (status.ok()) {
@@ -109,8 +103,7 @@ class FakeReporter final : public v1::ReporterService::CallbackService {
     secrets_.push_back(secret);
     if (unavailable_left_ > 0) {
       --unavailable_left_;
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          "Reporter busy (test)");
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "Reporter busy (test)");
     }
     if (secret != kSecret) {
       return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
@@ -119,8 +112,7 @@ class FakeReporter final : public v1::ReporterService::CallbackService {
     return grpc::Status::OK;
   }
   bool Stopping() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stop_after_ >= 0 &&
-           static_cast<int>(received_.size()) >= stop_after_;
+    return stop_after_ >= 0 && static_cast<int>(received_.size()) >= stop_after_;
   }
 
   const v1::ParameterSet params_;
@@ -144,8 +136,7 @@ std::string MakeTempDir() {
 // Serves a FakeReporter on unix://<tmp>/reporter.sock for the test's lifetime.
 class ReporterServer {
  public:
-  explicit ReporterServer(std::unique_ptr<FakeReporter> fake)
-      : fake_(std::move(fake)) {
+  explicit ReporterServer(std::unique_ptr<FakeReporter> fake) : fake_(std::move(fake)) {
     dir_ = MakeTempDir();
     address_ = absl::StrCat("unix://", dir_, "/reporter.sock");
     grpc::ServerBuilder builder;
@@ -155,8 +146,7 @@ class ReporterServer {
     REQUIRE(server_ != nullptr);
   }
   ~ReporterServer() {
-    server_->Shutdown(std::chrono::system_clock::now() +
-                      std::chrono::seconds(5));
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
     std::remove(absl::StrCat(dir_, "/reporter.sock").c_str());
     rmdir(dir_.c_str());
   }
@@ -231,10 +221,9 @@ TEST_CASE("all reports arrive with the secret and the right kinds") {
   REQUIRE(client.ReportLoss(1.25).ok());
   REQUIRE(client.ReportFinalResult(0.875).ok());
   using R = std::tuple<v1::MetricKind, double, std::string>;
-  CHECK(Flatten(server.fake().received()) ==
-        std::vector<R>{R{v1::INTERMEDIATE, 0.5, "default"},
-                       R{v1::LOSS, 1.25, "default"},
-                       R{v1::FINAL, 0.875, "default"}});
+  CHECK(Flatten(server.fake().received()) == std::vector<R>{R{v1::INTERMEDIATE, 0.5, "default"},
+                                                            R{v1::LOSS, 1.25, "default"},
+                                                            R{v1::FINAL, 0.875, "default"}});
   CHECK(server.fake().secrets() == std::vector<std::string>(3, kSecret));
 }
 
@@ -247,8 +236,7 @@ TEST_CASE("NaN is sent as it is") {
 }
 
 TEST_CASE("should_stop flips after N reports and stays without asking again") {
-  ReporterServer server(
-      std::make_unique<FakeReporter>(TestParams(), /*stop_after=*/2));
+  ReporterServer server(std::make_unique<FakeReporter>(TestParams(), /*stop_after=*/2));
   TrialClient client(server.Options());
   std::vector<bool> seen;
   for (int step = 0; step < 4; ++step) {
@@ -261,8 +249,7 @@ TEST_CASE("should_stop flips after N reports and stays without asking again") {
 }
 
 TEST_CASE("UNAVAILABLE is retried, other errors are not") {
-  ReporterServer server(std::make_unique<FakeReporter>(
-      TestParams(), -1, /*unavailable_first=*/2));
+  ReporterServer server(std::make_unique<FakeReporter>(TestParams(), -1, /*unavailable_first=*/2));
   TrialClient client(server.Options());
   REQUIRE(client.ReportFinalResult(0.5).ok());
   CHECK(server.fake().calls("Report") == 3);
@@ -273,8 +260,8 @@ TEST_CASE("UNAVAILABLE is retried, other errors are not") {
   TrialClient intruder(wrong);
   absl::Status status = intruder.ReportFinalResult(1.0);
   CHECK(status.code() == absl::StatusCode::kPermissionDenied);
-  CHECK(status.message().find("Report to the Reporter at " +
-                              server.address()) != std::string::npos);
+  CHECK(status.message().find("Report to the Reporter at " + server.address()) !=
+        std::string::npos);
   CHECK(server.fake().calls("Report") == 4);
   CHECK_FALSE(intruder.ShouldStop());  // a refused ShouldStop counts as "go on"
 }
@@ -336,13 +323,11 @@ TEST_CASE(
   CHECK(GetString(*TrialClient(options).GetParameters(), "from", "") == "file");
 
   options.argv = {"trial", "--dlkit-params", dir + "/missing.json"};
-  absl::StatusOr<v1::ParameterSet> missing =
-      TrialClient(options).GetParameters();
+  absl::StatusOr<v1::ParameterSet> missing = TrialClient(options).GetParameters();
   CHECK(missing.status().code() == absl::StatusCode::kNotFound);
   CHECK(missing.status().message().find("missing.json") != std::string::npos);
   options.argv = {"trial", "--dlkit-params"};
-  CHECK(TrialClient(options).GetParameters().status().code() ==
-        absl::StatusCode::kInvalidArgument);
+  CHECK(TrialClient(options).GetParameters().status().code() == absl::StatusCode::kInvalidArgument);
 
   std::remove(flag_file.c_str());
   std::remove(env_file.c_str());
@@ -352,12 +337,11 @@ TEST_CASE(
 TEST_CASE(
     "JSON parameters keep ints, doubles, nesting; lists and bad JSON are "
     "errors") {
-  absl::StatusOr<v1::ParameterSet> params = ParameterSetFromJson(
-      R"({"a": 2, "b": 2.0, "c": {"_name": "x", "d": [1]}})");
+  absl::StatusOr<v1::ParameterSet> params =
+      ParameterSetFromJson(R"({"a": 2, "b": 2.0, "c": {"_name": "x", "d": [1]}})");
   CHECK(params.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(params.status().message().find("c.d") != std::string::npos);
-  params = ParameterSetFromJson(
-      R"({"a": 2, "b": 2.0, "n": {"_name": "x", "k": false}})");
+  params = ParameterSetFromJson(R"({"a": 2, "b": 2.0, "n": {"_name": "x", "k": false}})");
   REQUIRE(params.ok());
   CHECK(params->values().at("a").has_int_value());
   CHECK(params->values().at("b").has_double_value());
@@ -388,15 +372,13 @@ TEST_CASE("values print as Python's repr prints them") {
   CHECK(FormatValue(std::numeric_limits<double>::quiet_NaN()) == "nan");
   CHECK(FormatValue(std::numeric_limits<double>::infinity()) == "inf");
   CHECK(FormatValue(-std::numeric_limits<double>::infinity()) == "-inf");
-  for (double v : {0.93, 1e16, 1e-5, 123.456, 2.2250738585072014e-308,
-                   1.7976931348623157e308}) {
+  for (double v : {0.93, 1e16, 1e-5, 123.456, 2.2250738585072014e-308, 1.7976931348623157e308}) {
     CHECK(std::stod(FormatValue(v)) == v);  // round-trips
   }
 }
 
 TEST_CASE("the free functions read the environment a Reporter sets") {
-  ReporterServer server(
-      std::make_unique<FakeReporter>(TestParams(), /*stop_after=*/1));
+  ReporterServer server(std::make_unique<FakeReporter>(TestParams(), /*stop_after=*/1));
   setenv("DLKIT_REPORTER_ADDRESS", server.address().c_str(), 1);
   setenv("DLKIT_TRIAL_SECRET", kSecret, 1);
   setenv("DLKIT_TRIAL_ID", "env-trial", 1);

@@ -25,8 +25,7 @@ bool Check(const absl::Status& status) {
 }  // namespace
 
 int main() {
-  absl::StatusOr<dlkit::v1::ParameterSet> params =
-      dlkit::trial::GetParameters();
+  absl::StatusOr<dlkit::v1::ParameterSet> params = dlkit::trial::GetParameters();
   if (!params.ok()) {
     std::cerr << "example_trial: " << params.status() << "\n";
     return 1;

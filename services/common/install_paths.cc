@@ -34,4 +34,14 @@ std::string FindInstalledFile(const std::vector<std::string>& installed_paths,
   return "";
 }
 
+std::string ReporterBinary(const std::string& given) {
+  if (!given.empty()) return given;
+  return FindInstalledFile({"dlkit-reporter"}, "dlkit/services/reporter/dlkit-reporter");
+}
+
+std::string PythonPath(const std::string& given) {
+  if (!given.empty()) return given;
+  return FindInstalledFile({"../python"}, "dlkit/client/python");
+}
+
 }  // namespace dlkit

@@ -14,11 +14,16 @@ namespace dlkit {
 std::string ExecutableDirectory();
 
 // The first candidate that exists, among paths relative to the executable's folder (an
-// installed tree), $RUNFILES_DIR / $TEST_SRCDIR, and the executable's own runfiles. `runfiles_path` is relative to
-// the runfiles root ("dlkit/services/reporter/dlkit-reporter"); `installed_path` relative to
-// the executable's folder ("dlkit-reporter"). "" when nothing exists.
+// installed tree), $RUNFILES_DIR / $TEST_SRCDIR, and the executable's own runfiles. `runfiles_path`
+// is relative to the runfiles root ("dlkit/services/reporter/dlkit-reporter"); `installed_path`
+// relative to the executable's folder ("dlkit-reporter"). "" when nothing exists.
 std::string FindInstalledFile(const std::vector<std::string>& installed_paths,
                               const std::string& runfiles_path);
+
+// dlkit-reporter and the Python packages local trials need: `given` when set (a flag),
+// else where FindInstalledFile finds them ("" when it does not).
+std::string ReporterBinary(const std::string& given);
+std::string PythonPath(const std::string& given);
 
 }  // namespace dlkit
 

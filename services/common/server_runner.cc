@@ -1,10 +1,11 @@
 #include "services/common/server_runner.h"
 
-#include <csignal>
 #include <semaphore.h>
 
-#include "absl/strings/str_cat.h"
+#include <csignal>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 
 namespace dlkit {
 namespace {
@@ -50,5 +51,11 @@ void WaitForShutdown() {
 }
 
 void RequestShutdown() { sem_post(ShutdownSemaphore()); }
+
+std::unique_ptr<grpc::Server> StartInProcessServer(const std::vector<grpc::Service*>& services) {
+  grpc::ServerBuilder builder;
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  return builder.BuildAndStart();
+}
 
 }  // namespace dlkit

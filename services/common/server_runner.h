@@ -21,6 +21,10 @@ struct StartedServer {
 absl::StatusOr<StartedServer> StartServer(const std::string& address,
                                           const std::vector<grpc::Service*>& services);
 
+// A server on no port at all, for calls through server->InProcessChannel() (tests, and
+// the daemon's own clients of its services).
+std::unique_ptr<grpc::Server> StartInProcessServer(const std::vector<grpc::Service*>& services);
+
 // Blocks until SIGINT or SIGTERM arrives or RequestShutdown() is called.
 void WaitForShutdown();
 void RequestShutdown();

@@ -51,10 +51,10 @@ absl::StatusOr<pid_t> Spawn(const SpawnOptions& options) {
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (error != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot start ", options.argv[0],
-        options.working_directory.empty() ? "" : " in " + options.working_directory, ": ",
-        std::strerror(error)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot start ", options.argv[0],
+                     options.working_directory.empty() ? "" : " in " + options.working_directory,
+                     ": ", std::strerror(error)));
   }
   return pid;
 }

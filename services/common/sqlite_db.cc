@@ -229,6 +229,17 @@ absl::StatusOr<int> SqliteDb::SchemaVersion() {
   return static_cast<int>(max.ColumnInt64(0));
 }
 
+absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::OpenAtVersion(
+    const std::string& path, const std::vector<std::string>& migrations, int schema_version,
+    absl::string_view what) {
+  if (schema_version < 1 || migrations.size() != static_cast<size_t>(schema_version)) {
+    return absl::InternalError(absl::StrCat(what, " migrations do not match its schema version"));
+  }
+  DLKIT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, Open(path));
+  DLKIT_RETURN_IF_ERROR(db->Migrate(migrations));
+  return db;
+}
+
 absl::Status SqliteDb::Migrate(const std::vector<std::string>& migrations) {
   DLKIT_RETURN_IF_ERROR(
       Exec("CREATE TABLE IF NOT EXISTS schema_version ("

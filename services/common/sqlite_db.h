@@ -114,6 +114,11 @@ class SqliteDb {
   static absl::StatusOr<std::unique_ptr<SqliteDb>> Open(const std::string& path) {
     return Open(path, Options());
   }
+  // Open, then Migrate to `schema_version`, which `migrations` must reach (INTERNAL naming
+  // `what` when the two disagree: a programming error).
+  static absl::StatusOr<std::unique_ptr<SqliteDb>> OpenAtVersion(
+      const std::string& path, const std::vector<std::string>& migrations, int schema_version,
+      absl::string_view what);
 
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;

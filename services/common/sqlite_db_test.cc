@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "services/common/sqlite_testing.h"
 #include "base/status_macros.h"
+#include "services/common/sqlite_testing.h"
 
 namespace dlkit {
 namespace {

@@ -33,8 +33,9 @@ grpc::ServerUnaryReactor* FinishUnary(grpc::CallbackServerContext* context,
 inline grpc::ServerUnaryReactor* FinishUnaryLater(grpc::CallbackServerContext* context,
                                                   std::function<absl::Status()> work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::thread([reactor, work = std::move(work)] { reactor->Finish(ToGrpcStatus(work())); })
-      .detach();
+  std::thread([reactor, work = std::move(work)] {
+    reactor->Finish(ToGrpcStatus(work()));
+  }).detach();
   return reactor;
 }
 

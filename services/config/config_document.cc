@@ -1,23 +1,23 @@
 #include "services/config/config_document.h"
 
-#include <regex>
-#include <optional>
-#include <limits>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <vector>
 
-#include "absl/strings/strip.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/match.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace dlkit::config {
 namespace {

@@ -17,8 +17,7 @@ std::optional<Json> ParseJsonText(const std::string& text, Report* report);
 std::optional<Json> ParseYamlText(const std::string& text, Report* report);
 // By extension (.json / .yml / .yaml); otherwise JSON, then YAML (NNI does the same for
 // search space files).
-std::optional<Json> ParseDocument(const std::string& text, const std::string& path,
-                                  Report* report);
+std::optional<Json> ParseDocument(const std::string& text, const std::string& path, Report* report);
 
 // The whole file; NOT_FOUND or INVALID_ARGUMENT (a directory) naming it.
 absl::StatusOr<std::string> ReadFile(const std::string& path);

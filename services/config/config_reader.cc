@@ -1,21 +1,20 @@
 #include "services/config/config_reader.h"
 
-#include <map>
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <map>
 
-#include "absl/strings/str_join.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/text_parsing.h"
 
 namespace dlkit::config {
 
 // ---------------------------------------------------------------------------------------
 // Problems of one parse.
-
 
 // `a` is `b` or lies below it (`b.x`, `b[3]`).
 bool PathWithin(const std::string& a, const std::string& b) {
@@ -37,7 +36,6 @@ bool Report::Covers(const std::string& path) const {
   }
   return false;
 }
-
 
 std::string Quote(const std::string& s) { return absl::StrCat("\"", s, "\""); }
 
@@ -97,9 +95,6 @@ std::string UnknownMessage(const std::string& what, const std::string& given,
   return absl::StrCat(what, "; expected one of ",
                       absl::StrJoin(listed != nullptr ? *listed : candidates, ", "));
 }
-
-
-
 
 const Json* Get(const Fields& fields, const std::string& key) {
   auto it = fields.find(key);

@@ -1,7 +1,7 @@
 #include "services/config/experiment_config.h"
 
-#include <limits>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -428,8 +428,8 @@ absl::StatusOr<LoadedConfig> LoadExperimentConfig(const std::string& path) {
   config::Report report;
   std::optional<config::Json> root = config::ParseDocument(*text, absolute, &report);
   if (!root.has_value()) return report.ToStatus();
-  absl::StatusOr<LoadedConfig> loaded = config::ConfigFromJson(
-      *root, *text, std::filesystem::path(absolute).parent_path().string());
+  absl::StatusOr<LoadedConfig> loaded =
+      config::ConfigFromJson(*root, *text, std::filesystem::path(absolute).parent_path().string());
   if (loaded.ok()) loaded->spec.set_source_path(absolute);
   return loaded;
 }

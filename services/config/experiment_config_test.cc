@@ -1,7 +1,4 @@
 #include "services/config/experiment_config.h"
-#include "services/config/config_export.h"
-#include "services/config/parameter_json.h"
-#include "services/config/search_space_config.h"
 
 #include <google/protobuf/util/message_differencer.h>
 
@@ -14,6 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/config/config_export.h"
+#include "services/config/parameter_json.h"
+#include "services/config/search_space_config.h"
 #include "services/config/spec_validation.h"
 
 namespace dlkit {
@@ -532,8 +532,7 @@ TEST_CASE("bad configs name the key and the problem") {
        "trainingService.tolerations[0].key: required unless operator is Exists"},
       {"toleration typo", k8s({{"tolerations", {{{"key", "gpu"}, {"efect", "NoSchedule"}}}}}),
        "trainingService.tolerations[0].efect: unknown key; did you mean \"effect\"?"},
-      {"storage", k8s({{"storage", "nfs"}}),
-       "trainingService.storage: unknown storage \"nfs\""},
+      {"storage", k8s({{"storage", "nfs"}}), "trainingService.storage: unknown storage \"nfs\""},
       {"git repository as text", k8s({{"gitRepository", "https://x/y.git"}}),
        "trainingService.gitRepository: expected an object {url, revision, image, secretName}"},
       {"git repository without url", k8s({{"gitRepository", {{"revision", "main"}}}}),

@@ -1,7 +1,7 @@
 #include "services/config/parameter_json.h"
 
-#include <limits>
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -105,10 +105,9 @@ template bool ValueFromJson<Json>(const Json&, const std::string&, bool, Report*
                                   v1::ParameterValue*);
 template bool ValueFromJson<nlohmann::json>(const nlohmann::json&, const std::string&, bool,
                                             Report*, v1::ParameterValue*);
-template bool SetFromJson<Json>(const Json&, const std::string&, bool, Report*,
-                                v1::ParameterSet*);
-template bool SetFromJson<nlohmann::json>(const nlohmann::json&, const std::string&, bool,
-                                          Report*, v1::ParameterSet*);
+template bool SetFromJson<Json>(const Json&, const std::string&, bool, Report*, v1::ParameterSet*);
+template bool SetFromJson<nlohmann::json>(const nlohmann::json&, const std::string&, bool, Report*,
+                                          v1::ParameterSet*);
 template Json SetToJson<Json>(const v1::ParameterSet&);
 template nlohmann::json SetToJson<nlohmann::json>(const v1::ParameterSet&);
 
@@ -118,8 +117,10 @@ nlohmann::json ParameterSetToJson(const v1::ParameterSet& params) {
   return config::SetToJson<nlohmann::json>(params);
 }
 
-absl::StatusOr<v1::ParameterSet> ParameterSetFromJson(const nlohmann::json& json,
-                                                      const std::string& path) {
+namespace {
+
+template <typename J>
+absl::StatusOr<v1::ParameterSet> ReadParameterSet(const J& json, const std::string& path) {
   config::Report report;
   v1::ParameterSet out;
   config::SetFromJson(json, path, /*nested_needs_name=*/true, &report, &out);
@@ -127,13 +128,16 @@ absl::StatusOr<v1::ParameterSet> ParameterSetFromJson(const nlohmann::json& json
   return out;
 }
 
+}  // namespace
+
+absl::StatusOr<v1::ParameterSet> ParameterSetFromJson(const nlohmann::json& json,
+                                                      const std::string& path) {
+  return ReadParameterSet(json, path);
+}
+
 absl::StatusOr<v1::ParameterSet> ParameterSetFromJson(const nlohmann::ordered_json& json,
                                                       const std::string& path) {
-  config::Report report;
-  v1::ParameterSet out;
-  config::SetFromJson(json, path, /*nested_needs_name=*/true, &report, &out);
-  if (!report.ok()) return report.ToStatus();
-  return out;
+  return ReadParameterSet(json, path);
 }
 
 }  // namespace dlkit

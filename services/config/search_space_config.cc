@@ -1,12 +1,12 @@
 #include "services/config/search_space_config.h"
 
-#include <optional>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <set>
 
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/config/config_document.h"
 #include "services/config/search_space_validation.h"
 

@@ -66,8 +66,8 @@ void CheckChoice(const v1::ParameterSpec& param, const std::string& path, Proble
         auto [it, inserted] = nested_names.emplace(name, i);
         if (!inserted) {
           AddProblem(problems, JoinSpecPath(option_path, "_name"),
-              absl::StrCat("\"", name, "\" also names option ", it->second,
-                           "; each nested option needs its own _name"));
+                     absl::StrCat("\"", name, "\" also names option ", it->second,
+                                  "; each nested option needs its own _name"));
         }
         CheckSpace(option.nested().space(), option_path, /*nested=*/true, problems);
         break;
@@ -96,14 +96,15 @@ void CheckNumeric(const v1::ParameterSpec& param, const std::string& path, Probl
     } else {
       shape = IsQuantized(d) ? "[low, high, q]" : "[low, high]";
     }
-    AddProblem(problems, value_path,
+    AddProblem(
+        problems, value_path,
         absl::StrCat(type, " takes ", arity, " values ", shape, ", got ", param.args_size()));
     return;
   }
   for (double a : param.args()) {
     if (!std::isfinite(a)) {
       AddProblem(problems, value_path,
-          absl::StrCat("values must be finite numbers, got ", ArgsText(param)));
+                 absl::StrCat("values must be finite numbers, got ", ArgsText(param)));
       return;
     }
   }
@@ -112,33 +113,34 @@ void CheckNumeric(const v1::ParameterSpec& param, const std::string& path, Probl
   if (d == v1::RANDINT) {
     if (a0 != std::trunc(a0) || a1 != std::trunc(a1)) {
       AddProblem(problems, value_path,
-          absl::StrCat("randint bounds must be integers, got ", ArgsText(param)));
+                 absl::StrCat("randint bounds must be integers, got ", ArgsText(param)));
     } else if (a0 >= a1) {
       AddProblem(problems, value_path,
-          absl::StrCat("lower (", FormatSpecNumber(a0), ") must be below upper (",
-                       FormatSpecNumber(a1), "); upper is exclusive"));
+                 absl::StrCat("lower (", FormatSpecNumber(a0), ") must be below upper (",
+                              FormatSpecNumber(a1), "); upper is exclusive"));
     }
     return;
   }
   if (IsNormalFamily(d)) {
     if (a1 <= 0) {
-      AddProblem(problems, value_path, absl::StrCat("sigma must be positive, got ", FormatSpecNumber(a1)));
+      AddProblem(problems, value_path,
+                 absl::StrCat("sigma must be positive, got ", FormatSpecNumber(a1)));
     }
   } else {
     if (a0 >= a1) {
       AddProblem(problems, value_path,
-          absl::StrCat("low (", FormatSpecNumber(a0), ") must be below high (",
-                       FormatSpecNumber(a1), ")"));
+                 absl::StrCat("low (", FormatSpecNumber(a0), ") must be below high (",
+                              FormatSpecNumber(a1), ")"));
     }
     if (IsLogUniform(d) && a0 <= 0) {
       AddProblem(problems, value_path,
-          absl::StrCat(type, " needs low > 0 (it samples the logarithm), got ",
-                       FormatSpecNumber(a0)));
+                 absl::StrCat(type, " needs low > 0 (it samples the logarithm), got ",
+                              FormatSpecNumber(a0)));
     }
   }
   if (IsQuantized(d) && param.args(2) <= 0) {
     AddProblem(problems, value_path,
-        absl::StrCat("q must be positive, got ", FormatSpecNumber(param.args(2))));
+               absl::StrCat("q must be positive, got ", FormatSpecNumber(param.args(2))));
   }
 }
 
@@ -163,8 +165,8 @@ void CheckSpace(const v1::SearchSpace& space, const std::string& prefix, bool ne
       CheckChoice(param, path, problems);
     } else if (DistributionName(param.distribution()).empty()) {
       AddProblem(problems, JoinSpecPath(path, "_type"),
-          absl::StrCat("missing or unknown distribution; expected one of ",
-                       absl::StrJoin(DistributionNames(), ", ")));
+                 absl::StrCat("missing or unknown distribution; expected one of ",
+                              absl::StrJoin(DistributionNames(), ", ")));
     } else {
       CheckNumeric(param, path, problems);
     }
@@ -244,13 +246,14 @@ void CheckPointValue(const v1::ParameterSpec& spec, const v1::ParameterValue& va
         }
       }
       AddProblem(problems, JoinSpecPath(path, "_name"),
-          absl::StrCat("\"", name_it->second.string_value(), "\" is not an option"));
+                 absl::StrCat("\"", name_it->second.string_value(), "\" is not an option"));
       return;
     }
     for (const v1::ChoiceOption& option : spec.options()) {
       if (OptionMatches(option, value)) return;
     }
-    AddProblem(problems, path, absl::StrCat(ValueText(value), " is not one of the choice's options"));
+    AddProblem(problems, path,
+               absl::StrCat(ValueText(value), " is not one of the choice's options"));
     return;
   }
   double number = 0;
@@ -264,14 +267,14 @@ void CheckPointValue(const v1::ParameterSpec& spec, const v1::ParameterValue& va
   if (d == v1::RANDINT) {
     if (number != std::trunc(number) || number < a0 || number >= a1) {
       AddProblem(problems, path,
-          absl::StrCat(ValueText(value), " is not an integer in [", FormatSpecNumber(a0), ", ",
-                       FormatSpecNumber(a1), ")"));
+                 absl::StrCat(ValueText(value), " is not an integer in [", FormatSpecNumber(a0),
+                              ", ", FormatSpecNumber(a1), ")"));
     }
   } else if (!IsNormalFamily(d)) {
     if (number < a0 || number > a1) {
       AddProblem(problems, path,
-          absl::StrCat(ValueText(value), " is outside [", FormatSpecNumber(a0), ", ",
-                       FormatSpecNumber(a1), "]"));
+                 absl::StrCat(ValueText(value), " is outside [", FormatSpecNumber(a0), ", ",
+                              FormatSpecNumber(a1), "]"));
     }
   }
 }

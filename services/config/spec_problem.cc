@@ -44,8 +44,8 @@ std::string FormatSpecNumber(double value) {
 void CheckCount(int64_t value, int64_t min, const std::string& path, SpecProblems* problems) {
   if (value < min) {
     AddProblem(problems, path,
-        min == 0 ? absl::StrCat("must not be negative, got ", value)
-                 : absl::StrCat("must be at least ", min, ", got ", value));
+               min == 0 ? absl::StrCat("must not be negative, got ", value)
+                        : absl::StrCat("must be at least ", min, ", got ", value));
   }
 }
 

@@ -27,7 +27,8 @@ void CheckAlgorithm(const v1::AlgorithmSpec& algo, const std::string& path, bool
                     Problems* problems) {
   if (algo.name().empty()) {
     if (required) {
-      AddProblem(problems, JoinSpecPath(path, "name"), "required (an algorithm name, e.g. \"TPE\")");
+      AddProblem(problems, JoinSpecPath(path, "name"),
+                 "required (an algorithm name, e.g. \"TPE\")");
     } else if (!algo.class_args().empty()) {
       AddProblem(problems, JoinSpecPath(path, "name"), "required when classArgs are given");
     }
@@ -57,7 +58,8 @@ void CheckTrainingService(const v1::TrainingService& ts, Problems* problems) {
     }
     case v1::KUBERNETES:
       if (ts.use_active_gpu() || ts.gpu_indices_size() > 0 || ts.max_trial_number_per_gpu() > 1) {
-        AddProblem(problems, path,
+        AddProblem(
+            problems, path,
             "useActiveGpu, gpuIndices and maxTrialNumberPerGpu apply to platform local only");
       }
       CheckKubernetesService(ts.kubernetes(), problems);
@@ -66,7 +68,6 @@ void CheckTrainingService(const v1::TrainingService& ts, Problems* problems) {
       AddProblem(problems, JoinSpecPath(path, "platform"), "must be local or kubernetes");
   }
 }
-
 
 }  // namespace
 
@@ -77,7 +78,7 @@ std::vector<SpecProblem> FindExperimentSpecProblems(const v1::ExperimentSpec& sp
   }
   if (spec.trial_code_directory().empty() || spec.trial_code_directory()[0] != '/') {
     AddProblem(&problems, "trialCodeDirectory",
-        absl::StrCat("must be an absolute path, got \"", spec.trial_code_directory(), "\""));
+               absl::StrCat("must be an absolute path, got \"", spec.trial_code_directory(), "\""));
   }
   CheckCount(spec.trial_concurrency(), 1, "trialConcurrency", &problems);
   CheckCount(spec.max_trial_number(), 0, "maxTrialNumber", &problems);

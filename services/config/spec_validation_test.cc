@@ -1,7 +1,5 @@
 #include "services/config/spec_validation.h"
 
-#include "services/config/search_space_validation.h"
-
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
@@ -11,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "services/config/search_space_validation.h"
 
 namespace dlkit {
 namespace {

@@ -13,24 +13,23 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/marshalling.h"
 #include "absl/flags/parse.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "base/logging.h"
 #include "k8s/client/kube_client.h"
 #include "k8s/client/kube_config.h"
 #include "services/common/address.h"
-#include "services/common/server_runner.h"
 #include "services/common/install_paths.h"
+#include "services/common/server_runner.h"
 #include "services/gateway/gateway.h"
 #include "services/kubernetes/kubernetes_experiments.h"
 #include "services/launcher/launcher.h"
 #include "services/launcher/launcher_service.h"
 #include "services/manager/manager_service.h"
 #include "services/tuner/tuner_service.h"
-#include "base/logging.h"
 
 ABSL_FLAG(std::string, home, "", "state folder (default $DLKIT_HOME, else ~/.dlkit)");
-ABSL_FLAG(std::string, address, "",
-          "listen address (default $DLKIT_ADDRESS, else 127.0.0.1:9870)");
+ABSL_FLAG(std::string, address, "", "listen address (default $DLKIT_ADDRESS, else 127.0.0.1:9870)");
 ABSL_FLAG(std::string, reporter_binary, "", "dlkit-reporter (default: found beside dlkitd)");
 ABSL_FLAG(std::string, python_path, "", "folder holding the dlkit and nni Python packages");
 ABSL_FLAG(int32_t, grace_seconds, 10, "SIGTERM to SIGKILL delay when a trial is stopped");
@@ -41,7 +40,8 @@ ABSL_FLAG(std::string, tuner_address, "",
 ABSL_FLAG(std::string, gateway_address, "",
           "where the dashboard is served (default $DLKIT_GATEWAY_ADDRESS, else 127.0.0.1:8080); "
           "'off' serves none");
-ABSL_FLAG(std::string, ui_dir, "", "the built dashboard (default: ../ui beside dlkitd, or $DLKIT_UI_DIR)");
+ABSL_FLAG(std::string, ui_dir, "",
+          "the built dashboard (default: ../ui beside dlkitd, or $DLKIT_UI_DIR)");
 ABSL_FLAG(std::string, kubeconfig, "",
           "a kubeconfig whose cluster runs experiments with platform kubernetes; inside a pod "
           "the pod's service account is used without it");
@@ -63,16 +63,15 @@ constexpr char kVersion[] = "0.1.0";
 // What the dashboard may call. Not the trial-facing calls (TrialSession, ask/tell), not the
 // Tuner, not ShutdownDaemon.
 const std::vector<std::string> kDashboardMethods = {
-    "dlkit.v1.LauncherService/SubmitExperiment",  "dlkit.v1.LauncherService/ValidateExperiment",
-    "dlkit.v1.LauncherService/ListExperiments",   "dlkit.v1.LauncherService/WatchExperiments",
-    "dlkit.v1.LauncherService/GetExperiment",
-    "dlkit.v1.LauncherService/StopExperiment",    "dlkit.v1.LauncherService/ResumeExperiment",
-    "dlkit.v1.LauncherService/DeleteExperiment",  "dlkit.v1.LauncherService/GetDaemonStatus",
-    "dlkit.v1.ManagerService/GetExperiment",      "dlkit.v1.ManagerService/UpdateExperiment",
-    "dlkit.v1.ManagerService/ListTrials",         "dlkit.v1.ManagerService/GetTrial",
-    "dlkit.v1.ManagerService/KillTrial",          "dlkit.v1.ManagerService/AddTrials",
-    "dlkit.v1.ManagerService/WatchExperiment",    "dlkit.v1.ManagerService/ReadTrialLog",
-    "dlkit.v1.ManagerService/GetExperimentCharts",
+    "dlkit.v1.LauncherService/SubmitExperiment", "dlkit.v1.LauncherService/ValidateExperiment",
+    "dlkit.v1.LauncherService/ListExperiments",  "dlkit.v1.LauncherService/WatchExperiments",
+    "dlkit.v1.LauncherService/GetExperiment",    "dlkit.v1.LauncherService/StopExperiment",
+    "dlkit.v1.LauncherService/ResumeExperiment", "dlkit.v1.LauncherService/DeleteExperiment",
+    "dlkit.v1.LauncherService/GetDaemonStatus",  "dlkit.v1.ManagerService/GetExperiment",
+    "dlkit.v1.ManagerService/UpdateExperiment",  "dlkit.v1.ManagerService/ListTrials",
+    "dlkit.v1.ManagerService/GetTrial",          "dlkit.v1.ManagerService/KillTrial",
+    "dlkit.v1.ManagerService/AddTrials",         "dlkit.v1.ManagerService/WatchExperiment",
+    "dlkit.v1.ManagerService/ReadTrialLog",      "dlkit.v1.ManagerService/GetExperimentCharts",
 };
 
 std::string FlagOrEnv(const std::string& flag, const char* env, const std::string& fallback) {
@@ -121,33 +120,23 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   dlkit::Launcher::Options options;
   options.home = FlagOrEnv(absl::GetFlag(FLAGS_home), "DLKIT_HOME", DefaultHome());
-  options.address =
-      FlagOrEnv(absl::GetFlag(FLAGS_address), "DLKIT_ADDRESS", "127.0.0.1:9870");
+  options.address = FlagOrEnv(absl::GetFlag(FLAGS_address), "DLKIT_ADDRESS", "127.0.0.1:9870");
   const std::string host = dlkit::AddressHost(options.address);
   if (!dlkit::IsUnixAddress(options.address) && !dlkit::IsLoopbackHost(host) &&
       !absl::GetFlag(FLAGS_allow_unauthenticated_remote)) {
     // Anyone who reaches the port could run commands as this user (trialCommand).
     dlkit::Log() << "refusing to listen on " << options.address
-              << ": other machines could reach it, and dlkitd has no token or TLS yet. Use a "
-                 "loopback address (the default 127.0.0.1:9870), or pass "
-                 "--allow_unauthenticated_remote on a network you trust.";
+                 << ": other machines could reach it, and dlkitd has no token or TLS yet. Use a "
+                    "loopback address (the default 127.0.0.1:9870), or pass "
+                    "--allow_unauthenticated_remote on a network you trust.";
     return 2;
   }
-  options.reporter_binary = absl::GetFlag(FLAGS_reporter_binary);
-  if (options.reporter_binary.empty()) {
-    options.reporter_binary = dlkit::FindInstalledFile(
-        {"dlkit-reporter"},
-        "dlkit/services/reporter/dlkit-reporter");
-  }
-  options.python_path = absl::GetFlag(FLAGS_python_path);
-  if (options.python_path.empty()) {
-    options.python_path = dlkit::FindInstalledFile({"../python"},
-                                                   "dlkit/client/python");
-  }
+  options.reporter_binary = dlkit::ReporterBinary(absl::GetFlag(FLAGS_reporter_binary));
+  options.python_path = dlkit::PythonPath(absl::GetFlag(FLAGS_python_path));
   options.grace_seconds = absl::GetFlag(FLAGS_grace_seconds);
   if (options.reporter_binary.empty()) {
     dlkit::Log() << "cannot find dlkit-reporter beside " << dlkit::ExecutableDirectory()
-              << "; pass --reporter_binary";
+                 << "; pass --reporter_binary";
     return 1;
   }
 
@@ -159,7 +148,7 @@ int main(int argc, char** argv) {
   options.cluster = *cluster;
   if (options.cluster != nullptr) {
     dlkit::Log() << "experiments with platform kubernetes run in the cluster (image "
-              << absl::GetFlag(FLAGS_kube_image) << ")";
+                 << absl::GetFlag(FLAGS_kube_image) << ")";
   }
 
   absl::StatusOr<std::unique_ptr<dlkit::Launcher>> launcher = dlkit::Launcher::Open(options);
@@ -187,8 +176,8 @@ int main(int argc, char** argv) {
 
   // The dashboard is a convenience: a busy port costs the dashboard, not the daemon.
   std::unique_ptr<dlkit::gateway::GrpcWebGateway> gateway;
-  const std::string gateway_address = FlagOrEnv(absl::GetFlag(FLAGS_gateway_address),
-                                                "DLKIT_GATEWAY_ADDRESS", "127.0.0.1:8080");
+  const std::string gateway_address =
+      FlagOrEnv(absl::GetFlag(FLAGS_gateway_address), "DLKIT_GATEWAY_ADDRESS", "127.0.0.1:8080");
   if (gateway_address != "off") {
     dlkit::gateway::GatewayOptions gateway_options;
     gateway_options.listen_address = gateway_address;
@@ -205,11 +194,11 @@ int main(int argc, char** argv) {
       dlkit::Log() << "dashboard at " << gateway->url();
     } else {
       dlkit::Log() << "warning: no dashboard: " << started.status().message()
-                << " (choose another with --gateway_address)";
+                   << " (choose another with --gateway_address)";
     }
   }
   dlkit::Log() << "version " << kVersion << ", listening on " << options.address << ", home "
-            << options.home << ", pid " << getpid();
+               << options.home << ", pid " << getpid();
 
   dlkit::WaitForShutdown();
   dlkit::Log() << "shutting down";

@@ -12,17 +12,17 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/synchronization/mutex.h"
+#include "base/logging.h"
 #include "grpcpp/grpcpp.h"
 #include "k8s/client/kube_client.h"
 #include "k8s/client/kube_config.h"
-#include "services/config/experiment_config.h"
-#include "services/common/server_runner.h"
-#include "services/config/spec_validation.h"
 #include "services/common/install_paths.h"
+#include "services/common/server_runner.h"
+#include "services/config/experiment_config.h"
+#include "services/config/spec_validation.h"
 #include "services/kubernetes/kubernetes_trial_backend.h"
 #include "services/manager/local_trial_backend.h"
 #include "services/manager/manager_service.h"
-#include "base/logging.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:9871", "where the Manager service listens");
 ABSL_FLAG(std::string, directory, "", "the experiment's folder (store and trial logs)");
@@ -51,24 +51,6 @@ ABSL_FLAG(absl::Duration, unschedulable_timeout, absl::Minutes(5),
           "a trial whose pod cannot be scheduled for this long fails and is deleted");
 
 namespace {
-
-// This process serves exactly one experiment.
-class SingleManagerDirectory final : public dlkit::ManagerDirectory {
- public:
-  explicit SingleManagerDirectory(std::shared_ptr<dlkit::ExperimentManager> manager)
-      : manager_(std::move(manager)) {}
-  absl::StatusOr<std::shared_ptr<dlkit::ExperimentManager>> FindManager(
-      const std::string& id) override {
-    if (id != manager_->id()) {
-      return absl::NotFoundError("this Manager serves experiment " + manager_->id() +
-                                 ", not " + id);
-    }
-    return manager_;
-  }
-
- private:
-  std::shared_ptr<dlkit::ExperimentManager> manager_;
-};
 
 int Fail(const std::string& message) {
   dlkit::Log() << message;
@@ -124,19 +106,11 @@ int main(int argc, char** argv) {
   const std::string directory = absl::GetFlag(FLAGS_directory);
   if (directory.empty()) return Fail("--directory is required");
 
-  auto tuner = dlkit::v1::TunerService::NewStub(grpc::CreateChannel(
-      absl::GetFlag(FLAGS_tuner_address), grpc::InsecureChannelCredentials()));
+  auto tuner = dlkit::v1::TunerService::NewStub(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_tuner_address), grpc::InsecureChannelCredentials()));
   dlkit::LocalTrialBackend::Options backend;
-  backend.reporter_binary = absl::GetFlag(FLAGS_reporter_binary);
-  if (backend.reporter_binary.empty()) {
-    backend.reporter_binary = dlkit::FindInstalledFile(
-        {"dlkit-reporter"},
-        "dlkit/services/reporter/dlkit-reporter");
-  }
-  backend.python_path = absl::GetFlag(FLAGS_python_path);
-  if (backend.python_path.empty()) {
-    backend.python_path = dlkit::FindInstalledFile({"../python"}, "dlkit/client/python");
-  }
+  backend.reporter_binary = dlkit::ReporterBinary(absl::GetFlag(FLAGS_reporter_binary));
+  backend.python_path = dlkit::PythonPath(absl::GetFlag(FLAGS_python_path));
   backend.manager_address = absl::GetFlag(FLAGS_address);
   dlkit::ExperimentManager::Options options;
   options.directory = directory;
@@ -165,8 +139,8 @@ int main(int argc, char** argv) {
       return Fail("--platform=kubernetes needs --config and --experiment_id");
     }
     absl::StatusOr<std::shared_ptr<dlkit::TrialBackend>> k8s_backend = KubernetesBackend(
-        absl::GetFlag(FLAGS_experiment_id),
-        spec->training_service().kubernetes().namespace_(), backend.grace_seconds);
+        absl::GetFlag(FLAGS_experiment_id), spec->training_service().kubernetes().namespace_(),
+        backend.grace_seconds);
     if (!k8s_backend.ok()) return Fail(std::string(k8s_backend.status().message()));
     options.backend = *k8s_backend;
     // Where the experiment's queries go: the Service (Experiment.manager_address).
@@ -180,21 +154,19 @@ int main(int argc, char** argv) {
     if (!spec.has_value() || absl::GetFlag(FLAGS_experiment_id).empty()) {
       return Fail(directory + " holds no experiment: pass --config and --experiment_id");
     }
-    manager = dlkit::ExperimentManager::Create(absl::GetFlag(FLAGS_experiment_id), *spec,
-                                               options);
+    manager = dlkit::ExperimentManager::Create(absl::GetFlag(FLAGS_experiment_id), *spec, options);
   }
   // A restarted Experiment pod's Manager (Open) takes back the trials still running as Jobs
   // and carries on; an experiment the user had stopped stays stopped.
   if (!manager.ok()) return Fail(std::string(manager.status().message()));
   std::shared_ptr<dlkit::ExperimentManager> shared = std::move(manager).value();
-  SingleManagerDirectory single(shared);
+  dlkit::SingleManagerDirectory single(shared);
   dlkit::ManagerServiceImpl service(&single);
   absl::StatusOr<dlkit::StartedServer> server =
       dlkit::StartServer(absl::GetFlag(FLAGS_address), {&service});
   if (!server.ok()) return Fail(std::string(server.status().message()));
   shared->Start();
-  dlkit::Log() << "experiment " << shared->id() << " on "
-            << absl::GetFlag(FLAGS_address);
+  dlkit::Log() << "experiment " << shared->id() << " on " << absl::GetFlag(FLAGS_address);
   dlkit::WaitForShutdown();
   shared->Shutdown();
   server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -15,9 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/logging.h"
 #include "google/protobuf/descriptor.h"
 #include "services/gateway/grpc_web_framing.h"
-#include "base/logging.h"
 
 namespace dlkit::gateway {
 
@@ -60,11 +60,16 @@ void ReplyText(http::http_request& request, http::status_code code, const std::s
 
 std::string ContentTypeFor(const std::string& path) {
   static const std::map<std::string, std::string> kTypes = {
-      {".html", "text/html; charset=utf-8"},   {".js", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},     {".json", "application/json"},
-      {".svg", "image/svg+xml"},               {".png", "image/png"},
-      {".ico", "image/x-icon"},                {".woff2", "font/woff2"},
-      {".map", "application/json"},            {".txt", "text/plain; charset=utf-8"}};
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".woff2", "font/woff2"},
+      {".map", "application/json"},
+      {".txt", "text/plain; charset=utf-8"}};
   const size_t dot = path.rfind('.');
   if (dot != std::string::npos && path.find('/', dot) == std::string::npos) {
     auto it = kTypes.find(absl::AsciiStrToLower(path.substr(dot)));
@@ -142,8 +147,8 @@ class ForwardedCall final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grp
     gateway_->Unregister(id_);
     grpc::Status reported = status;
     if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      reported = grpc::Status(status.error_code(),
-                              "deadline exceeded (the grpc-timeout the request set)");
+      reported =
+          grpc::Status(status.error_code(), "deadline exceeded (the grpc-timeout the request set)");
     }
     Write(kTrailerFlag, "", &reported);
     body_.close(std::ios_base::out).wait();
@@ -154,15 +159,17 @@ class ForwardedCall final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grp
   // Returns false once the browser is gone (the response stream was closed under us); the
   // backend call is then cancelled.
   bool Write(char flag, const std::string& payload, const grpc::Status* trailers = nullptr) {
-    std::string frame = trailers != nullptr ? EncodeTrailers(*trailers) : EncodeFrame(flag, payload);
+    std::string frame =
+        trailers != nullptr ? EncodeTrailers(*trailers) : EncodeFrame(flag, payload);
     if (text_encoding_) frame = absl::Base64Escape(frame);
     absl::MutexLock lock(&mu_);
     last_write_ = absl::Now();
     bool written = false;
     if (body_.can_write()) {
       try {
-        written = body_.putn_nocopy(reinterpret_cast<const uint8_t*>(frame.data()), frame.size())
-                      .get() == frame.size();
+        written =
+            body_.putn_nocopy(reinterpret_cast<const uint8_t*>(frame.data()), frame.size()).get() ==
+            frame.size();
         body_.sync().wait();  // hand the frame to the socket now, not at 4 KiB
       } catch (...) {
         written = false;
@@ -205,8 +212,8 @@ absl::StatusOr<std::unique_ptr<GrpcWebGateway>> GrpcWebGateway::Start(
   // Registered one by one: for OPTIONS without its own handler cpprest answers by itself,
   // without the CORS headers a preflight needs.
   gateway->listener_->support(handler);
-  for (const http::method& m : {http::methods::GET, http::methods::HEAD, http::methods::POST,
-                                http::methods::OPTIONS}) {
+  for (const http::method& m :
+       {http::methods::GET, http::methods::HEAD, http::methods::POST, http::methods::OPTIONS}) {
     gateway->listener_->support(m, handler);
   }
   try {
@@ -237,9 +244,9 @@ GrpcWebGateway::~GrpcWebGateway() {
   }
   // The listener is closed, so a body still being read fails soon: wait for its continuation.
   absl::MutexLock lock(&mu_);
-  if (!mu_.AwaitWithTimeout(
-          absl::Condition(+[](int* pending) { return *pending == 0; }, &continuations_),
-          absl::Seconds(30))) {
+  if (!mu_.AwaitWithTimeout(absl::Condition(
+                                +[](int* pending) { return *pending == 0; }, &continuations_),
+                            absl::Seconds(30))) {
     dlkit::Log() << "gateway: " << continuations_ << " request continuations still pending";
   }
 }
@@ -287,9 +294,9 @@ bool GrpcWebGateway::MethodAllowed(const std::string& service, const std::string
 void GrpcWebGateway::Handle(http::http_request request) {
   const std::string host = Header(request, "Host");
   if (!HostAllowed(host)) {
-    ReplyText(request, http::status_codes::Forbidden,
-              absl::StrCat("Host '", host, "' is not this gateway's address ",
-                           options_.listen_address));
+    ReplyText(
+        request, http::status_codes::Forbidden,
+        absl::StrCat("Host '", host, "' is not this gateway's address ", options_.listen_address));
     return;
   }
   // Browsers send Origin on every cross-origin call (and on same-origin POSTs).
@@ -298,8 +305,10 @@ void GrpcWebGateway::Handle(http::http_request request) {
     origin.clear();  // same origin: no CORS headers needed
   } else if (!origin.empty() && !OriginAllowed(origin)) {
     ReplyText(request, http::status_codes::Forbidden,
-              absl::StrCat("origin ", origin, " may not call this gateway; allow it with "
-                                              "dlkitd --gateway_cors_origins=", origin));
+              absl::StrCat("origin ", origin,
+                           " may not call this gateway; allow it with "
+                           "dlkitd --gateway_cors_origins=",
+                           origin));
     return;
   }
   const http::method& method = request.method();
@@ -316,8 +325,9 @@ void GrpcWebGateway::Handle(http::http_request request) {
     ServeStatic(std::move(request));
   } else {
     ReplyText(request, http::status_codes::MethodNotAllowed,
-              absl::StrCat("method ", method, " is not served; use POST for gRPC-web calls, "
-                                              "GET for the dashboard"));
+              absl::StrCat("method ", method,
+                           " is not served; use POST for gRPC-web calls, "
+                           "GET for the dashboard"));
   }
 }
 
@@ -388,8 +398,8 @@ void GrpcWebGateway::Forward(http::http_request request, const std::string& orig
   const std::string full_method = absl::StrCat("/", service, "/", method_name);
   const bool server_streaming = method_descriptor->server_streaming();
   request.extract_vector().then([this, hold = HoldOpen(), request, origin, fail, text_encoding,
-                                 response_type, full_method, server_streaming,
-                                 timeout](pplx::task<std::vector<unsigned char>> body_task) mutable {
+                                 response_type, full_method, server_streaming, timeout](
+                                    pplx::task<std::vector<unsigned char>> body_task) mutable {
     std::string body;
     try {
       std::vector<unsigned char> bytes = body_task.get();
@@ -400,8 +410,7 @@ void GrpcWebGateway::Forward(http::http_request request, const std::string& orig
     if (text_encoding) {
       std::string decoded;
       if (!absl::Base64Unescape(absl::StripAsciiWhitespace(body), &decoded)) {
-        fail(grpc::StatusCode::INVALID_ARGUMENT,
-             "grpc-web-text request body is not valid base64");
+        fail(grpc::StatusCode::INVALID_ARGUMENT, "grpc-web-text request body is not valid base64");
         return;
       }
       body = std::move(decoded);

@@ -124,8 +124,8 @@ class RawHttpClient {
                    size_t content_length, const std::string& part) {
     std::string request = absl::StrCat("POST ", path, " HTTP/1.1\r\n");
     for (const auto& [name, value] : headers) absl::StrAppend(&request, name, ": ", value, "\r\n");
-    absl::StrAppend(&request, "Host: 127.0.0.1:", port_of_socket(), "\r\n", "Content-Length: ",
-                    content_length, "\r\n\r\n", part);
+    absl::StrAppend(&request, "Host: 127.0.0.1:", port_of_socket(), "\r\n",
+                    "Content-Length: ", content_length, "\r\n\r\n", part);
     REQUIRE(write(fd_, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
   }
   // Writes more bytes; false once the peer has closed.
@@ -309,8 +309,7 @@ TEST_CASE_METHOD(GatewayFixture, "a unary call: one message frame, then trailers
   CHECK(TrailerOf(frames) == "grpc-status:0\r\n");
 }
 
-TEST_CASE_METHOD(GatewayFixture, "a server stream arrives frame by frame, in order",
-                 "[gateway]") {
+TEST_CASE_METHOD(GatewayFixture, "a server stream arrives frame by frame, in order", "[gateway]") {
   EchoRequest request;
   request.set_text("tick");
   request.set_count(4);
@@ -348,8 +347,7 @@ TEST_CASE_METHOD(GatewayFixture, "a backend error is HTTP 200 with the status in
   CHECK(TrailerOf(frames) == "grpc-status:5\r\ngrpc-message:no experiment 'x' (100%25 sure)\r\n");
 }
 
-TEST_CASE_METHOD(GatewayFixture, "grpc-timeout becomes the backend call's deadline",
-                 "[gateway]") {
+TEST_CASE_METHOD(GatewayFixture, "grpc-timeout becomes the backend call's deadline", "[gateway]") {
   const int ended_before = hang_calls_ended.load();
   const auto start = std::chrono::steady_clock::now();
   HttpResponse response =
@@ -364,14 +362,14 @@ TEST_CASE_METHOD(GatewayFixture, "grpc-timeout becomes the backend call's deadli
   }
   CHECK(hang_calls_ended.load() == ended_before + 1);
 
-  HttpResponse bad = Call("/dlkit.testing.EchoService/Echo", EchoRequest(), {{"grpc-timeout", "soon"}});
+  HttpResponse bad =
+      Call("/dlkit.testing.EchoService/Echo", EchoRequest(), {{"grpc-timeout", "soon"}});
   CHECK(TrailerOf(SplitFrames(bad.body)) ==
         "grpc-status:3\r\ngrpc-message:grpc-timeout 'soon' is not 1 to 8 digits followed by H, "
         "M, S, m, u or n\r\n");
 }
 
-TEST_CASE_METHOD(GatewayFixture, "a browser that goes away cancels the backend call",
-                 "[gateway]") {
+TEST_CASE_METHOD(GatewayFixture, "a browser that goes away cancels the backend call", "[gateway]") {
   const int ended_before = hang_calls_ended.load();
   {
     RawHttpClient client(port_);
@@ -433,9 +431,8 @@ TEST_CASE_METHOD(GatewayFixture, "only allowlisted, browser-callable methods are
 TEST_CASE_METHOD(GatewayFixture, "a malformed body is INVALID_ARGUMENT, naming the problem",
                  "[gateway]") {
   RawHttpClient client(port_);
-  HttpResponse response =
-      client.Exchange("POST", "/dlkit.testing.EchoService/Echo", kGrpcWeb,
-                      std::string("\0\0\0\0\x09hi", 7));
+  HttpResponse response = client.Exchange("POST", "/dlkit.testing.EchoService/Echo", kGrpcWeb,
+                                          std::string("\0\0\0\0\x09hi", 7));
   CHECK(TrailerOf(SplitFrames(response.body)) ==
         "grpc-status:3\r\ngrpc-message:gRPC-web request frame says 9 bytes but the body holds 2 "
         "after the header; only one message per request\r\n");
@@ -449,9 +446,9 @@ TEST_CASE_METHOD(GatewayFixture, "grpc-web-text: base64 both ways", "[gateway]")
   EchoRequest request;
   request.set_text("as text");
   RawHttpClient client(port_);
-  HttpResponse response = client.Exchange(
-      "POST", "/dlkit.testing.EchoService/Echo",
-      {{"Content-Type", "application/grpc-web-text"}}, absl::Base64Escape(GrpcWebBody(request)));
+  HttpResponse response = client.Exchange("POST", "/dlkit.testing.EchoService/Echo",
+                                          {{"Content-Type", "application/grpc-web-text"}},
+                                          absl::Base64Escape(GrpcWebBody(request)));
   CHECK(response.headers["content-type"] == "application/grpc-web-text+proto");
   // Each frame is its own padded base64 run.
   std::string body = response.body;
@@ -476,11 +473,12 @@ TEST_CASE_METHOD(GatewayFixture, "grpc-web-text: base64 both ways", "[gateway]")
 TEST_CASE_METHOD(GatewayFixture, "CORS: preflight and calls from allowed origins only",
                  "[gateway]") {
   RawHttpClient client(port_);
-  HttpResponse preflight = client.Exchange(
-      "OPTIONS", "/dlkit.testing.EchoService/Echo",
-      {{"Origin", "http://localhost:5173"}, {"Access-Control-Request-Method", "POST"},
-       {"Access-Control-Request-Headers", "content-type,x-grpc-web"}},
-      "");
+  HttpResponse preflight =
+      client.Exchange("OPTIONS", "/dlkit.testing.EchoService/Echo",
+                      {{"Origin", "http://localhost:5173"},
+                       {"Access-Control-Request-Method", "POST"},
+                       {"Access-Control-Request-Headers", "content-type,x-grpc-web"}},
+                      "");
   CHECK(preflight.status == 204);
   CHECK(preflight.headers["access-control-allow-origin"] == "http://localhost:5173");
   CHECK(absl::StrContains(preflight.headers["access-control-allow-headers"], "x-grpc-web"));
@@ -512,8 +510,8 @@ TEST_CASE_METHOD(GatewayFixture, "CORS: preflight and calls from allowed origins
 
 TEST_CASE_METHOD(GatewayFixture, "a foreign Host (DNS rebinding) is refused", "[gateway]") {
   RawHttpClient client(port_);
-  HttpResponse response = client.Exchange(
-      "GET", "/", {{"Host", absl::StrCat("rebind.example:", port_)}}, "");
+  HttpResponse response =
+      client.Exchange("GET", "/", {{"Host", absl::StrCat("rebind.example:", port_)}}, "");
   CHECK(response.status == 403);
   RawHttpClient client2(port_);
   CHECK(client2.Exchange("GET", "/", {{"Host", absl::StrCat("localhost:", port_)}}, "").status ==

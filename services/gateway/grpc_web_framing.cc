@@ -40,8 +40,8 @@ std::string EncodeFrame(char flag, absl::string_view payload) {
 }
 
 std::string EncodeTrailers(const grpc::Status& status) {
-  std::string trailers = absl::StrCat("grpc-status:", static_cast<int>(status.error_code()),
-                                      "\r\n");
+  std::string trailers =
+      absl::StrCat("grpc-status:", static_cast<int>(status.error_code()), "\r\n");
   if (!status.error_message().empty()) {
     absl::StrAppend(&trailers, "grpc-message:", PercentEncode(status.error_message()), "\r\n");
   }
@@ -50,9 +50,9 @@ std::string EncodeTrailers(const grpc::Status& status) {
 
 absl::StatusOr<std::string> DecodeSingleMessage(absl::string_view body) {
   if (body.size() < kHeaderSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "gRPC-web request body has ", body.size(),
-        " bytes; a message frame needs at least a 5-byte header"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("gRPC-web request body has ", body.size(),
+                     " bytes; a message frame needs at least a 5-byte header"));
   }
   if (body[0] != kMessageFlag) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -62,9 +62,9 @@ absl::StatusOr<std::string> DecodeSingleMessage(absl::string_view body) {
   uint32_t size = 0;
   for (size_t i = 1; i < kHeaderSize; ++i) size = (size << 8) | static_cast<unsigned char>(body[i]);
   if (body.size() - kHeaderSize != size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "gRPC-web request frame says ", size, " bytes but the body holds ",
-        body.size() - kHeaderSize, " after the header; only one message per request"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("gRPC-web request frame says ", size, " bytes but the body holds ",
+                     body.size() - kHeaderSize, " after the header; only one message per request"));
   }
   return std::string(body.substr(kHeaderSize));
 }
@@ -78,16 +78,22 @@ absl::StatusOr<absl::Duration> ParseGrpcTimeout(absl::string_view value) {
         "grpc-timeout '", value, "' is not 1 to 8 digits followed by H, M, S, m, u or n"));
   }
   switch (value.back()) {
-    case 'H': return absl::Hours(amount);
-    case 'M': return absl::Minutes(amount);
-    case 'S': return absl::Seconds(amount);
-    case 'm': return absl::Milliseconds(amount);
-    case 'u': return absl::Microseconds(amount);
-    case 'n': return absl::Nanoseconds(amount);
+    case 'H':
+      return absl::Hours(amount);
+    case 'M':
+      return absl::Minutes(amount);
+    case 'S':
+      return absl::Seconds(amount);
+    case 'm':
+      return absl::Milliseconds(amount);
+    case 'u':
+      return absl::Microseconds(amount);
+    case 'n':
+      return absl::Nanoseconds(amount);
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "grpc-timeout '", value, "' has unit '", value.substr(value.size() - 1),
-          "'; use H, M, S, m, u or n"));
+      return absl::InvalidArgumentError(absl::StrCat("grpc-timeout '", value, "' has unit '",
+                                                     value.substr(value.size() - 1),
+                                                     "'; use H, M, S, m, u or n"));
   }
 }
 

@@ -6,9 +6,9 @@
 // message, flag 0x80 the trailers ("grpc-status:N\r\ngrpc-message:...\r\n").
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 

@@ -27,8 +27,7 @@ TEST_CASE("trailers carry the status and a percent-encoded message", "[framing]"
   CHECK(ok.substr(5) == "grpc-status:0\r\n");
   const std::string failed =
       EncodeTrailers(grpc::Status(grpc::StatusCode::NOT_FOUND, "no trial 7: 50% \xc3\xa9\r\n"));
-  CHECK(failed.substr(5) ==
-        "grpc-status:5\r\ngrpc-message:no trial 7: 50%25 %C3%A9%0D%0A\r\n");
+  CHECK(failed.substr(5) == "grpc-status:5\r\ngrpc-message:no trial 7: 50%25 %C3%A9%0D%0A\r\n");
 }
 
 TEST_CASE("malformed request bodies are named", "[framing]") {
@@ -55,7 +54,8 @@ TEST_CASE("grpc-timeout values and their units", "[framing]") {
     INFO(bad);
     CHECK(!ParseGrpcTimeout(bad).ok());
   }
-  CHECK(ParseGrpcTimeout("10x").status().message() == "grpc-timeout '10x' has unit 'x'; use H, M, S, m, u or n");
+  CHECK(ParseGrpcTimeout("10x").status().message() ==
+        "grpc-timeout '10x' has unit 'x'; use H, M, S, m, u or n");
 }
 
 }  // namespace

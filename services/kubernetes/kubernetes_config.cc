@@ -67,8 +67,8 @@ bool ParseVolume(const Json& j, const std::string& path, Report* report, v1::Vol
 
 const std::vector<std::string>& KubernetesOnlyKeys() {
   static const auto* const kKeys = new std::vector<std::string>{
-      "namespace", "image",        "jobKind",     "replicas", "resources",  "volumes",
-      "serviceAccount", "nodeSelector", "tolerations", "storage", "storageSize", "gitRepository"};
+      "namespace",      "image",        "jobKind",     "replicas", "resources",   "volumes",
+      "serviceAccount", "nodeSelector", "tolerations", "storage",  "storageSize", "gitRepository"};
   return *kKeys;
 }
 
@@ -135,8 +135,8 @@ void ParseKubernetes(const Fields& f, Report* report, v1::KubernetesService* out
   if (const Json* selector = Get(f, "nodeSelector")) {
     const std::string sel_path = JoinSpecPath(ts, "nodeSelector");
     if (!selector->is_object()) {
-      report->Error(sel_path, absl::StrCat("expected an object of label: value, got ",
-                                           Describe(*selector)));
+      report->Error(sel_path,
+                    absl::StrCat("expected an object of label: value, got ", Describe(*selector)));
     } else {
       for (const auto& [key, value] : selector->items()) {
         if (ReadScalarText(value, JoinSpecPath(sel_path, key), report, &s)) {
@@ -149,7 +149,8 @@ void ParseKubernetes(const Fields& f, Report* report, v1::KubernetesService* out
     const std::string tol_path = JoinSpecPath(ts, "tolerations");
     if (!tolerations->is_array()) {
       report->Error(tol_path, absl::StrCat("expected a list of {key, operator, value, effect}, "
-                                           "got ", Describe(*tolerations)));
+                                           "got ",
+                                           Describe(*tolerations)));
     } else {
       size_t i = 0;
       for (const Json& t : *tolerations) {
@@ -157,11 +158,12 @@ void ParseKubernetes(const Fields& f, Report* report, v1::KubernetesService* out
         v1::Toleration* toleration = out->add_tolerations();  // kept: indices stay aligned
         if (!t.is_object()) {
           report->Error(path, absl::StrCat("expected an object {key, operator, value, effect}, "
-                                           "got ", Describe(t)));
+                                           "got ",
+                                           Describe(t)));
           continue;
         }
-        const Fields tf = ReadFields(
-            t, path, KeyTable{{"key", "operator", "value", "effect"}, {}, {}}, report);
+        const Fields tf =
+            ReadFields(t, path, KeyTable{{"key", "operator", "value", "effect"}, {}, {}}, report);
         ReadTextField(tf, "key", path, ReadString, report,
                       [&](const std::string& v) { toleration->set_key(v); });
         ReadTextField(tf, "operator", path, ReadString, report,
@@ -199,9 +201,8 @@ void ParseKubernetes(const Fields& f, Report* report, v1::KubernetesService* out
                     absl::StrCat("expected an object {url, revision, image, secretName}, got ",
                                  Describe(*git)));
     } else {
-      const Fields gf =
-          ReadFields(*git, git_path,
-                     KeyTable{{"url", "revision", "image", "secretName"}, {}, {}}, report);
+      const Fields gf = ReadFields(
+          *git, git_path, KeyTable{{"url", "revision", "image", "secretName"}, {}, {}}, report);
       v1::GitRepository* repository = out->mutable_git_repository();
       if (const Json* url = Get(gf, "url")) {
         if (ReadString(*url, JoinSpecPath(git_path, "url"), report, &s)) {
@@ -239,8 +240,8 @@ void KubernetesServiceToJson(const v1::KubernetesService& k8s, Json* service) {
   if (!k8s.namespace_().empty()) (*service)["namespace"] = k8s.namespace_();
   (*service)["image"] = k8s.image();
   (*service)["jobKind"] = k8s.job_kind() == v1::PYTORCH_JOB ? "PyTorchJob"
-                       : k8s.job_kind() == v1::TF_JOB    ? "TFJob"
-                                                         : "Job";
+                          : k8s.job_kind() == v1::TF_JOB    ? "TFJob"
+                                                            : "Job";
   (*service)["replicas"] = k8s.replicas();
   if (k8s.has_resources()) {
     Json resources = Json::object();
@@ -266,10 +267,11 @@ void KubernetesServiceToJson(const v1::KubernetesService& k8s, Json* service) {
   }
   if (!k8s.service_account().empty()) (*service)["serviceAccount"] = k8s.service_account();
   if (!k8s.node_selector().empty()) {
-    (*service)["nodeSelector"] = std::map<std::string, std::string>(k8s.node_selector().begin(),
-                                                                 k8s.node_selector().end());
+    (*service)["nodeSelector"] =
+        std::map<std::string, std::string>(k8s.node_selector().begin(), k8s.node_selector().end());
   }
-  if (k8s.tolerations_size() > 0) (*service)["tolerations"] = TolerationsToJson<Json>(k8s.tolerations());
+  if (k8s.tolerations_size() > 0)
+    (*service)["tolerations"] = TolerationsToJson<Json>(k8s.tolerations());
   if (k8s.storage() == v1::STORAGE_EMPTY_DIR) (*service)["storage"] = "emptyDir";
   if (k8s.storage() == v1::STORAGE_PVC) (*service)["storage"] = "pvc";
   if (!k8s.storage_size().empty()) (*service)["storageSize"] = k8s.storage_size();

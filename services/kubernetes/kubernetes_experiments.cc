@@ -1,16 +1,15 @@
 #include "services/kubernetes/kubernetes_experiments.h"
 
-#include "services/kubernetes/labels.h"
-
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "grpcpp/grpcpp.h"
-#include "services/config/experiment_config.h"
-#include "services/config/config_export.h"
-#include "services/common/grpc_status.h"
 #include "base/status_macros.h"
+#include "grpcpp/grpcpp.h"
+#include "services/common/grpc_status.h"
+#include "services/config/config_export.h"
+#include "services/config/experiment_config.h"
+#include "services/kubernetes/labels.h"
 
 namespace dlkit {
 namespace {
@@ -225,9 +224,8 @@ absl::StatusOr<v1::Experiment> KubernetesExperiments::AskManager(
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return absl::UnavailableError(absl::StrCat(
-        "cannot ", what, " experiment ", id, ": its Manager at ", address,
-        " does not answer (", status.error_message(), "); see `kubectl -n ", ns,
-        " describe pod ", RootName(id), "`"));
+        "cannot ", what, " experiment ", id, ": its Manager at ", address, " does not answer (",
+        status.error_message(), "); see `kubectl -n ", ns, " describe pod ", RootName(id), "`"));
   }
   if (!status.ok()) return FromGrpcStatus(status);
   v1::Experiment experiment = response.experiment();

@@ -23,8 +23,8 @@
 #include "dlkit/v1/manager.grpc.pb.h"
 #include "dlkit/v1/types.pb.h"
 #include "k8s/client/kube_client.h"
-#include "services/launcher/cluster_experiments.h"
 #include "nlohmann/json.hpp"
+#include "services/launcher/cluster_experiments.h"
 
 namespace dlkit {
 
@@ -45,7 +45,8 @@ class KubernetesExperiments final : public ClusterExperiments {
   KubernetesExperiments(std::shared_ptr<k8s::KubeClient> client, Options options);
 
   // Creates the experiment's objects; the experiment as it starts.
-  absl::StatusOr<v1::Experiment> Submit(const std::string& id, const v1::ExperimentSpec& spec) override;
+  absl::StatusOr<v1::Experiment> Submit(const std::string& id,
+                                        const v1::ExperimentSpec& spec) override;
   // From its Manager, or (while that does not answer) from the ConfigMap.
   absl::StatusOr<v1::Experiment> Get(const std::string& ns, const std::string& id) override;
   // Deletes the ConfigMap; the rest follows. OK when already gone.
@@ -60,8 +61,8 @@ class KubernetesExperiments final : public ClusterExperiments {
   std::string default_namespace() const override { return client_->config().default_namespace; }
   std::string ManagerAddress(const std::string& ns, const std::string& id) const;
   // The experiment's own Manager (its Service), for calls the daemon passes on.
-  std::shared_ptr<v1::ManagerService::StubInterface> ManagerStub(
-      const std::string& ns, const std::string& id) override {
+  std::shared_ptr<v1::ManagerService::StubInterface> ManagerStub(const std::string& ns,
+                                                                 const std::string& id) override {
     return Stub(ManagerAddress(ns, id));
   }
 
@@ -72,8 +73,8 @@ class KubernetesExperiments final : public ClusterExperiments {
   // A Manager method that takes an experiment id and answers with the experiment.
   template <typename Request, typename Response>
   using ManagerCall = grpc::Status (v1::ManagerService::StubInterface::*)(grpc::ClientContext*,
-                                                                         const Request&,
-                                                                         Response*);
+                                                                          const Request&,
+                                                                          Response*);
   // Calls it on the experiment's Manager, with the Manager deadline.
   template <typename Request, typename Response>
   grpc::Status CallManager(const std::string& ns, const std::string& id,

@@ -1,7 +1,5 @@
 #include "services/kubernetes/kubernetes_trial_backend.h"
 
-#include "services/kubernetes/kubernetes_config.h"
-
 #include <algorithm>
 #include <cctype>
 #include <iostream>
@@ -12,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
+#include "services/kubernetes/kubernetes_config.h"
 
 namespace dlkit {
 namespace {
@@ -25,7 +24,8 @@ constexpr char kGitCloneScript[] =
     "set -e; cd \"$DLKIT_CODE_DIR\"; git init -q .; "
     "if [ -n \"${DLKIT_GIT_PASSWORD:-}\" ]; then "
     "git config credential.helper "
-    "'!f() { echo \"username=${DLKIT_GIT_USERNAME:-git}\"; echo \"password=$DLKIT_GIT_PASSWORD\"; }; f'; "
+    "'!f() { echo \"username=${DLKIT_GIT_USERNAME:-git}\"; echo \"password=$DLKIT_GIT_PASSWORD\"; "
+    "}; f'; "
     "fi; "
     "git remote add origin \"$DLKIT_GIT_URL\"; "
     "git fetch -q --depth 1 origin \"${DLKIT_GIT_REVISION:-HEAD}\"; "
@@ -193,7 +193,8 @@ Json PodTemplate(const TrialLaunch& launch, const KubernetesTrialBackend::Option
         std::map<std::string, std::string>(k8s.node_selector().begin(), k8s.node_selector().end());
   }
   if (k8s.tolerations_size() > 0) spec["tolerations"] = TolerationsToJson<Json>(k8s.tolerations());
-  return {{"metadata", {{"labels", DlkitLabels(launch.experiment_id, "trial", launch.trial_id)}}}, {"spec", std::move(spec)}};
+  return {{"metadata", {{"labels", DlkitLabels(launch.experiment_id, "trial", launch.trial_id)}}},
+          {"spec", std::move(spec)}};
 }
 
 Json ReplicaSpec(int replicas, Json pod_template) {
@@ -274,7 +275,9 @@ Json KubernetesTrialBackend::TrialObject(const TrialLaunch& launch, const Option
                                          const std::string& name) {
   const v1::KubernetesService& k8s = launch.spec.training_service().kubernetes();
   const k8s::ResourceType& type = TypeOf(k8s.job_kind());
-  Json metadata = {{"name", name}, {"namespace", options.ns}, {"labels", DlkitLabels(launch.experiment_id, "trial", launch.trial_id)}};
+  Json metadata = {{"name", name},
+                   {"namespace", options.ns},
+                   {"labels", DlkitLabels(launch.experiment_id, "trial", launch.trial_id)}};
   if (!options.owner.is_null()) metadata["ownerReferences"] = Json::array({options.owner});
   Json object = {{"apiVersion", type.api_version}, {"kind", type.kind}, {"metadata", metadata}};
   const int replicas = std::max(1, k8s.replicas());
@@ -455,9 +458,8 @@ absl::Status KubernetesTrialBackend::Adopt(const TrialLaunch& launch, GoneCallba
   } else if (!it->second.seen) {
     trials_.erase(it);
     if (!found.ok()) {
-      return absl::Status(found.status().code(),
-                          absl::StrCat("cannot look for its ", type.kind, ": ",
-                                       found.status().message()));
+      return absl::Status(found.status().code(), absl::StrCat("cannot look for its ", type.kind,
+                                                              ": ", found.status().message()));
     }
     return absl::NotFoundError(absl::StrCat("its ", type.kind, " no longer exists"));
   }

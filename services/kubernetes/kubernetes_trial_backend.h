@@ -137,7 +137,7 @@ class KubernetesTrialBackend final : public TrialBackend {
 
   absl::Mutex mu_;
   std::map<std::string, Tracked> trials_ ABSL_GUARDED_BY(mu_);  // by trial id
-  std::vector<Notice> deferred_ ABSL_GUARDED_BY(mu_);  // for the housekeeper to deliver
+  std::vector<Notice> deferred_ ABSL_GUARDED_BY(mu_);           // for the housekeeper to deliver
   bool watching_ ABSL_GUARDED_BY(mu_) = false;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;

@@ -32,8 +32,8 @@ class ClusterExperiments {
   // Where experiments without trainingService.namespace go.
   virtual std::string default_namespace() const = 0;
   // The experiment's own Manager, for the calls the daemon passes on.
-  virtual std::shared_ptr<v1::ManagerService::StubInterface> ManagerStub(
-      const std::string& ns, const std::string& id) = 0;
+  virtual std::shared_ptr<v1::ManagerService::StubInterface> ManagerStub(const std::string& ns,
+                                                                         const std::string& id) = 0;
 };
 
 }  // namespace dlkit

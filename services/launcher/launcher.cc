@@ -8,14 +8,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/config/experiment_config.h"
-#include "services/common/grpc_status.h"
-#include "services/config/spec_validation.h"
+#include "base/logging.h"
 #include "base/status_macros.h"
+#include "services/common/grpc_status.h"
+#include "services/config/experiment_config.h"
+#include "services/config/spec_validation.h"
 #include "services/launcher/sqlite_experiment_registry.h"
 #include "services/manager/local_trial_backend.h"
 #include "services/manager/tuner_client.h"
-#include "base/logging.h"
 
 namespace dlkit {
 
@@ -102,10 +102,9 @@ absl::StatusOr<std::vector<std::string>> Launcher::CheckSpec(const v1::Experimen
         "trainingService.platform: kubernetes runs trials; ask/tell experiments are local only");
   }
   // A cluster trial's code directory is a path inside its image or volumes, not here.
-  if (!cluster && !spec.ask_tell() &&
-      !std::filesystem::is_directory(spec.trial_code_directory())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "trialCodeDirectory: ", spec.trial_code_directory(), " is not a directory"));
+  if (!cluster && !spec.ask_tell() && !std::filesystem::is_directory(spec.trial_code_directory())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("trialCodeDirectory: ", spec.trial_code_directory(), " is not a directory"));
   }
   // The Tuner checks the algorithm names and classArgs against the space.
   v1::ValidateAlgorithmRequest request;
@@ -145,8 +144,7 @@ absl::StatusOr<LoadedConfig> SpecOfRequest(const v1::ExperimentSpec& spec,
 
 absl::StatusOr<v1::ValidateExperimentResponse> Launcher::Validate(
     const v1::ValidateExperimentRequest& request) {
-  DLKIT_ASSIGN_OR_RETURN(LoadedConfig loaded,
-                         SpecOfRequest(request.spec(), request.config_json()));
+  DLKIT_ASSIGN_OR_RETURN(LoadedConfig loaded, SpecOfRequest(request.spec(), request.config_json()));
   ApplyExperimentDefaults(&loaded.spec);
   DLKIT_ASSIGN_OR_RETURN(std::vector<std::string> warnings, CheckSpec(loaded.spec));
   v1::ValidateExperimentResponse response;
@@ -157,8 +155,7 @@ absl::StatusOr<v1::ValidateExperimentResponse> Launcher::Validate(
 
 absl::StatusOr<v1::SubmitExperimentResponse> Launcher::Submit(
     const v1::SubmitExperimentRequest& request) {
-  DLKIT_ASSIGN_OR_RETURN(LoadedConfig loaded,
-                         SpecOfRequest(request.spec(), request.config_json()));
+  DLKIT_ASSIGN_OR_RETURN(LoadedConfig loaded, SpecOfRequest(request.spec(), request.config_json()));
   v1::ExperimentSpec spec = std::move(loaded.spec);
   ApplyExperimentDefaults(&spec);
   DLKIT_ASSIGN_OR_RETURN(std::vector<std::string> warnings, CheckSpec(spec));
@@ -224,8 +221,8 @@ absl::StatusOr<RegistryEntry> Launcher::ClusterEntry(const std::string& id) {
   absl::MutexLock lock(&mu_);
   absl::StatusOr<RegistryEntry> entry = registry_->Get(id);
   if (!entry.ok() || ClusterNamespace(*entry).empty() || options_.cluster == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
-        "no experiment \"", id, "\" here (`dlctl list` shows the experiments)"));
+    return absl::NotFoundError(
+        absl::StrCat("no experiment \"", id, "\" here (`dlctl list` shows the experiments)"));
   }
   return entry;
 }
@@ -268,8 +265,8 @@ absl::StatusOr<std::shared_ptr<ExperimentManager>> Launcher::FindManager(
   absl::MutexLock lock(&mu_);
   auto it = managers_.find(experiment_id);
   if (it == managers_.end()) {
-    return absl::NotFoundError(absl::StrCat(
-        "no experiment \"", experiment_id, "\" here (`dlctl list` shows the experiments)"));
+    return absl::NotFoundError(absl::StrCat("no experiment \"", experiment_id,
+                                            "\" here (`dlctl list` shows the experiments)"));
   }
   return it->second;
 }

@@ -17,8 +17,8 @@
 #include "absl/synchronization/mutex.h"
 #include "dlkit/v1/launcher.pb.h"
 #include "dlkit/v1/tuner.grpc.pb.h"
-#include "services/launcher/experiment_registry.h"
 #include "services/launcher/cluster_experiments.h"
+#include "services/launcher/experiment_registry.h"
 #include "services/manager/manager_directory.h"
 
 namespace dlkit {

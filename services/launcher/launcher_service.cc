@@ -125,8 +125,7 @@ class ExperimentsWatchReactor final : public grpc::ServerWriteReactor<v1::WatchE
 
 grpc::ServerWriteReactor<v1::WatchExperimentsResponse>* LauncherServiceImpl::WatchExperiments(
     grpc::CallbackServerContext* /*context*/, const v1::WatchExperimentsRequest* /*request*/) {
-  return new ExperimentsWatchReactor(launcher_,
-                                     [this](v1::Experiment& e) { AddDashboardUrl(e); });
+  return new ExperimentsWatchReactor(launcher_, [this](v1::Experiment& e) { AddDashboardUrl(e); });
 }
 
 void LauncherServiceImpl::AddDashboardUrl(v1::Experiment& experiment) const {
@@ -163,8 +162,7 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::ValidateExperiment(
     grpc::CallbackServerContext* context, const v1::ValidateExperimentRequest* request,
     v1::ValidateExperimentResponse* response) {
   return FinishUnaryLater(context, [this, request, response] {
-    absl::StatusOr<v1::ValidateExperimentResponse> validated =
-        launcher_->Validate(*request);
+    absl::StatusOr<v1::ValidateExperimentResponse> validated = launcher_->Validate(*request);
     if (validated.ok()) *response = *std::move(validated);
     return validated.status();
   });
@@ -183,28 +181,27 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::ListExperiments(
 grpc::ServerUnaryReactor* LauncherServiceImpl::GetExperiment(
     grpc::CallbackServerContext* context, const v1::GetExperimentRequest* request,
     v1::GetExperimentResponse* response) {
-  return FinishUnary(context,
-                     WithExperiment<v1::GetExperimentResponse>(
-                         launcher_->Get(request->experiment_id())),
-                     response);
+  return FinishUnary(
+      context, WithExperiment<v1::GetExperimentResponse>(launcher_->Get(request->experiment_id())),
+      response);
 }
 
 grpc::ServerUnaryReactor* LauncherServiceImpl::StopExperiment(
     grpc::CallbackServerContext* context, const v1::StopExperimentRequest* request,
     v1::StopExperimentResponse* response) {
-  return FinishUnary(context,
-                     WithExperiment<v1::StopExperimentResponse>(
-                         launcher_->Stop(request->experiment_id())),
-                     response);
+  return FinishUnary(
+      context,
+      WithExperiment<v1::StopExperimentResponse>(launcher_->Stop(request->experiment_id())),
+      response);
 }
 
 grpc::ServerUnaryReactor* LauncherServiceImpl::ResumeExperiment(
     grpc::CallbackServerContext* context, const v1::ResumeExperimentRequest* request,
     v1::ResumeExperimentResponse* response) {
-  return FinishUnary(context,
-                     WithExperiment<v1::ResumeExperimentResponse>(
-                         launcher_->Resume(request->experiment_id())),
-                     response);
+  return FinishUnary(
+      context,
+      WithExperiment<v1::ResumeExperimentResponse>(launcher_->Resume(request->experiment_id())),
+      response);
 }
 
 grpc::ServerUnaryReactor* LauncherServiceImpl::DeleteExperiment(

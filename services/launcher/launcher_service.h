@@ -6,7 +6,6 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
-
 #include "dlkit/v1/launcher.grpc.pb.h"
 #include "services/launcher/launcher.h"
 

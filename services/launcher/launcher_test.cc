@@ -1,18 +1,19 @@
 // The Launcher, Manager and Tuner services in-process, over a real gRPC server, with real
 // dlkit-reporter processes running small shell trials.
 
+#include "services/manager/manager_test_support.h"
 #include "services/launcher/launcher.h"
 
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <thread>
 
-#include <catch2/catch.hpp>
-
+#include "base/testing/wait_for.h"
 #include "grpcpp/grpcpp.h"
 #include "services/common/server_runner.h"
 #include "services/launcher/launcher_service.h"
@@ -28,14 +29,7 @@ std::string Runfile(const std::string& path) {
   return std::string(root) + "/dlkit/" + path;
 }
 
-bool WaitFor(const std::function<bool()>& condition, double seconds = 20) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
-}
+using testing::WaitFor;
 
 template <typename Stub>
 std::unique_ptr<grpc::ClientContext> Context() {
@@ -57,8 +51,8 @@ struct Daemon {
     launcher = std::move(opened).value();
     manager_service = std::make_unique<ManagerServiceImpl>(launcher.get());
     launcher_service = std::make_unique<LauncherServiceImpl>(launcher.get(), "test");
-    auto started = StartServer("127.0.0.1:0",
-                               {launcher_service.get(), manager_service.get(), &tuner_service});
+    auto started =
+        StartServer("127.0.0.1:0", {launcher_service.get(), manager_service.get(), &tuner_service});
     REQUIRE(started.ok());
     server = std::move(started->server);
     const std::string address = "127.0.0.1:" + std::to_string(started->port);
@@ -98,17 +92,8 @@ std::string TempHome() {
 }
 
 v1::ExperimentSpec ShellSpec(const std::string& command, int max_trials) {
-  v1::ExperimentSpec spec;
+  v1::ExperimentSpec spec = testing::CommandSpec(command, 2, max_trials);
   spec.set_name("shell");
-  v1::ParameterSpec* x = spec.mutable_search_space()->add_parameters();
-  x->set_name("x");
-  x->set_distribution(v1::RANDINT);
-  x->add_args(0);
-  x->add_args(100);
-  spec.set_trial_command(command);
-  spec.set_trial_code_directory("/tmp");
-  spec.set_trial_concurrency(2);
-  spec.set_max_trial_number(max_trials);
   return spec;
 }
 
@@ -117,8 +102,8 @@ TEST_CASE("A submitted experiment runs real trials and stores what they print", 
   Daemon daemon(home);
   v1::SubmitExperimentRequest request;
   // No SDK: the Reporter collects "[dlkit] ..." lines from stdout.
-  *request.mutable_spec() = ShellSpec(
-      "echo '[dlkit] intermediate_result: 0.25'; echo '[dlkit] final_result: 0.5'", 3);
+  *request.mutable_spec() =
+      ShellSpec("echo '[dlkit] intermediate_result: 0.25'; echo '[dlkit] final_result: 0.5'", 3);
   request.set_request_id("req-1");
   v1::SubmitExperimentResponse response;
   auto context = Context<v1::LauncherService>();
@@ -162,10 +147,12 @@ TEST_CASE("Invalid submissions name the problem and create nothing", "[launcher]
     std::string fragment;
   };
   std::vector<Case> cases = {
-      {[](v1::ExperimentSpec* s) { s->mutable_search_space()->mutable_parameters(0)->set_args(1, -5); },
+      {[](v1::ExperimentSpec* s) {
+         s->mutable_search_space()->mutable_parameters(0)->set_args(1, -5);
+       },
        grpc::StatusCode::INVALID_ARGUMENT, "searchSpace.x"},
-      {[](v1::ExperimentSpec* s) { s->clear_trial_command(); },
-       grpc::StatusCode::INVALID_ARGUMENT, "trialCommand"},
+      {[](v1::ExperimentSpec* s) { s->clear_trial_command(); }, grpc::StatusCode::INVALID_ARGUMENT,
+       "trialCommand"},
       {[](v1::ExperimentSpec* s) { s->mutable_tuner()->set_name("NoSuchTuner"); },
        grpc::StatusCode::INVALID_ARGUMENT, "NoSuchTuner"},
       {[](v1::ExperimentSpec* s) { s->set_trial_code_directory("/nonexistent/dir"); },

@@ -45,11 +45,8 @@ RegistryEntry EntryFromRow(const SqliteStatement& stmt) {
 
 absl::StatusOr<std::unique_ptr<SqliteExperimentRegistry>> SqliteExperimentRegistry::Open(
     const std::string& path) {
-  DLKIT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path));
-  if (Migrations().size() != static_cast<size_t>(kSchemaVersion)) {
-    return absl::InternalError("registry migrations do not match kSchemaVersion");
-  }
-  DLKIT_RETURN_IF_ERROR(db->Migrate(Migrations()));
+  DLKIT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
+                         SqliteDb::OpenAtVersion(path, Migrations(), kSchemaVersion, "registry"));
   return std::unique_ptr<SqliteExperimentRegistry>(new SqliteExperimentRegistry(std::move(db)));
 }
 

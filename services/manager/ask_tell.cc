@@ -1,13 +1,12 @@
 // ExperimentManager in ask/tell mode (spec.ask_tell): the user's workers ask for trials,
 // report on them and tell their results; nothing is launched.
 
-#include "services/manager/experiment_manager.h"
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "services/common/proto_util.h"
+#include "services/manager/experiment_manager.h"
 
 namespace dlkit {
 
@@ -24,7 +23,7 @@ absl::StatusOr<std::vector<v1::Trial>> ExperimentManager::AskTrials(int count) {
                                          v1::ExperimentState_Name(experiment_.state()).substr(11),
                                          ": ", experiment_.reason());
     return experiment_.state() == v1::EXPERIMENT_DONE ? absl::OutOfRangeError(why)
-                                                       : absl::FailedPreconditionError(why);
+                                                      : absl::FailedPreconditionError(why);
   }
   int wanted = std::max(count, 1);
   if (spec.max_trial_number() > 0) {
@@ -74,7 +73,8 @@ absl::StatusOr<bool> ExperimentManager::ReportTrialMetric(const std::string& tri
   absl::MutexLock lock(&mu_);
   DLKIT_ASSIGN_OR_RETURN(TrialRuntime * runtime, AskedTrial(trial_id));
   if (kind != v1::INTERMEDIATE && kind != v1::LOSS) {
-    return absl::InvalidArgumentError("kind must be INTERMEDIATE or LOSS (TellTrial gives the final)");
+    return absl::InvalidArgumentError(
+        "kind must be INTERMEDIATE or LOSS (TellTrial gives the final)");
   }
   if (seq <= 0) return absl::InvalidArgumentError("seq must count from 1 for each trial");
   if (IsTerminal(runtime->trial.state())) {

@@ -60,8 +60,10 @@ TEST_CASE("Ask/tell: asked trials run nowhere and end when told", "[manager][ask
   CHECK(stored->final_value() == Approx(0.7));
 }
 
-TEST_CASE("Ask/tell from many threads: a told trial is on disk when the tell returns, and the "
-          "counts and best match the trials", "[manager][asktell]") {
+TEST_CASE(
+    "Ask/tell from many threads: a told trial is on disk when the tell returns, and the "
+    "counts and best match the trials",
+    "[manager][asktell]") {
   Fixture f;
   constexpr int kThreads = 8, kEach = 12;
   f.Create(AskTellSpec(kThreads * kEach));

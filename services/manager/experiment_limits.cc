@@ -19,14 +19,14 @@ void TrialTally::Count(const v1::Trial& trial, int trial_retries, int sign) {
   }
 }
 
-std::optional<ExperimentEnding> LimitReached(const v1::ExperimentSpec& spec,
-                                             absl::Duration elapsed, const TrialTally& tally,
+std::optional<ExperimentEnding> LimitReached(const v1::ExperimentSpec& spec, absl::Duration elapsed,
+                                             const TrialTally& tally,
                                              const std::string& tuner_error) {
   const absl::Duration max_duration = ToAbslDuration(spec.max_experiment_duration());
   if (max_duration > absl::ZeroDuration() && elapsed >= max_duration) {
-    return ExperimentEnding{v1::EXPERIMENT_DONE,
-                            absl::StrCat("maxExperimentDuration (",
-                                         absl::FormatDuration(max_duration), ") reached")};
+    return ExperimentEnding{
+        v1::EXPERIMENT_DONE,
+        absl::StrCat("maxExperimentDuration (", absl::FormatDuration(max_duration), ") reached")};
   }
   const int failed = tally.failed_for_good();
   if (spec.max_failed_trials() > 0 && failed >= spec.max_failed_trials()) {

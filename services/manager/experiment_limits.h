@@ -44,8 +44,8 @@ struct ExperimentEnding {
 
 // Whether the experiment must end now, whatever its trials do: maxExperimentDuration has
 // passed (DONE), maxFailedTrials is reached or the tuner failed (FAILED).
-std::optional<ExperimentEnding> LimitReached(const v1::ExperimentSpec& spec,
-                                             absl::Duration elapsed, const TrialTally& tally,
+std::optional<ExperimentEnding> LimitReached(const v1::ExperimentSpec& spec, absl::Duration elapsed,
+                                             const TrialTally& tally,
                                              const std::string& tuner_error);
 
 // How many more trials maxTrialNumber allows (a very large number when it is unset).

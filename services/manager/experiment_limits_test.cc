@@ -21,8 +21,8 @@ TEST_CASE("TrialTally counts toward maxTrialNumber neither retries nor interrupt
   TrialTally tally;
   tally.Count(TrialIn(v1::RUNNING), /*trial_retries=*/1, 1);
   tally.Count(TrialIn(v1::SUCCEEDED), 1, 1);
-  tally.Count(TrialIn(v1::FAILED, /*attempt=*/1), 1, 1);               // a retry
-  tally.Count(TrialIn(v1::KILLED, 0, /*interrupted=*/true), 1, 1);     // runs again on resume
+  tally.Count(TrialIn(v1::FAILED, /*attempt=*/1), 1, 1);            // a retry
+  tally.Count(TrialIn(v1::KILLED, 0, /*interrupted=*/true), 1, 1);  // runs again on resume
   CHECK(tally.running() == 1);
   CHECK(tally.in_state(v1::FAILED) == 1);
   CHECK(tally.counted() == 2);
@@ -66,7 +66,8 @@ TEST_CASE("LimitReached names the limit that ends the experiment") {
   ending = LimitReached(spec, absl::ZeroDuration(), tally, "");
   REQUIRE(ending.has_value());
   CHECK(ending->state == v1::EXPERIMENT_FAILED);
-  CHECK(absl::StrContains(ending->reason, "1 trials failed (maxFailedTrials is 1); last: trial t0"));
+  CHECK(
+      absl::StrContains(ending->reason, "1 trials failed (maxFailedTrials is 1); last: trial t0"));
 
   spec.set_max_failed_trials(0);
   ending = LimitReached(spec, absl::ZeroDuration(), tally, "no such tuner");

@@ -43,12 +43,11 @@ absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Create(
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(options.directory) / "trials", ec);
   if (ec) {
-    return absl::InternalError(absl::StrCat("cannot create experiment folder ",
-                                            options.directory, ": ", ec.message()));
+    return absl::InternalError(
+        absl::StrCat("cannot create experiment folder ", options.directory, ": ", ec.message()));
   }
-  DLKIT_ASSIGN_OR_RETURN(
-      std::unique_ptr<SqliteExperimentStore> store,
-      SqliteExperimentStore::Open(options.directory + "/experiment.db"));
+  DLKIT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteExperimentStore> store,
+                         SqliteExperimentStore::Open(options.directory + "/experiment.db"));
   std::unique_ptr<ExperimentManager> manager(
       new ExperimentManager(id, std::move(options), std::move(store)));
   absl::MutexLock lock(&manager->mu_);
@@ -185,9 +184,7 @@ void ExperimentManager::SetState(v1::ExperimentState state, const std::string& r
 
 void ExperimentManager::Wake() { wake_ = true; }
 
-void ExperimentManager::MarkChanged(const std::string& trial_id) {
-  tuner_.MarkChanged(trial_id);
-}
+void ExperimentManager::MarkChanged(const std::string& trial_id) { tuner_.MarkChanged(trial_id); }
 
 // Called by tuner_ under mu_ (it sends what changed before releasing the lock).
 void ExperimentManager::RecordForTuner(const std::string& trial_id, v1::TrialRecord* record) {
@@ -247,9 +244,9 @@ absl::StatusOr<v1::Experiment> ExperimentManager::Stop() {
   absl::MutexLock lock(&mu_);
   if (experiment_.state() == v1::EXPERIMENT_STOPPED) return ExperimentLocked();  // idempotent
   if (experiment_.state() != v1::EXPERIMENT_RUNNING) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("experiment ", id_, " is ", v1::ExperimentState_Name(experiment_.state()),
-                     ", not running"));
+    return absl::FailedPreconditionError(absl::StrCat("experiment ", id_, " is ",
+                                                      v1::ExperimentState_Name(experiment_.state()),
+                                                      ", not running"));
   }
   for (TrialRuntime* runtime : order_) {
     RequestKill(*runtime, v1::KILLED, "the experiment was stopped", true);
@@ -333,9 +330,9 @@ std::vector<const v1::Trial*> ExperimentManager::TrialsInOrder() {
 absl::StatusOr<v1::ListTrialsResponse> ExperimentManager::ListTrials(
     const v1::ListTrialsRequest& request) {
   absl::MutexLock lock(&mu_);
-  DLKIT_ASSIGN_OR_RETURN(
-      TrialPage page, QueryTrials(TrialsInOrder(), request,
-                                  experiment_.spec().objective().direction(), absl::Now()));
+  DLKIT_ASSIGN_OR_RETURN(TrialPage page,
+                         QueryTrials(TrialsInOrder(), request,
+                                     experiment_.spec().objective().direction(), absl::Now()));
   v1::ListTrialsResponse response;
   response.set_total(page.total);
   for (const v1::Trial* trial : page.trials) {

@@ -65,15 +65,16 @@ class ExperimentWatcher {
 class ExperimentManager {
  public:
   struct Options {
-    std::string directory;           // this experiment's folder (store, trial logs)
+    std::string directory;  // this experiment's folder (store, trial logs)
     v1::TunerService::StubInterface* tuner = nullptr;  // not owned
-    std::shared_ptr<TrialBackend> backend;            // this experiment's own
-    std::string manager_address;     // recorded in Experiment.manager_address
+    std::shared_ptr<TrialBackend> backend;             // this experiment's own
+    std::string manager_address;                       // recorded in Experiment.manager_address
   };
 
   // A new experiment in an empty directory; not started yet.
-  static absl::StatusOr<std::unique_ptr<ExperimentManager>> Create(
-      const std::string& id, const v1::ExperimentSpec& spec, Options options);
+  static absl::StatusOr<std::unique_ptr<ExperimentManager>> Create(const std::string& id,
+                                                                   const v1::ExperimentSpec& spec,
+                                                                   Options options);
   // An existing one. If it was RUNNING (the daemon went away): with a backend whose trials
   // outlive their Manager (Kubernetes) it stays RUNNING and takes its running trials back;
   // otherwise it is STOPPED now and its unfinished trials are marked interrupted, ready for
@@ -138,10 +139,10 @@ class ExperimentManager {
     TrialSessionSink* sink = nullptr;
     bool kill_requested = false;
     std::string kill_reason;
-    bool interrupt = false;           // kill is from an experiment stop
+    bool interrupt = false;  // kill is from an experiment stop
     v1::TrialState kill_state = v1::KILLED;
     bool assess_pending = false;
-    std::string secret;               // its session's, stored (StoreChanges::secrets)
+    std::string secret;  // its session's, stored (StoreChanges::secrets)
   };
 
   // How long a trial asked to stop has before it is killed.

@@ -1,10 +1,11 @@
 // The ExperimentManager's user calls: stop and resume, user-added trials, queries and charts.
 
+#include "services/manager/experiment_manager.h"
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
 
-#include "services/manager/experiment_manager.h"
 #include "services/manager/manager_test_support.h"
 
 namespace dlkit::testing {
@@ -13,7 +14,7 @@ namespace {
 TEST_CASE("Stop interrupts running trials; resume runs their parameters again", "[manager]") {
   Fixture f;
   f.Create(BasicSpec(2, 3));
-  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 2; }));
+  f.Launched(2);
   RecordingSink sinks[2];
   for (int i = 0; i < 2; ++i) {
     v1::TrialHello hello;
@@ -36,7 +37,7 @@ TEST_CASE("Stop interrupts running trials; resume runs their parameters again", 
   CHECK(f.manager->GetTrial(f.backend->launches()[0].trial_id)->interrupted());
 
   REQUIRE(f.manager->Resume().ok());
-  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 4; }));
+  f.Launched(4);
   CHECK(f.backend->launches()[2].index == 3);  // numbering goes on
   auto rerun = f.manager->GetTrial(f.backend->launches()[2].trial_id);
   REQUIRE(rerun.ok());
@@ -69,7 +70,7 @@ TEST_CASE("User-added trials run first and are checked against the space", "[man
   REQUIRE(WaitFor([&] { return f.backend->launches().size() >= 1; }));
   RecordingSink sinks[2];
   f.RunTrial(f.backend->launches()[0], &sinks[0], 0, {}, 0.1);
-  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 2; }));
+  f.Launched(2);
   f.RunTrial(f.backend->launches()[1], &sinks[1], 0, {}, 0.2);
   REQUIRE(WaitFor([&] { return f.Experiment().state() == v1::EXPERIMENT_DONE; }));
   CHECK(f.Experiment().counts().succeeded() == 2);  // the user's trial counts too
@@ -110,8 +111,7 @@ TEST_CASE("ListTrials filters by parameter range, choice and metric range", "[ma
   CHECK(f.manager->ListTrials(by_text)->total() == 1);
 }
 
-TEST_CASE("Charts are reduced on the server: best-so-far steps, buckets, a sample",
-          "[manager]") {
+TEST_CASE("Charts are reduced on the server: best-so-far steps, buckets, a sample", "[manager]") {
   Fixture f;
   f.Create(AskTellSpec(40));
   TellMany(f, 40);  // values 1..6,0,1..6,0,...: improvements at trials 1..6 only (maximize)

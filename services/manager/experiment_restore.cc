@@ -1,22 +1,20 @@
 // ExperimentManager after a restart: Open reads the store back and, where the backend's
 // trials outlive their Manager, takes the running ones back (Adopt).
 
-#include "services/manager/experiment_manager.h"
-
 #include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "services/common/proto_util.h"
+#include "services/manager/experiment_manager.h"
 #include "services/manager/sqlite_experiment_store.h"
 
 namespace dlkit {
 
 absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Open(Options options) {
-  DLKIT_ASSIGN_OR_RETURN(
-      std::unique_ptr<SqliteExperimentStore> store,
-      SqliteExperimentStore::Open(options.directory + "/experiment.db"));
+  DLKIT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteExperimentStore> store,
+                         SqliteExperimentStore::Open(options.directory + "/experiment.db"));
   DLKIT_ASSIGN_OR_RETURN(v1::Experiment experiment, store->LoadExperiment());
   DLKIT_ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, store->LoadTrials(false));
   std::unique_ptr<ExperimentManager> manager(

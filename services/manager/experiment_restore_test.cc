@@ -13,10 +13,10 @@ namespace {
 TEST_CASE("A manager reopened after the daemon died shows it STOPPED", "[manager]") {
   Fixture f;
   f.Create(BasicSpec(1, 2));
-  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
+  f.Launched(1);
   RecordingSink sink;
   f.RunTrial(f.backend->launches()[0], &sink, 0, {0.4}, 0.4);
-  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 2; }));
+  f.Launched(2);
   f.manager->Shutdown();  // like a daemon that goes away with a trial running
   f.manager.reset();
 

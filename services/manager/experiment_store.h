@@ -45,7 +45,7 @@ struct StoreChanges {
   std::optional<v1::Experiment> experiment;  // saved as SaveExperiment does, if set
   std::vector<v1::Trial> trials;             // saved as SaveTrial does, in order
   std::vector<TransitionRow> transitions;
-  std::vector<MetricRow> metrics;            // appended as AppendMetrics does
+  std::vector<MetricRow> metrics;                            // appended as AppendMetrics does
   std::vector<std::pair<std::string, std::string>> secrets;  // (trial id, session secret)
 
   bool empty() const {
@@ -80,8 +80,7 @@ class ExperimentStore {
   // tables; without, they are left empty (cheap listing), but last_intermediate is filled.
   virtual absl::StatusOr<std::vector<v1::Trial>> LoadTrials(bool with_series) = 0;
   // NOT_FOUND for an unknown id.
-  virtual absl::StatusOr<v1::Trial> LoadTrial(const std::string& trial_id,
-                                              bool with_series) = 0;
+  virtual absl::StatusOr<v1::Trial> LoadTrial(const std::string& trial_id, bool with_series) = 0;
 
   // Stores all rows in ONE transaction, durably committed before it returns; rows whose
   // (trial_id, seq) exists are skipped. FINAL rows also set the trial's final value.

@@ -2,8 +2,6 @@
 // one thread, all that was queued while it wrote going into its next transaction (group
 // commit); acks, watcher updates and waiting callers follow each commit.
 
-#include "services/manager/experiment_manager.h"
-
 #include <algorithm>
 #include <map>
 #include <set>
@@ -11,6 +9,7 @@
 
 #include "base/logging.h"
 #include "services/common/proto_util.h"
+#include "services/manager/experiment_manager.h"
 
 namespace dlkit {
 
@@ -57,9 +56,8 @@ void ExperimentManager::SaveTrial(TrialRuntime& runtime, const std::string& reas
 void ExperimentManager::WriterLoop() {
   absl::MutexLock lock(&mu_);
   while (true) {
-    auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return !pending_.empty() || shutdown_;
-    };
+    auto ready = [this]()
+                     ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !pending_.empty() || shutdown_; };
     mu_.Await(absl::Condition(&ready));
     if (pending_.empty()) {  // shut down and drained
       writer_done_ = true;

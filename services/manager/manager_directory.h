@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "dlkit/v1/manager.grpc.pb.h"
 #include "services/manager/experiment_manager.h"
 
@@ -25,6 +26,30 @@ class ManagerDirectory {
       const std::string& /*experiment_id*/) {
     return nullptr;
   }
+};
+
+// One experiment's Manager (an Experiment pod's), which a restart may replace (Set).
+class SingleManagerDirectory final : public ManagerDirectory {
+ public:
+  explicit SingleManagerDirectory(std::shared_ptr<ExperimentManager> manager = nullptr)
+      : manager_(std::move(manager)) {}
+  void Set(std::shared_ptr<ExperimentManager> manager) {
+    absl::MutexLock lock(&mu_);
+    manager_ = std::move(manager);
+  }
+  absl::StatusOr<std::shared_ptr<ExperimentManager>> FindManager(const std::string& id) override {
+    absl::MutexLock lock(&mu_);
+    if (manager_ == nullptr) return absl::NotFoundError("no experiment " + id + " here");
+    if (id != manager_->id()) {
+      return absl::NotFoundError("this Manager serves experiment " + manager_->id() + ", not " +
+                                 id);
+    }
+    return manager_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::shared_ptr<ExperimentManager> manager_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace dlkit

@@ -10,9 +10,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "base/logging.h"
 #include "services/common/grpc_status.h"
 #include "services/common/unary_reactor.h"
-#include "base/logging.h"
 
 namespace dlkit {
 namespace {

@@ -22,12 +22,12 @@ class ManagerServiceImpl final : public v1::ManagerService::CallbackService {
   grpc::ServerUnaryReactor* StopExperiment(grpc::CallbackServerContext* context,
                                            const v1::ManagerStopExperimentRequest* request,
                                            v1::ManagerStopExperimentResponse* response) override;
-  grpc::ServerUnaryReactor* ResumeExperiment(grpc::CallbackServerContext* context,
-                                             const v1::ManagerResumeExperimentRequest* request,
-                                             v1::ManagerResumeExperimentResponse* response) override;
-  grpc::ServerUnaryReactor* GetExperimentCharts(
-      grpc::CallbackServerContext* context, const v1::GetExperimentChartsRequest* request,
-      v1::GetExperimentChartsResponse* response) override;
+  grpc::ServerUnaryReactor* ResumeExperiment(
+      grpc::CallbackServerContext* context, const v1::ManagerResumeExperimentRequest* request,
+      v1::ManagerResumeExperimentResponse* response) override;
+  grpc::ServerUnaryReactor* GetExperimentCharts(grpc::CallbackServerContext* context,
+                                                const v1::GetExperimentChartsRequest* request,
+                                                v1::GetExperimentChartsResponse* response) override;
   grpc::ServerUnaryReactor* ListTrials(grpc::CallbackServerContext* context,
                                        const v1::ListTrialsRequest* request,
                                        v1::ListTrialsResponse* response) override;

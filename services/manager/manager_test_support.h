@@ -5,21 +5,21 @@
 // sink that records what the Manager sent, and a fixture with a real Tuner in-process and a
 // real store in a temporary folder. The test plays the Reporters.
 
-
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <thread>
 
-#include <catch2/catch.hpp>
-
 #include "absl/synchronization/mutex.h"
+#include "base/testing/wait_for.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
+#include "services/common/server_runner.h"
 #include "services/manager/experiment_manager.h"
 #include "services/manager/sqlite_experiment_store.h"
 #include "services/tuner/tuner_service.h"
@@ -101,15 +101,6 @@ class RecordingSink final : public TrialSessionSink {
   bool closed_ = false;
 };
 
-inline bool WaitFor(const std::function<bool()>& condition, double seconds = 10) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return condition();
-}
-
 inline v1::ExperimentSpec BasicSpec(int concurrency, int max_trials) {
   v1::ExperimentSpec spec;
   spec.set_name("unit");
@@ -129,14 +120,24 @@ inline v1::ExperimentSpec BasicSpec(int concurrency, int max_trials) {
   return spec;
 }
 
+// A spec whose trials run `command`, with an integer parameter x in [0, 100), unseeded.
+inline v1::ExperimentSpec CommandSpec(const std::string& command, int concurrency,
+                                      int max_trials) {
+  v1::ExperimentSpec spec = BasicSpec(concurrency, max_trials);
+  v1::ParameterSpec* x = spec.mutable_search_space()->mutable_parameters(0);
+  x->set_distribution(v1::RANDINT);
+  x->set_args(1, 100);
+  spec.set_trial_command(command);
+  spec.clear_seed();
+  return spec;
+}
+
 struct Fixture {
   Fixture() {
     char dir[] = "/tmp/dlkit-manager-test.XXXXXX";
     REQUIRE(mkdtemp(dir) != nullptr);
     directory = dir;
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&tuner_service);
-    server = builder.BuildAndStart();
+    server = StartInProcessServer({&tuner_service});
     tuner = v1::TunerService::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
   }
   ~Fixture() {
@@ -159,6 +160,11 @@ struct Fixture {
     manager->Start();
   }
   v1::Experiment Experiment() { return manager->GetExperiment(); }
+  // Waits until the backend was asked to launch `n` trials; returns the n-th launch.
+  TrialLaunch Launched(size_t n) {
+    REQUIRE(WaitFor([&] { return backend->launches().size() >= n; }));
+    return backend->launches()[n - 1];
+  }
   // Plays one whole trial: session, metrics, exit.
   void RunTrial(const TrialLaunch& launch, RecordingSink* sink, int exit_code,
                 std::vector<double> intermediate, double final_value) {

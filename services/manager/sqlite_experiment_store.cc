@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "base/status_macros.h"
+#include "google/protobuf/timestamp.pb.h"
 
 namespace dlkit {
 namespace {
@@ -135,12 +135,9 @@ struct DerivedUpdate {
 
 absl::StatusOr<std::unique_ptr<SqliteExperimentStore>> SqliteExperimentStore::Open(
     const std::string& path) {
-  DLKIT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path));
-  static_assert(kSchemaVersion >= 1, "schema version starts at 1");
-  if (Migrations().size() != static_cast<size_t>(kSchemaVersion)) {
-    return absl::InternalError("experiment store migrations do not match kSchemaVersion");
-  }
-  DLKIT_RETURN_IF_ERROR(db->Migrate(Migrations()));
+  DLKIT_ASSIGN_OR_RETURN(
+      std::unique_ptr<SqliteDb> db,
+      SqliteDb::OpenAtVersion(path, Migrations(), kSchemaVersion, "experiment store"));
   return std::unique_ptr<SqliteExperimentStore>(new SqliteExperimentStore(std::move(db)));
 }
 

@@ -36,15 +36,20 @@ std::optional<double> NumberOf(const v1::ParameterValue& value) {
 
 std::string TextOf(const v1::ParameterValue& value) {
   switch (value.kind_case()) {
-    case v1::ParameterValue::kDoubleValue: return absl::StrCat(value.double_value());
-    case v1::ParameterValue::kIntValue: return absl::StrCat(value.int_value());
-    case v1::ParameterValue::kStringValue: return value.string_value();
-    case v1::ParameterValue::kBoolValue: return value.bool_value() ? "true" : "false";
+    case v1::ParameterValue::kDoubleValue:
+      return absl::StrCat(value.double_value());
+    case v1::ParameterValue::kIntValue:
+      return absl::StrCat(value.int_value());
+    case v1::ParameterValue::kStringValue:
+      return value.string_value();
+    case v1::ParameterValue::kBoolValue:
+      return value.bool_value() ? "true" : "false";
     case v1::ParameterValue::kNested: {
       auto it = value.nested().values().find("_name");
       return it == value.nested().values().end() ? "" : it->second.string_value();
     }
-    default: return "";
+    default:
+      return "";
   }
 }
 
@@ -63,9 +68,8 @@ bool PassesFilters(const v1::Trial& trial, const v1::ListTrialsRequest& request)
       if (filter.has_min() && *number < filter.min()) return false;
       if (filter.has_max() && *number > filter.max()) return false;
     }
-    if (filter.one_of_size() > 0 &&
-        std::find(filter.one_of().begin(), filter.one_of().end(), TextOf(*value)) ==
-            filter.one_of().end()) {
+    if (filter.one_of_size() > 0 && std::find(filter.one_of().begin(), filter.one_of().end(),
+                                              TextOf(*value)) == filter.one_of().end()) {
       return false;
     }
   }
@@ -75,8 +79,8 @@ bool PassesFilters(const v1::Trial& trial, const v1::ListTrialsRequest& request)
 }  // namespace
 
 absl::StatusOr<TrialPage> QueryTrials(absl::Span<const v1::Trial* const> trials,
-                                      const v1::ListTrialsRequest& request,
-                                      v1::Direction direction, absl::Time now_time) {
+                                      const v1::ListTrialsRequest& request, v1::Direction direction,
+                                      absl::Time now_time) {
   int64_t offset = 0;
   if (!request.page_token().empty() &&
       (!absl::SimpleAtoi(request.page_token(), &offset) || offset < 0)) {
@@ -110,9 +114,8 @@ absl::StatusOr<TrialPage> QueryTrials(absl::Span<const v1::Trial* const> trials,
   std::vector<Keyed> selected;
   for (const v1::Trial* trial : trials) {
     const v1::Trial& t = *trial;
-    if (request.states_size() > 0 &&
-        std::find(request.states().begin(), request.states().end(), t.state()) ==
-            request.states().end()) {
+    if (request.states_size() > 0 && std::find(request.states().begin(), request.states().end(),
+                                               t.state()) == request.states().end()) {
       continue;
     }
     if (!PassesFilters(t, request)) continue;
@@ -120,8 +123,8 @@ absl::StatusOr<TrialPage> QueryTrials(absl::Span<const v1::Trial* const> trials,
     selected.push_back({missing, request.reverse() ? -key : key, t.index(), trial});
   }
   const int64_t total = static_cast<int64_t>(selected.size());
-  const int64_t end = request.page_size() > 0 ? std::min<int64_t>(offset + request.page_size(), total)
-                                              : total;
+  const int64_t end =
+      request.page_size() > 0 ? std::min<int64_t>(offset + request.page_size(), total) : total;
   // Only the rows up to this page's end need to be in order.
   auto before = [](const Keyed& a, const Keyed& b) {
     if (a.missing != b.missing) return b.missing;

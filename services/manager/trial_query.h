@@ -29,8 +29,8 @@ struct TrialPage {
 // sort with missing values last, ties in index order). INVALID_ARGUMENT for a page token
 // this server did not give. `direction` is the objective's (SORT_BY_FINAL: best first).
 absl::StatusOr<TrialPage> QueryTrials(absl::Span<const v1::Trial* const> trials,
-                                      const v1::ListTrialsRequest& request,
-                                      v1::Direction direction, absl::Time now);
+                                      const v1::ListTrialsRequest& request, v1::Direction direction,
+                                      absl::Time now);
 
 // The experiment's charts with at most `max_points` points each (0: 1,000).
 v1::GetExperimentChartsResponse BuildCharts(absl::Span<const v1::Trial* const> trials,

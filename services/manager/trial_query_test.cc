@@ -58,8 +58,7 @@ TEST_CASE("QueryTrials sorts best first for the objective, trials without a valu
   REQUIRE(min.ok());
   CHECK(Ids(*min) == std::vector<std::string>{"t4", "t1", "t3", "t5", "t2"});
   request.set_reverse(true);
-  absl::StatusOr<TrialPage> reversed =
-      QueryTrials(Pointers(trials), request, v1::MAXIMIZE, kStart);
+  absl::StatusOr<TrialPage> reversed = QueryTrials(Pointers(trials), request, v1::MAXIMIZE, kStart);
   REQUIRE(reversed.ok());
   CHECK(Ids(*reversed) == std::vector<std::string>{"t4", "t1", "t3", "t5", "t2"});
 }

@@ -1,8 +1,6 @@
 // ExperimentManager's scheduling loop: limits, assessments, asking the Tuner for
 // parameters, and each trial's way from WAITING through a launch to its end.
 
-#include "services/manager/experiment_manager.h"
-
 #include <algorithm>
 #include <filesystem>
 #include <optional>
@@ -12,6 +10,7 @@
 #include "base/logging.h"
 #include "services/common/proto_util.h"
 #include "services/config/parameter_json.h"
+#include "services/manager/experiment_manager.h"
 
 namespace dlkit {
 
@@ -137,8 +136,7 @@ void ExperimentManager::RunAssessments() {
 }
 
 std::string ExperimentManager::NewTrialId() {
-  static const char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   std::random_device device;
   while (true) {
     std::string id;
@@ -147,8 +145,8 @@ std::string ExperimentManager::NewTrialId() {
   }
 }
 
-ExperimentManager::TrialRuntime& ExperimentManager::CreateTrial(
-    const v1::ParameterSet& parameters, bool user_added, int attempt) {
+ExperimentManager::TrialRuntime& ExperimentManager::CreateTrial(const v1::ParameterSet& parameters,
+                                                                bool user_added, int attempt) {
   const std::string trial_id = NewTrialId();
   TrialRuntime& runtime = trials_[trial_id];
   order_.push_back(&runtime);
@@ -209,9 +207,8 @@ void ExperimentManager::Launch(TrialRuntime& runtime) {
 }
 
 TrialBackend::GoneCallback ExperimentManager::GoneHandler() {
-  return [this](const std::string& trial_id, const std::string& why) {
-    OnBackendGone(trial_id, why);
-  };
+  return
+      [this](const std::string& trial_id, const std::string& why) { OnBackendGone(trial_id, why); };
 }
 
 void ExperimentManager::OnBackendGone(const std::string& trial_id, const std::string& why) {

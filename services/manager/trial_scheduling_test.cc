@@ -13,7 +13,7 @@ namespace {
 TEST_CASE("Trials run at the configured concurrency until maxTrialNumber", "[manager]") {
   Fixture f;
   f.Create(BasicSpec(2, 5));
-  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 2; }));
+  f.Launched(2);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   CHECK(f.backend->launches().size() == 2);  // concurrency 2: no third yet
 
@@ -62,10 +62,10 @@ TEST_CASE("A failed trial is retried with the same parameters", "[manager]") {
   v1::ExperimentSpec spec = BasicSpec(1, 1);
   spec.set_trial_retries(1);
   f.Create(spec);
-  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
+  f.Launched(1);
   RecordingSink first, second;
   f.RunTrial(f.backend->launches()[0], &first, 1, {}, 0);
-  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 2; }));
+  f.Launched(2);
   auto original = f.manager->GetTrial(f.backend->launches()[0].trial_id);
   auto retry = f.manager->GetTrial(f.backend->launches()[1].trial_id);
   REQUIRE(original.ok());
@@ -102,7 +102,7 @@ TEST_CASE("maxExperimentDuration ends the experiment and kills its trials", "[ma
   *spec.mutable_max_experiment_duration() =
       google::protobuf::util::TimeUtil::MillisecondsToDuration(300);
   f.Create(spec);
-  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
+  f.Launched(1);
   REQUIRE(WaitFor([&] { return f.Experiment().state() == v1::EXPERIMENT_DONE; }, 5));
   CHECK(f.Experiment().reason().find("maxExperimentDuration") != std::string::npos);
   CHECK(f.backend->terminated().size() == 1);  // no session: the backend ends it

@@ -1,8 +1,6 @@
 // ExperimentManager's side of the trials' sessions (TrialSession): attach with the trial's
 // secret, metrics queued for the writer and acked once stored, streamed logs, the exit.
 
-#include "services/manager/experiment_manager.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -13,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/proto_util.h"
+#include "services/manager/experiment_manager.h"
 
 namespace dlkit {
 
@@ -26,8 +25,7 @@ absl::StatusOr<v1::ParameterSet> ExperimentManager::AttachSession(const v1::Tria
   }
   TrialRuntime& runtime = it->second;
   if (runtime.secret.empty() || hello.secret() != runtime.secret) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("wrong secret for trial ", hello.trial_id()));
+    return absl::PermissionDeniedError(absl::StrCat("wrong secret for trial ", hello.trial_id()));
   }
   if (IsTerminal(runtime.trial.state())) {
     return absl::FailedPreconditionError(
@@ -106,8 +104,7 @@ void ExperimentManager::QueueMetric(TrialRuntime& runtime, const v1::MetricRepor
   pending_.metrics.push_back(std::move(row));
 }
 
-absl::Status ExperimentManager::OnTrialLog(const std::string& trial_id,
-                                           const v1::LogChunk& chunk) {
+absl::Status ExperimentManager::OnTrialLog(const std::string& trial_id, const v1::LogChunk& chunk) {
   constexpr int64_t kMaxChunk = int64_t{1} << 20;
   constexpr int64_t kMaxLog = int64_t{1} << 34;  // 16 GiB: beyond, a runaway trial
   const int64_t size = static_cast<int64_t>(chunk.data().size());
@@ -131,8 +128,8 @@ absl::Status ExperimentManager::OnTrialLog(const std::string& trial_id,
   }
   int64_t written = 0;
   while (written < size) {
-    const ssize_t n = pwrite(fd, chunk.data().data() + written, size - written,
-                             chunk.offset() + written);
+    const ssize_t n =
+        pwrite(fd, chunk.data().data() + written, size - written, chunk.offset() + written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     written += n;
@@ -140,7 +137,8 @@ absl::Status ExperimentManager::OnTrialLog(const std::string& trial_id,
   const int saved_errno = errno;
   close(fd);
   if (written < size) {
-    return absl::InternalError(absl::StrCat("cannot write ", path, ": ", std::strerror(saved_errno)));
+    return absl::InternalError(
+        absl::StrCat("cannot write ", path, ": ", std::strerror(saved_errno)));
   }
   return absl::OkStatus();
 }

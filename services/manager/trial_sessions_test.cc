@@ -13,8 +13,7 @@ namespace {
 TEST_CASE("A metric sent twice is stored once and acked", "[manager]") {
   Fixture f;
   f.Create(BasicSpec(1, 1));
-  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
-  TrialLaunch launch = f.backend->launches()[0];
+  TrialLaunch launch = f.Launched(1);
   RecordingSink sink;
   v1::TrialHello hello;
   hello.set_trial_id(launch.trial_id);
@@ -36,8 +35,7 @@ TEST_CASE("A metric sent twice is stored once and acked", "[manager]") {
 TEST_CASE("Sessions need the trial's own secret", "[manager]") {
   Fixture f;
   f.Create(BasicSpec(1, 1));
-  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
-  TrialLaunch launch = f.backend->launches()[0];
+  TrialLaunch launch = f.Launched(1);
   RecordingSink sink;
   v1::TrialHello hello;
   hello.set_trial_id(launch.trial_id);
@@ -51,8 +49,7 @@ TEST_CASE("Sessions need the trial's own secret", "[manager]") {
 TEST_CASE("Killing a trial sends a stop on its session and ends it KILLED", "[manager]") {
   Fixture f;
   f.Create(BasicSpec(1, 1));
-  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
-  TrialLaunch launch = f.backend->launches()[0];
+  TrialLaunch launch = f.Launched(1);
   RecordingSink sink;
   v1::TrialHello hello;
   hello.set_trial_id(launch.trial_id);
@@ -76,7 +73,7 @@ TEST_CASE("Killing a trial sends a stop on its session and ends it KILLED", "[ma
 TEST_CASE("A trial whose Reporter vanishes is FAILED as lost", "[manager]") {
   Fixture f;
   f.Create(BasicSpec(1, 1));
-  REQUIRE(WaitFor([&] { return f.backend->launches().size() == 1; }));
+  f.Launched(1);
   const std::string id = f.backend->launches()[0].trial_id;
   f.backend->Gone(id, "reporter was killed by signal 9");
   auto trial = f.manager->GetTrial(id);

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "base/status_macros.h"
 #include "grpcpp/grpcpp.h"
 #include "services/common/grpc_status.h"
 
@@ -26,39 +27,34 @@ TunerClient::TunerClient(std::string experiment_id, v1::TunerService::StubInterf
 
 void TunerClient::MarkChanged(const std::string& trial_id) { unsent_[trial_id] = ++version_; }
 
-absl::StatusOr<v1::SuggestResponse> TunerClient::Suggest(const v1::StudyConfig& config,
-                                                         int count, absl::Mutex* unlock) {
-  v1::SuggestResponse response;
-  absl::Status status = Call(
+template <typename Request, typename Response>
+absl::StatusOr<Response> TunerClient::Ask(Request request, Method<Request, Response> method,
+                                          const v1::StudyConfig& config, absl::Mutex* unlock) {
+  request.set_experiment_id(experiment_id_);
+  *request.mutable_config() = config;
+  Response response;
+  DLKIT_RETURN_IF_ERROR(Call(
       [&](grpc::ClientContext* context, const v1::HistoryUpdate& history) {
-        v1::SuggestRequest request;
-        request.set_experiment_id(experiment_id_);
-        *request.mutable_config() = config;
         *request.mutable_history() = history;
-        request.set_count(count);
-        return stub_->Suggest(context, request, &response);
+        return (stub_->*method)(context, request, &response);
       },
-      unlock);
-  if (!status.ok()) return status;
+      unlock));
   return response;
+}
+
+absl::StatusOr<v1::SuggestResponse> TunerClient::Suggest(const v1::StudyConfig& config, int count,
+                                                         absl::Mutex* unlock) {
+  v1::SuggestRequest request;
+  request.set_count(count);
+  return Ask(std::move(request), &v1::TunerService::StubInterface::Suggest, config, unlock);
 }
 
 absl::StatusOr<v1::AssessResponse> TunerClient::Assess(const v1::StudyConfig& config,
                                                        const std::string& trial_id,
                                                        absl::Mutex* unlock) {
-  v1::AssessResponse response;
-  absl::Status status = Call(
-      [&](grpc::ClientContext* context, const v1::HistoryUpdate& history) {
-        v1::AssessRequest request;
-        request.set_experiment_id(experiment_id_);
-        *request.mutable_config() = config;
-        *request.mutable_history() = history;
-        request.set_trial_id(trial_id);
-        return stub_->Assess(context, request, &response);
-      },
-      unlock);
-  if (!status.ok()) return status;
-  return response;
+  v1::AssessRequest request;
+  request.set_trial_id(trial_id);
+  return Ask(std::move(request), &v1::TunerService::StubInterface::Assess, config, unlock);
 }
 
 absl::Status TunerClient::Call(const Rpc& rpc, absl::Mutex* unlock) {

@@ -32,8 +32,8 @@ class TunerClient {
   // Every trial of the experiment, for a full resend.
   using AllTrials = std::function<std::vector<std::string>()>;
 
-  TunerClient(std::string experiment_id, v1::TunerService::StubInterface* stub,
-              RecordOf record_of, AllTrials all_trials);
+  TunerClient(std::string experiment_id, v1::TunerService::StubInterface* stub, RecordOf record_of,
+              AllTrials all_trials);
 
   // The trial is new or changed: the next call sends it.
   void MarkChanged(const std::string& trial_id);
@@ -51,14 +51,22 @@ class TunerClient {
 
  private:
   using Rpc = std::function<grpc::Status(grpc::ClientContext*, const v1::HistoryUpdate&)>;
+  // Sends the history with `rpc`, once more in full if the Tuner lost it.
   absl::Status Call(const Rpc& rpc, absl::Mutex* unlock);
+  template <typename Request, typename Response>
+  using Method = grpc::Status (v1::TunerService::StubInterface::*)(grpc::ClientContext*,
+                                                                   const Request&, Response*);
+  // `request` completed with the experiment, its config and the history, sent by `method`.
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Ask(Request request, Method<Request, Response> method,
+                               const v1::StudyConfig& config, absl::Mutex* unlock);
 
   const std::string experiment_id_;
   v1::TunerService::StubInterface* const stub_;
   const RecordOf record_of_;
   const AllTrials all_trials_;
-  int64_t version_ = 0;                 // of the latest change
-  int64_t tuner_version_ = 0;           // what the Tuner has acknowledged (0: nothing)
+  int64_t version_ = 0;                    // of the latest change
+  int64_t tuner_version_ = 0;              // what the Tuner has acknowledged (0: nothing)
   std::map<std::string, int64_t> unsent_;  // trial -> version of its last unsent change
 };
 

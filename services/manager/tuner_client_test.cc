@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "grpcpp/grpcpp.h"
+#include "services/common/server_runner.h"
 
 namespace dlkit {
 namespace {
@@ -44,9 +45,7 @@ std::vector<std::string> Ids(const v1::HistoryUpdate& update) {
 
 struct Fixture {
   Fixture() {
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&tuner);
-    server = builder.BuildAndStart();
+    server = StartInProcessServer({&tuner});
     stub = v1::TunerService::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
     client = std::make_unique<TunerClient>(
         "exp", stub.get(),

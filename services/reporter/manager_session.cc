@@ -16,8 +16,8 @@ ManagerSession::ManagerSession(Options options, StopHandler on_stop)
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  channel_ = grpc::CreateCustomChannel(options_.manager_address,
-                                       grpc::InsecureChannelCredentials(), args);
+  channel_ =
+      grpc::CreateCustomChannel(options_.manager_address, grpc::InsecureChannelCredentials(), args);
   stub_ = v1::ManagerService::NewStub(channel_);
 }
 
@@ -89,9 +89,8 @@ void ManagerSession::SendLog(bool to_end) {
 
 absl::StatusOr<v1::ParameterSet> ManagerSession::WaitForParameters(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return have_parameters_ || lost_ || closed_;
-  };
+  auto ready = [this]()
+                   ABSL_SHARED_LOCKS_REQUIRED(mu_) { return have_parameters_ || lost_ || closed_; };
   if (!mu_.AwaitWithTimeout(absl::Condition(&ready), timeout) || !have_parameters_) {
     return absl::UnavailableError(absl::StrCat("the Manager at ", options_.manager_address,
                                                " sent no parameters for trial ",
@@ -132,8 +131,7 @@ absl::Status ManagerSession::Connect(absl::Duration wait) {
   hello.mutable_hello()->set_pid(getpid());
   hello.mutable_hello()->set_experiment_id(options_.experiment_id);
   if (!stream_->Write(hello)) {
-    return absl::UnavailableError(
-        absl::StrCat("lost the Manager at ", options_.manager_address));
+    return absl::UnavailableError(absl::StrCat("lost the Manager at ", options_.manager_address));
   }
   // Whatever the previous stream lost goes again, in order.
   if (started_) {
@@ -245,8 +243,8 @@ void ManagerSession::ReadStream() {
   }
 }
 
-void ManagerSession::ReportAsync(v1::MetricKind kind, double value,
-                                 const std::string& metric_name, DoneCallback done) {
+void ManagerSession::ReportAsync(v1::MetricKind kind, double value, const std::string& metric_name,
+                                 DoneCallback done) {
   v1::TrialSessionRequest request;
   v1::MetricReport* metric = request.mutable_metric();
   metric->set_kind(kind);

@@ -101,7 +101,7 @@ class ManagerSession {
   int64_t log_sent_ ABSL_GUARDED_BY(mu_) = 0;
   bool log_stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Mutex log_send_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one SendLog at a time
-  int log_fd_ ABSL_GUARDED_BY(log_send_mu_) = -1;     // options_.stream_log, once it exists
+  int log_fd_ ABSL_GUARDED_BY(log_send_mu_) = -1;      // options_.stream_log, once it exists
   std::thread log_thread_;
 };
 

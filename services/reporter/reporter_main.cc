@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
-#include <mutex>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,11 +25,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
+#include "base/logging.h"
 #include "services/common/server_runner.h"
 #include "services/reporter/manager_session.h"
 #include "services/reporter/reporter_service.h"
 #include "services/reporter/trial_process.h"
-#include "base/logging.h"
 
 ABSL_FLAG(std::string, manager, "127.0.0.1:9870", "the Manager's address");
 ABSL_FLAG(std::string, experiment, "", "experiment id");
@@ -139,10 +139,9 @@ int Run(const std::string& command) {
         stop_cv.notify_all();
       });
 
-  ReporterServiceImpl service(
-      {absl::GetFlag(FLAGS_trial), absl::GetFlag(FLAGS_experiment), secret,
-       absl::GetFlag(FLAGS_sequence)},
-      session.get());
+  ReporterServiceImpl service({absl::GetFlag(FLAGS_trial), absl::GetFlag(FLAGS_experiment), secret,
+                               absl::GetFlag(FLAGS_sequence)},
+                              session.get());
   {
     std::lock_guard<std::mutex> lock(stop_mu);
     service_ptr = &service;

@@ -90,9 +90,9 @@ grpc::ServerUnaryReactor* ReporterServiceImpl::Report(grpc::CallbackServerContex
   return reactor;
 }
 
-grpc::ServerUnaryReactor* ReporterServiceImpl::ShouldStop(
-    grpc::CallbackServerContext* context, const v1::ShouldStopRequest* request,
-    v1::ShouldStopResponse* response) {
+grpc::ServerUnaryReactor* ReporterServiceImpl::ShouldStop(grpc::CallbackServerContext* context,
+                                                          const v1::ShouldStopRequest* request,
+                                                          v1::ShouldStopResponse* response) {
   absl::Status status = CheckSecret(request->secret());
   response->set_should_stop(should_stop_);
   return FinishUnary(context, status);

@@ -24,10 +24,10 @@ struct TrialExitInfo {
 class TrialProcess {
  public:
   struct Options {
-    std::string command;                  // run with /bin/sh -c
+    std::string command;  // run with /bin/sh -c
     std::string working_directory;
-    std::vector<std::string> extra_env;   // "KEY=VALUE", added to (and overriding) ours
-    std::string log_path;                 // stdout and stderr, appended
+    std::vector<std::string> extra_env;  // "KEY=VALUE", added to (and overriding) ours
+    std::string log_path;                // stdout and stderr, appended
     std::function<void(const std::string& line)> on_stdout_line;  // may be empty
   };
 

@@ -3,13 +3,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 namespace dlkit {
 namespace {
@@ -111,8 +110,7 @@ TEST_CASE("A missing code directory is an error that names it", "[process]") {
   options.log_path = TempLog();
   auto process = TrialProcess::Start(options);
   REQUIRE_FALSE(process.ok());
-  CHECK(std::string(process.status().message()).find("/nonexistent/code/dir") !=
-        std::string::npos);
+  CHECK(std::string(process.status().message()).find("/nonexistent/code/dir") != std::string::npos);
 }
 
 TEST_CASE("A signal sent at once after the start still ends the trial", "[process]") {

@@ -35,30 +35,50 @@ algos::ChoiceOption ToAlgoOption(const v1::ChoiceOption& option) {
 
 algos::Distribution ToAlgoDistribution(v1::Distribution d) {
   switch (d) {
-    case v1::CHOICE: return algos::Distribution::kChoice;
-    case v1::RANDINT: return algos::Distribution::kRandint;
-    case v1::QUNIFORM: return algos::Distribution::kQuniform;
-    case v1::LOGUNIFORM: return algos::Distribution::kLoguniform;
-    case v1::QLOGUNIFORM: return algos::Distribution::kQloguniform;
-    case v1::NORMAL: return algos::Distribution::kNormal;
-    case v1::QNORMAL: return algos::Distribution::kQnormal;
-    case v1::LOGNORMAL: return algos::Distribution::kLognormal;
-    case v1::QLOGNORMAL: return algos::Distribution::kQlognormal;
-    default: return algos::Distribution::kUniform;
+    case v1::CHOICE:
+      return algos::Distribution::kChoice;
+    case v1::RANDINT:
+      return algos::Distribution::kRandint;
+    case v1::QUNIFORM:
+      return algos::Distribution::kQuniform;
+    case v1::LOGUNIFORM:
+      return algos::Distribution::kLoguniform;
+    case v1::QLOGUNIFORM:
+      return algos::Distribution::kQloguniform;
+    case v1::NORMAL:
+      return algos::Distribution::kNormal;
+    case v1::QNORMAL:
+      return algos::Distribution::kQnormal;
+    case v1::LOGNORMAL:
+      return algos::Distribution::kLognormal;
+    case v1::QLOGNORMAL:
+      return algos::Distribution::kQlognormal;
+    default:
+      return algos::Distribution::kUniform;
   }
 }
 
 algos::Value ToAlgoValue(const v1::ParameterValue& value) {
   algos::Value out;
   switch (value.kind_case()) {
-    case v1::ParameterValue::kDoubleValue: out.v = value.double_value(); break;
-    case v1::ParameterValue::kIntValue: out.v = static_cast<int64_t>(value.int_value()); break;
-    case v1::ParameterValue::kStringValue: out.v = value.string_value(); break;
-    case v1::ParameterValue::kBoolValue: out.v = value.bool_value(); break;
+    case v1::ParameterValue::kDoubleValue:
+      out.v = value.double_value();
+      break;
+    case v1::ParameterValue::kIntValue:
+      out.v = static_cast<int64_t>(value.int_value());
+      break;
+    case v1::ParameterValue::kStringValue:
+      out.v = value.string_value();
+      break;
+    case v1::ParameterValue::kBoolValue:
+      out.v = value.bool_value();
+      break;
     case v1::ParameterValue::kNested:
       out.v = std::make_shared<algos::Assignment>(ToAlgoAssignment(value.nested()));
       break;
-    case v1::ParameterValue::KIND_NOT_SET: out.v = 0.0; break;
+    case v1::ParameterValue::KIND_NOT_SET:
+      out.v = 0.0;
+      break;
   }
   return out;
 }
@@ -81,12 +101,18 @@ v1::ParameterValue FromAlgoValue(const algos::Value& value) {
 
 algos::TrialStatus ToAlgoStatus(v1::TrialState state) {
   switch (state) {
-    case v1::RUNNING: return algos::TrialStatus::kRunning;
-    case v1::SUCCEEDED: return algos::TrialStatus::kSucceeded;
-    case v1::FAILED: return algos::TrialStatus::kFailed;
-    case v1::EARLY_STOPPED: return algos::TrialStatus::kEarlyStopped;
-    case v1::KILLED: return algos::TrialStatus::kKilled;
-    default: return algos::TrialStatus::kWaiting;
+    case v1::RUNNING:
+      return algos::TrialStatus::kRunning;
+    case v1::SUCCEEDED:
+      return algos::TrialStatus::kSucceeded;
+    case v1::FAILED:
+      return algos::TrialStatus::kFailed;
+    case v1::EARLY_STOPPED:
+      return algos::TrialStatus::kEarlyStopped;
+    case v1::KILLED:
+      return algos::TrialStatus::kKilled;
+    default:
+      return algos::TrialStatus::kWaiting;
   }
 }
 
@@ -121,11 +147,20 @@ algos::ClassArgs ToAlgoClassArgs(const v1::AlgorithmSpec& spec) {
   algos::ClassArgs out;
   for (const auto& [name, value] : spec.class_args()) {
     switch (value.kind_case()) {
-      case v1::ParameterValue::kDoubleValue: out[name] = value.double_value(); break;
-      case v1::ParameterValue::kIntValue: out[name] = static_cast<int64_t>(value.int_value()); break;
-      case v1::ParameterValue::kStringValue: out[name] = value.string_value(); break;
-      case v1::ParameterValue::kBoolValue: out[name] = value.bool_value(); break;
-      default: break;  // nested values are not classArgs
+      case v1::ParameterValue::kDoubleValue:
+        out[name] = value.double_value();
+        break;
+      case v1::ParameterValue::kIntValue:
+        out[name] = static_cast<int64_t>(value.int_value());
+        break;
+      case v1::ParameterValue::kStringValue:
+        out[name] = value.string_value();
+        break;
+      case v1::ParameterValue::kBoolValue:
+        out[name] = value.bool_value();
+        break;
+      default:
+        break;  // nested values are not classArgs
     }
   }
   return out;
@@ -146,9 +181,8 @@ algos::AlgorithmOptions ToAlgoOptions(const v1::StudyConfig& config, bool for_as
   algos::AlgorithmOptions options;
   options.space = ToAlgoSpace(config.search_space());
   options.class_args = ToAlgoClassArgs(for_assessor ? config.assessor() : config.tuner());
-  options.direction = config.objective().direction() == v1::MINIMIZE
-                          ? algos::Direction::kMinimize
-                          : algos::Direction::kMaximize;
+  options.direction = config.objective().direction() == v1::MINIMIZE ? algos::Direction::kMinimize
+                                                                     : algos::Direction::kMaximize;
   options.seed = static_cast<uint64_t>(config.seed());
   return options;
 }

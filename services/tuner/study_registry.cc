@@ -31,8 +31,7 @@ absl::StatusOr<std::shared_ptr<StudyRegistry::Study>> StudyRegistry::Sync(
     const std::string fingerprint = Fingerprint(config);
     // Base version 0 is a full history: start over, so the result does not depend on what
     // this tuner happened to remember.
-    if (slot == nullptr || slot->config_fingerprint != fingerprint ||
-        update.base_version() == 0) {
+    if (slot == nullptr || slot->config_fingerprint != fingerprint || update.base_version() == 0) {
       slot = std::make_shared<Study>();
       slot->config_fingerprint = fingerprint;
     }
@@ -40,14 +39,13 @@ absl::StatusOr<std::shared_ptr<StudyRegistry::Study>> StudyRegistry::Sync(
   }
   absl::MutexLock lock(&study->mu);
   if (update.base_version() != study->version) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("tuner holds history version ", study->version, " of experiment ",
-                     experiment_id, ", update starts at ", update.base_version(),
-                     "; resend the full history"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "tuner holds history version ", study->version, " of experiment ", experiment_id,
+        ", update starts at ", update.base_version(), "; resend the full history"));
   }
   for (const v1::TrialRecord& record : update.records()) {
-    auto [it, inserted] = study->position_by_id.emplace(record.trial_id(),
-                                                        study->history.trials.size());
+    auto [it, inserted] =
+        study->position_by_id.emplace(record.trial_id(), study->history.trials.size());
     if (inserted) {
       study->history.trials.push_back(ToAlgoRecord(record));
     } else {

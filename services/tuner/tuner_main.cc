@@ -5,9 +5,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "base/logging.h"
 #include "services/common/server_runner.h"
 #include "services/tuner/tuner_service.h"
-#include "base/logging.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:9872", "where the Tuner service listens");
 

@@ -22,9 +22,9 @@ grpc::ServerUnaryReactor* TunerServiceImpl::ValidateAlgorithm(
   return FinishUnary(context, studies_.Validate(request->config()));
 }
 
-grpc::ServerUnaryReactor* TunerServiceImpl::ReleaseStudy(
-    grpc::CallbackServerContext* context, const v1::ReleaseStudyRequest* request,
-    v1::ReleaseStudyResponse* /*response*/) {
+grpc::ServerUnaryReactor* TunerServiceImpl::ReleaseStudy(grpc::CallbackServerContext* context,
+                                                         const v1::ReleaseStudyRequest* request,
+                                                         v1::ReleaseStudyResponse* /*response*/) {
   studies_.Release(request->experiment_id());
   return FinishUnary(context, absl::OkStatus());
 }

@@ -1,11 +1,11 @@
 #include "services/tuner/tuner_service.h"
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <set>
 
-#include <catch2/catch.hpp>
-
 #include "grpcpp/grpcpp.h"
+#include "services/common/server_runner.h"
 #include "services/tuner/algo_conversion.h"
 #include "tuner_algos/sampling.h"
 
@@ -31,9 +31,7 @@ v1::StudyConfig RandomStudy() {
 
 struct TunerFixture {
   TunerFixture() {
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&service);
-    server = builder.BuildAndStart();
+    server = StartInProcessServer({&service});
     stub = v1::TunerService::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
   }
   ~TunerFixture() { server->Shutdown(); }

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/testing/wait_for.h"
 #include "k8s/client/kube_client.h"
 #include "k8s/testing/fake_kube_apiserver/fake_kube_apiserver.h"
 #include "test/kubernetes/fake_cluster.h"
@@ -24,15 +25,6 @@ inline std::string Runfile(const std::string& path) {
   const char* root = std::getenv("TEST_SRCDIR");
   REQUIRE(root != nullptr);
   return std::string(root) + "/dlkit/" + path;
-}
-
-inline bool WaitFor(const std::function<bool()>& condition, double seconds = 20) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
 }
 
 inline std::string TempDir(const std::string& prefix) {

@@ -367,13 +367,11 @@ void FakeCluster::RunContainer(const std::string& resource, const Json& object, 
   SetStatus("pods", ns, pod_name, running);
   for (const std::string& w : workers) SetStatus("pods", ns, w, running);
   if (resource == "jobs") {
-    SetStatus(resource, ns, object["metadata"]["name"],
-                       {{"active", 1}, {"startTime", Now()}});
+    SetStatus(resource, ns, object["metadata"]["name"], {{"active", 1}, {"startTime", Now()}});
   } else {
-    SetStatus(
-        resource, ns, object["metadata"]["name"],
-        {{"conditions", Json::array({Condition("Created", "True", "JobCreated", ""),
-                                     Condition("Running", "True", "JobRunning", "")})}});
+    SetStatus(resource, ns, object["metadata"]["name"],
+              {{"conditions", Json::array({Condition("Created", "True", "JobCreated", ""),
+                                           Condition("Running", "True", "JobRunning", "")})}});
   }
   processes_.push_back({*pid, pod_name, resource, object["metadata"]["name"], workers});
   absl::MutexLock lock(&mu_);
@@ -439,8 +437,8 @@ void FakeCluster::RunExperimentPod(const Json& pod) {
     ++running_;
   }
   SetStatus("pods", ns, pod_name,
-                     {{"phase", "Running"},
-                      {"conditions", Json::array({Condition("PodScheduled", "True", "", "")})}});
+            {{"phase", "Running"},
+             {"conditions", Json::array({Condition("PodScheduled", "True", "", "")})}});
 }
 
 void FakeCluster::Finished(const Process& process, int wait_status) {

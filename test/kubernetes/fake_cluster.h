@@ -36,8 +36,8 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "nlohmann/json.hpp"
 #include "k8s/testing/fake_kube_apiserver/fake_kube_apiserver.h"
+#include "nlohmann/json.hpp"
 
 namespace dlkit::testing {
 

@@ -16,9 +16,9 @@
 #include "grpcpp/grpcpp.h"
 #include "services/common/server_runner.h"
 #include "services/kubernetes/kubernetes_experiments.h"
+#include "services/kubernetes/kubernetes_trial_backend.h"
 #include "services/launcher/launcher.h"
 #include "services/manager/experiment_manager.h"
-#include "services/kubernetes/kubernetes_trial_backend.h"
 #include "services/manager/manager_directory.h"
 #include "services/manager/manager_service.h"
 #include "services/tuner/tuner_service.h"
@@ -42,8 +42,7 @@ struct LateDirectory : ManagerDirectory {
   absl::StatusOr<std::shared_ptr<ExperimentManager>> FindManager(const std::string& id) override {
     return launcher->FindManager(id);
   }
-  std::shared_ptr<v1::ManagerService::StubInterface> RemoteManager(
-      const std::string& id) override {
+  std::shared_ptr<v1::ManagerService::StubInterface> RemoteManager(const std::string& id) override {
     return launcher->RemoteManager(id);
   }
   Launcher* launcher = nullptr;
@@ -247,8 +246,8 @@ TEST_CASE("Cluster mode: stop and resume go to the experiment's own Manager",
   config.replace(config.find("echo '[dlkit] final_result: 2'"),
                  std::string("echo '[dlkit] final_result: 2'").size(),
                  "sleep 2; echo '[dlkit] final_result: 2'");
-  config.replace(config.find("\"trialConcurrency\": 2"), std::string("\"trialConcurrency\": 2").size(),
-                 "\"trialConcurrency\": 1");
+  config.replace(config.find("\"trialConcurrency\": 2"),
+                 std::string("\"trialConcurrency\": 2").size(), "\"trialConcurrency\": 1");
   v1::SubmitExperimentRequest request;
   request.set_config_json(config);
   auto submitted = f.launcher->Submit(request);

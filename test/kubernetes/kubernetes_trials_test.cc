@@ -5,8 +5,8 @@
 // gRPC. Played: the controllers' status writes and the pods' fates.
 
 #include <algorithm>
-#include <cstdio>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -19,9 +19,10 @@
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
+#include "services/manager/manager_test_support.h"
 #include "services/common/server_runner.h"
-#include "services/manager/experiment_manager.h"
 #include "services/kubernetes/kubernetes_trial_backend.h"
+#include "services/manager/experiment_manager.h"
 #include "services/manager/manager_directory.h"
 #include "services/manager/manager_service.h"
 #include "services/tuner/tuner_service.h"
@@ -34,39 +35,10 @@ using Json = nlohmann::json;
 
 constexpr char kNamespace[] = "team-a";
 
-class OneManager final : public ManagerDirectory {
- public:
-  void Set(std::shared_ptr<ExperimentManager> manager) {
-    absl::MutexLock lock(&mu_);
-    manager_ = std::move(manager);
-  }
-  absl::StatusOr<std::shared_ptr<ExperimentManager>> FindManager(const std::string& id) override {
-    absl::MutexLock lock(&mu_);
-    if (manager_ == nullptr || manager_->id() != id) return absl::NotFoundError(id);
-    return manager_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::shared_ptr<ExperimentManager> manager_;
-};
-
 v1::ExperimentSpec ClusterSpec(v1::JobKind kind, int replicas, const std::string& command,
                                int concurrency, int max_trials) {
-  v1::ExperimentSpec spec;
+  v1::ExperimentSpec spec = CommandSpec(command, concurrency, max_trials);
   spec.set_name("cluster");
-  v1::ParameterSpec* x = spec.mutable_search_space()->add_parameters();
-  x->set_name("x");
-  x->set_distribution(v1::RANDINT);
-  x->add_args(0);
-  x->add_args(100);
-  spec.set_trial_command(command);
-  spec.set_trial_code_directory("/tmp");
-  spec.set_trial_concurrency(concurrency);
-  spec.set_max_trial_number(max_trials);
-  spec.mutable_tuner()->set_name("Random");
-  spec.mutable_objective()->set_metric("default");
-  spec.mutable_objective()->set_direction(v1::MAXIMIZE);
   v1::TrainingService* ts = spec.mutable_training_service();
   ts->set_platform(v1::KUBERNETES);
   v1::KubernetesService* k8s = ts->mutable_kubernetes();
@@ -210,7 +182,7 @@ struct ManagerFixture : KubeFixture {
   std::string experiment_id = "exp1";
   std::string root_uid;
   std::string address;
-  OneManager directory;
+  SingleManagerDirectory directory;
   ManagerServiceImpl manager_service{&directory};
   TunerServiceImpl tuner_service;
   std::unique_ptr<TunerServiceImpl> restarted_tuner_service;  // a fresh Tuner after RestartPod
@@ -494,7 +466,8 @@ TEST_CASE("gitRepository: each trial pod clones the code into trialCodeDirectory
           "[kubernetes]") {
   ManagerFixture f;
   v1::ExperimentSpec spec = ClusterSpec(v1::PYTORCH_JOB, 2, "echo '[dlkit] final_result: 1'", 1, 1);
-  v1::GitRepository* git = spec.mutable_training_service()->mutable_kubernetes()->mutable_git_repository();
+  v1::GitRepository* git =
+      spec.mutable_training_service()->mutable_kubernetes()->mutable_git_repository();
   git->set_url("https://git.example/team/model.git");
   git->set_revision("v2");
   f.Create(spec);
@@ -515,7 +488,8 @@ TEST_CASE("gitRepository: each trial pod clones the code into trialCodeDirectory
     // The URL is data, never part of the script.
     CHECK(init["command"][2].get<std::string>().find("git.example") == std::string::npos);
     bool code_volume = false;
-    for (const Json& v : pod["volumes"]) code_volume |= v["name"] == "dlkit-code" && v.contains("emptyDir");
+    for (const Json& v : pod["volumes"])
+      code_volume |= v["name"] == "dlkit-code" && v.contains("emptyDir");
     CHECK(code_volume);
     bool mounted = false;
     for (const Json& m : pod["containers"][0]["volumeMounts"]) {
@@ -539,9 +513,10 @@ std::optional<std::string> Shell(const std::string& command) {
   return out;
 }
 
-TEST_CASE("gitRepository: the init container's script clones the pinned revision, with a login "
-          "from the Secret for a private repository",
-          "[kubernetes]") {
+TEST_CASE(
+    "gitRepository: the init container's script clones the pinned revision, with a login "
+    "from the Secret for a private repository",
+    "[kubernetes]") {
   // A repository with two commits, the first tagged v1; git run for real on the script
   // that goes into the pod (only the clone URL is local).
   const std::string dir = TempDir("dlkit-git-test");
@@ -565,9 +540,8 @@ TEST_CASE("gitRepository: the init container's script clones the pinned revision
   KubernetesTrialBackend::Options options;
   options.ns = kNamespace;
   options.manager_address = "m:1";
-  const Json init =
-      KubernetesTrialBackend::TrialObject(launch, options, "n")["spec"]["template"]["spec"]
-                                                             ["initContainers"][0];
+  const Json init = KubernetesTrialBackend::TrialObject(
+      launch, options, "n")["spec"]["template"]["spec"]["initContainers"][0];
   // The login reaches the init container from the Secret, and only it.
   std::map<std::string, Json> env;
   for (const Json& e : init["env"]) env[e["name"]] = e;
@@ -575,8 +549,7 @@ TEST_CASE("gitRepository: the init container's script clones the pinned revision
   CHECK(env["DLKIT_GIT_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "password");
   CHECK(env["DLKIT_GIT_USERNAME"]["valueFrom"]["secretKeyRef"]["key"] == "username");
   const std::string script = init["command"][2];
-  auto run = [&](const std::string& code, const std::string& revision,
-                 const std::string& login) {
+  auto run = [&](const std::string& code, const std::string& revision, const std::string& login) {
     REQUIRE(Shell("mkdir -p " + dir + "/" + code).has_value());
     const std::string quoted = "'" + absl::StrReplaceAll(script, {{"'", "'\\''"}}) + "'";
     return Shell("HOME=" + dir + " GIT_CONFIG_NOSYSTEM=1 DLKIT_GIT_URL=file://" + dir +
@@ -587,9 +560,10 @@ TEST_CASE("gitRepository: the init container's script clones the pinned revision
     REQUIRE(run("code", "v1", "DLKIT_GIT_USERNAME=alice DLKIT_GIT_PASSWORD=tok3n").has_value());
     CHECK(ReadFile(dir + "/code/train.py") == "v1\n");
     // git asks the helper, which answers from the environment...
-    std::optional<std::string> answer =
-        Shell("printf 'protocol=https\\nhost=git.example\\n\\n' | DLKIT_GIT_USERNAME=alice "
-              "DLKIT_GIT_PASSWORD=tok3n " + git + "-C " + dir + "/code credential fill");
+    std::optional<std::string> answer = Shell(
+        "printf 'protocol=https\\nhost=git.example\\n\\n' | DLKIT_GIT_USERNAME=alice "
+        "DLKIT_GIT_PASSWORD=tok3n " +
+        git + "-C " + dir + "/code credential fill");
     REQUIRE(answer.has_value());
     CHECK_THAT(*answer, Catch::Contains("username=alice") && Catch::Contains("password=tok3n"));
     // ...and the token is written nowhere in the folder the trial gets.
@@ -634,9 +608,11 @@ TEST_CASE("A restarted Experiment pod takes back the trials still running as Job
   const std::string gate = f.work_dir + "/gate";
   f.Create(ClusterSpec(v1::JOB, 1,
                        "echo '[dlkit] intermediate_result: 0.25'; "
-                       "while [ ! -e " + gate + " ]; do sleep 0.05; done; "
-                       "echo '[dlkit] intermediate_result: 0.4'; "
-                       "echo '[dlkit] final_result: 0.5'",
+                       "while [ ! -e " +
+                           gate +
+                           " ]; do sleep 0.05; done; "
+                           "echo '[dlkit] intermediate_result: 0.4'; "
+                           "echo '[dlkit] final_result: 0.5'",
                        3, 3));
   REQUIRE(WaitFor([&] {
     std::vector<v1::Trial> trials = f.Trials();
@@ -649,8 +625,9 @@ TEST_CASE("A restarted Experiment pod takes back the trials still running as Job
   f.manager->Shutdown();  // the old pod's Manager leaves its trials running...
   CHECK(f.Objects("jobs").size() == 3);
   // ...and while no Manager runs, trial 3's Job is deleted by hand.
-  REQUIRE(f.client->Delete(k8s::kJob, kNamespace, f.TrialName(3),
-                           k8s::PropagationPolicy::kForeground).ok());
+  REQUIRE(
+      f.client->Delete(k8s::kJob, kNamespace, f.TrialName(3), k8s::PropagationPolicy::kForeground)
+          .ok());
   REQUIRE(WaitFor([&] { return f.Objects("jobs").size() == 2; }));
   f.RestartPod();
 

@@ -24,6 +24,7 @@
 #include "services/manager/local_trial_backend.h"
 #include "services/manager/manager_directory.h"
 #include "services/manager/manager_service.h"
+#include "services/manager/manager_test_support.h"
 #include "services/tuner/tuner_service.h"
 #include "test/kubernetes/cluster_fixture.h"
 
@@ -32,23 +33,6 @@ namespace {
 
 constexpr char kExperimentId[] = "conformance";
 constexpr char kNamespace[] = "conformance";
-
-class OneManager final : public ManagerDirectory {
- public:
-  void Set(std::shared_ptr<ExperimentManager> manager) {
-    absl::MutexLock lock(&mu_);
-    manager_ = std::move(manager);
-  }
-  absl::StatusOr<std::shared_ptr<ExperimentManager>> FindManager(const std::string& id) override {
-    absl::MutexLock lock(&mu_);
-    if (manager_ == nullptr || manager_->id() != id) return absl::NotFoundError(id);
-    return manager_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::shared_ptr<ExperimentManager> manager_;
-};
 
 // Trials as children of this process.
 struct LocalHarness {
@@ -84,7 +68,8 @@ struct KubernetesHarness : KubeFixture {
     REQUIRE(root.ok());
     options.ns = kNamespace;
     options.experiment_id = kExperimentId;
-    options.manager_address = std::string("dlkit-") + kExperimentId + "." + kNamespace + ".svc:9871";
+    options.manager_address =
+        std::string("dlkit-") + kExperimentId + "." + kNamespace + ".svc:9871";
     options.owner = {{"apiVersion", "v1"},
                      {"kind", "ConfigMap"},
                      {"name", std::string("dlkit-") + kExperimentId},
@@ -133,20 +118,8 @@ struct Conformance {
   }
 
   v1::ExperimentSpec Spec(const std::string& command, int concurrency, int max_trials) {
-    v1::ExperimentSpec spec;
-    spec.set_name("conformance");
-    v1::ParameterSpec* x = spec.mutable_search_space()->add_parameters();
-    x->set_name("x");
-    x->set_distribution(v1::RANDINT);
-    x->add_args(0);
-    x->add_args(100);
+    v1::ExperimentSpec spec = BasicSpec(concurrency, max_trials);
     spec.set_trial_command(command);
-    spec.set_trial_code_directory("/tmp");
-    spec.set_trial_concurrency(concurrency);
-    spec.set_max_trial_number(max_trials);
-    spec.mutable_tuner()->set_name("Random");
-    spec.mutable_objective()->set_metric("default");
-    spec.mutable_objective()->set_direction(v1::MAXIMIZE);
     harness->AdjustSpec(&spec);
     return spec;
   }
@@ -170,10 +143,12 @@ struct Conformance {
   // server (Reporters see UNAVAILABLE), and new ones open the same store on the same port.
   void RestartManager() {
     manager->Shutdown();
-    directory.Set(nullptr);
-    manager.reset();
+    // The server goes before the directory forgets the Manager: a Reporter calling in
+    // between would be told NOT_FOUND, which no restarted daemon says of its experiments.
     server->Shutdown(std::chrono::system_clock::now());
     server.reset();
+    directory.Set(nullptr);
+    manager.reset();
     tuner.reset();
     restarted_tuner_service = std::make_unique<TunerServiceImpl>();
     auto started = StartServer(address, {&manager_service, restarted_tuner_service.get()});
@@ -200,7 +175,7 @@ struct Conformance {
   int Running() { return manager->GetExperiment().counts().running(); }
 
   std::unique_ptr<Harness> harness;
-  OneManager directory;
+  SingleManagerDirectory directory;
   ManagerServiceImpl manager_service{&directory};
   TunerServiceImpl tuner_service;
   std::unique_ptr<TunerServiceImpl> restarted_tuner_service;
@@ -219,25 +194,26 @@ std::string ReadFile(const std::string& path) {
 TEMPLATE_TEST_CASE("A backend runs each trial's command, and its metrics reach the Manager",
                    "[conformance]", LocalHarness, KubernetesHarness) {
   Conformance<TestType> f;
-  f.Create(f.Spec("/usr/bin/python3 -c 'import dlkit; p = dlkit.get_parameter(); "
-                  "dlkit.report_intermediate_result(p[\"x\"] / 2); print(\"hello\", p[\"x\"]); "
-                  "dlkit.report_final_result(p[\"x\"])'",
-                  2, 3));
+  f.Create(
+      f.Spec("/usr/bin/python3 -c 'import dlkit; p = dlkit.get_parameter(); "
+             "dlkit.report_intermediate_result(p[\"x\"] / 2); print(\"hello from\", 7 * 6); "
+             "dlkit.report_final_result(p[\"x\"])'",
+             2, 3));
   INFO(TestType::kName);
   REQUIRE(WaitFor([&] { return f.State() == v1::EXPERIMENT_DONE; }, 60));
   const std::vector<v1::Trial> trials = f.Trials();
   REQUIRE(trials.size() == 3);
   for (const v1::Trial& t : trials) {
     CHECK(t.state() == v1::SUCCEEDED);
-    const double x = t.parameters().values().at("x").int_value();
+    const double x = t.parameters().values().at("x").double_value();
     CHECK(t.final_value() == Approx(x));
     CHECK(t.last_intermediate() == Approx(x / 2));
-    CHECK(absl::StrContains(ReadFile(t.log_path()), absl::StrCat("hello ", x)));
+    CHECK(absl::StrContains(ReadFile(t.log_path()), "hello from 42"));
   }
 }
 
-TEMPLATE_TEST_CASE("A trial whose command fails ends FAILED with its exit code",
-                   "[conformance]", LocalHarness, KubernetesHarness) {
+TEMPLATE_TEST_CASE("A trial whose command fails ends FAILED with its exit code", "[conformance]",
+                   LocalHarness, KubernetesHarness) {
   Conformance<TestType> f;
   f.Create(f.Spec("echo broken >&2; exit 3", 1, 1));
   INFO(TestType::kName);
@@ -249,8 +225,8 @@ TEMPLATE_TEST_CASE("A trial whose command fails ends FAILED with its exit code",
   CHECK(absl::StrContains(trials[0].reason(), "code 3"));
 }
 
-TEMPLATE_TEST_CASE("Killing a running trial ends it KILLED and stops its process",
-                   "[conformance]", LocalHarness, KubernetesHarness) {
+TEMPLATE_TEST_CASE("Killing a running trial ends it KILLED and stops its process", "[conformance]",
+                   LocalHarness, KubernetesHarness) {
   Conformance<TestType> f;
   f.Create(f.Spec("sleep 120", 1, 1));
   INFO(TestType::kName);
@@ -266,11 +242,18 @@ TEMPLATE_TEST_CASE("A Manager that restarts finds its running trials as the back
   Conformance<TestType> f;
   const std::string flag = f.directory_path + "/go";
   // The trial waits for the test's word, then reports: it must outlive the restart to do so.
-  f.Create(f.Spec("while [ ! -e " + flag + " ]; do sleep 0.05; done; "
-                  "echo '[dlkit] final_result: 7'",
+  f.Create(f.Spec("echo '[dlkit] intermediate_result: 1'; while [ ! -e " + flag +
+                      " ]; do sleep 0.05; done; "
+                      "echo '[dlkit] final_result: 7'",
                   1, 1));
   INFO(TestType::kName);
-  REQUIRE(WaitFor([&] { return f.Running() == 1; }, 30));
+  // Once its Reporter has a session (its first report is stored).
+  REQUIRE(WaitFor(
+      [&] {
+        const std::vector<v1::Trial> trials = f.Trials();
+        return !trials.empty() && trials[0].has_last_intermediate();
+      },
+      30));
   f.RestartManager();
   std::ofstream(flag).put('\n');
   const v1::Trial first = f.Trials()[0];

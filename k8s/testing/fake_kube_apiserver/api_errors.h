@@ -8,8 +8,8 @@
 
 #include <string>
 
-#include "nlohmann/json.hpp"
 #include "k8s/testing/fake_kube_apiserver/api_path.h"
+#include "nlohmann/json.hpp"
 
 namespace dlkit::fake_kube {
 

@@ -310,7 +310,7 @@ std::optional<json> FakeKubeApiServer::GetObject(const std::string& resource, co
 }
 
 absl::StatusOr<json> FakeKubeApiServer::CreateObject(const std::string& resource,
-                                                    const std::string& ns, const json& object) {
+                                                     const std::string& ns, const json& object) {
   const ServedResource* served = FindResourceByPlural(resource);
   if (served == nullptr) return absl::NotFoundError(absl::StrCat("no resource ", resource));
   const ApiResult result = store_->Create({served, ns, "", ""}, object);
@@ -319,8 +319,7 @@ absl::StatusOr<json> FakeKubeApiServer::CreateObject(const std::string& resource
       absl::StrCat(result.code, " ", result.body.value("message", "")));
 }
 
-std::vector<json> FakeKubeApiServer::ListObjects(const std::string& resource,
-                                                 const std::string& ns,
+std::vector<json> FakeKubeApiServer::ListObjects(const std::string& resource, const std::string& ns,
                                                  const std::string& selector) const {
   const ServedResource* served = FindResourceByPlural(resource);
   absl::StatusOr<LabelSelector> parsed = LabelSelector::Parse(selector);

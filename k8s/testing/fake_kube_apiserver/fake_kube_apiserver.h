@@ -17,9 +17,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "nlohmann/json.hpp"
 #include "k8s/testing/fake_kube_apiserver/api_errors.h"
 #include "k8s/testing/fake_kube_apiserver/api_path.h"
+#include "nlohmann/json.hpp"
 
 namespace web::http {
 class http_request;

@@ -15,10 +15,10 @@
 
 #include "absl/random/random.h"
 #include "absl/synchronization/mutex.h"
-#include "nlohmann/json.hpp"
 #include "k8s/testing/fake_kube_apiserver/api_errors.h"
 #include "k8s/testing/fake_kube_apiserver/api_path.h"
 #include "k8s/testing/fake_kube_apiserver/label_selector.h"
+#include "nlohmann/json.hpp"
 
 namespace dlkit::fake_kube {
 

@@ -6,9 +6,9 @@
 
 #include <optional>
 
-#include "nlohmann/json.hpp"
 #include "k8s/testing/fake_kube_apiserver/api_errors.h"
 #include "k8s/testing/fake_kube_apiserver/api_path.h"
+#include "nlohmann/json.hpp"
 
 namespace dlkit::fake_kube {
 

@@ -1,5 +1,3 @@
-#include "cli/format.h"
-
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -7,6 +5,10 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "cli/experiment_output.h"
+#include "cli/table.h"
+#include "cli/trial_output.h"
+#include "cli/value_format.h"
 
 namespace dlkit::cli {
 namespace {
