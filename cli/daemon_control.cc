@@ -10,6 +10,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -20,6 +21,7 @@
 #include "cli/table.h"
 #include "cli/value_format.h"
 #include "services/common/address.h"
+#include "services/common/private_files.h"
 
 namespace dlkit::cli {
 namespace {
@@ -163,12 +165,9 @@ absl::StatusOr<v1::GetDaemonStatusResponse> ProbeDaemon(LauncherStub* launcher,
 }
 
 absl::StatusOr<int> SpawnDaemon(const std::string& binary, const DaemonOptions& options) {
-  std::error_code ec;
-  std::filesystem::create_directories(options.home, ec);
-  if (ec) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot create ", options.home, ": ", ec.message()));
-  }
+  // Private from the start: the daemon's log is written before the daemon could tighten it.
+  absl::StatusOr<std::string> home = MakePrivateDirectory(options.home);
+  if (!home.ok()) return home.status();
   std::string log_path = LogPath(options);
   // Everything the child needs is prepared here: after fork() in a threaded process only
   // async-signal-safe calls are allowed.
@@ -177,10 +176,18 @@ absl::StatusOr<int> SpawnDaemon(const std::string& binary, const DaemonOptions& 
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0) {
     return absl::PermissionDeniedError(
         absl::StrCat("cannot open ", log_path, ": ", std::strerror(errno)));
+  }
+  if (!home->empty()) {
+    // Said where the user looks now, and kept in the daemon's log.
+    const std::string warning = absl::StrCat("dlctl: warning: ", *home, "\n");
+    std::cerr << warning;
+    if (write(log_fd, warning.data(), warning.size()) < 0) {
+      // The log is for reading later; the warning was printed already.
+    }
   }
   int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null_fd < 0) {

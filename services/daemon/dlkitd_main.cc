@@ -20,6 +20,7 @@
 #include "k8s/client/kube_config.h"
 #include "services/common/address.h"
 #include "services/common/install_paths.h"
+#include "services/common/private_files.h"
 #include "services/common/server_runner.h"
 #include "services/gateway/gateway.h"
 #include "services/kubernetes/kubernetes_experiments.h"
@@ -114,6 +115,8 @@ absl::StatusOr<std::shared_ptr<dlkit::KubernetesExperiments>> ClusterFromFlags()
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   dlkit::SetProgramName("dlkitd");
+  // Everything it writes (databases, logs) is private; trials get the user's umask back.
+  dlkit::UsePrivateUmask();
   // Debian's Abseil checks every Mutex acquisition for deadlock cycles: ~8% of the metric
   // path (bench/README.md). Tests and debug builds keep the check.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);

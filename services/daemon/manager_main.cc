@@ -17,6 +17,7 @@
 #include "k8s/client/kube_client.h"
 #include "k8s/client/kube_config.h"
 #include "services/common/install_paths.h"
+#include "services/common/private_files.h"
 #include "services/common/server_runner.h"
 #include "services/config/experiment_config.h"
 #include "services/config/spec_validation.h"
@@ -99,6 +100,8 @@ absl::StatusOr<std::shared_ptr<dlkit::TrialBackend>> KubernetesBackend(
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   dlkit::SetProgramName("dlkit-manager");
+  // Everything it writes (databases, logs) is private; trials get the user's umask back.
+  dlkit::UsePrivateUmask();
   // Debian's Abseil checks every Mutex acquisition for deadlock cycles: ~8% of the metric
   // path (bench/README.md). Tests and debug builds keep the check.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);

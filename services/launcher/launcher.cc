@@ -11,6 +11,7 @@
 #include "base/logging.h"
 #include "base/status_macros.h"
 #include "services/common/grpc_status.h"
+#include "services/common/private_files.h"
 #include "services/config/experiment_config.h"
 #include "services/config/spec_validation.h"
 #include "services/launcher/sqlite_experiment_registry.h"
@@ -25,6 +26,8 @@ Launcher::Launcher(Options options, std::unique_ptr<ExperimentRegistry> registry
 Launcher::~Launcher() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<Launcher>> Launcher::Open(Options options) {
+  DLKIT_ASSIGN_OR_RETURN(const std::string tightened, MakePrivateDirectory(options.home));
+  if (!tightened.empty()) Log() << "warning: " << tightened;
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(options.home) / "experiments", ec);
   if (ec) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/common/private_files.h"
 #include "services/common/spawn.h"
 
 extern char** environ;
@@ -51,7 +53,7 @@ std::string ShellCommand(const std::string& command) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TrialProcess>> TrialProcess::Start(Options options) {
-  int log_fd = open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int log_fd = open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0) {
     return absl::InternalError(
         absl::StrCat("cannot open trial log ", options.log_path, ": ", std::strerror(errno)));
@@ -67,7 +69,11 @@ absl::StatusOr<std::unique_ptr<TrialProcess>> TrialProcess::Start(Options option
   spawn.output_fd = pipe_fds[1];
   spawn.working_directory = options.working_directory;
   spawn.new_process_group = true;  // so a stop reaches the shell and all it started
+  // The trial writes its own files with the user's umask, not the daemon's private one
+  // (posix_spawn has no umask attribute: the child inherits ours at this instant).
+  const mode_t reporter_umask = umask(TrialUmask());
   absl::StatusOr<pid_t> spawned = Spawn(spawn);
+  umask(reporter_umask);
   close(pipe_fds[1]);
   if (!spawned.ok()) {
     close(pipe_fds[0]);
