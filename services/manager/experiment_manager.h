@@ -142,7 +142,8 @@ class ExperimentManager {
     bool interrupt = false;  // kill is from an experiment stop
     v1::TrialState kill_state = v1::KILLED;
     bool assess_pending = false;
-    std::string secret;  // its session's, stored (StoreChanges::secrets)
+    std::string secret;       // its session's, known only to the Manager that made it
+    std::string secret_hash;  // what the store keeps (StoreChanges::secrets)
   };
 
   // How long a trial asked to stop has before it is killed.

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "services/common/proto_util.h"
+#include "services/common/secret_hash.h"
 #include "services/manager/experiment_manager.h"
 #include "services/manager/sqlite_experiment_store.h"
 
@@ -40,7 +41,8 @@ absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Open(Optio
     if (runtime.trial.state() == v1::WAITING || (runtime.trial.state() == v1::RUNNING && adopt)) {
       absl::MutexLock store_lock(&manager->store_mu_);
       absl::StatusOr<std::string> secret = manager->store_->LoadSecret(runtime.trial.id());
-      if (secret.ok()) runtime.secret = *std::move(secret);
+      // An older dlkit stored the 32-digit secret itself: it is hashed on the way in.
+      if (secret.ok()) runtime.secret_hash = secret->size() == 32 ? SecretHash(*secret) : *secret;
     }
     if (runtime.trial.state() == v1::WAITING) manager->queue_.push_back(runtime.trial.id());
     if (runtime.trial.state() == v1::RUNNING) {
@@ -71,7 +73,7 @@ absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Open(Optio
 }
 
 absl::Status ExperimentManager::Adopt(TrialRuntime& runtime) {
-  if (runtime.secret.empty()) {
+  if (runtime.secret_hash.empty()) {
     return absl::NotFoundError("its session secret was not stored (an older dlkit launched it)");
   }
   // Where its Reporter left off: it resends what was not stored and goes on counting.

@@ -45,8 +45,9 @@ struct StoreChanges {
   std::optional<v1::Experiment> experiment;  // saved as SaveExperiment does, if set
   std::vector<v1::Trial> trials;             // saved as SaveTrial does, in order
   std::vector<TransitionRow> transitions;
-  std::vector<MetricRow> metrics;                            // appended as AppendMetrics does
-  std::vector<std::pair<std::string, std::string>> secrets;  // (trial id, session secret)
+  std::vector<MetricRow> metrics;  // appended as AppendMetrics does
+  // (trial id, SecretHash of its session secret): the secret itself is never stored.
+  std::vector<std::pair<std::string, std::string>> secrets;
 
   bool empty() const {
     return !experiment && trials.empty() && transitions.empty() && metrics.empty() &&
@@ -87,7 +88,8 @@ class ExperimentStore {
   virtual absl::Status AppendMetrics(const std::vector<MetricRow>& rows) = 0;
   // Highest stored seq of a trial (0 if none): where a reconnecting Reporter resumes.
   virtual absl::StatusOr<int64_t> MaxMetricSeq(const std::string& trial_id) = 0;
-  // The session secret stored for a trial (StoreChanges::secrets); NOT_FOUND if none.
+  // The hash of the session secret stored for a trial (StoreChanges::secrets); NOT_FOUND if
+  // none.
   virtual absl::StatusOr<std::string> LoadSecret(const std::string& trial_id) = 0;
 
   // Appends a state transition of the experiment (trial_id empty) or of a trial.

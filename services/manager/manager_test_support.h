@@ -121,8 +121,7 @@ inline v1::ExperimentSpec BasicSpec(int concurrency, int max_trials) {
 }
 
 // A spec whose trials run `command`, with an integer parameter x in [0, 100), unseeded.
-inline v1::ExperimentSpec CommandSpec(const std::string& command, int concurrency,
-                                      int max_trials) {
+inline v1::ExperimentSpec CommandSpec(const std::string& command, int concurrency, int max_trials) {
   v1::ExperimentSpec spec = BasicSpec(concurrency, max_trials);
   v1::ParameterSpec* x = spec.mutable_search_space()->mutable_parameters(0);
   x->set_distribution(v1::RANDINT);

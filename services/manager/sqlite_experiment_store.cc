@@ -71,7 +71,8 @@ const std::vector<std::string>& Migrations() {
       )sql",
       // v2
       R"sql(
-      -- Each trial's session secret, apart from the trial's message (which the API serves),
+      -- Each trial's session secret (its SHA-256 since the secrets are hashed; the Manager
+      -- hashes a 32-digit plain one an older dlkit wrote), apart from the trial's message,
       -- so that a restarted Manager can take back trials that outlived it (cluster Jobs).
       CREATE TABLE trial_secrets (
         trial_id TEXT PRIMARY KEY NOT NULL,

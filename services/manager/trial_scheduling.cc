@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "services/common/proto_util.h"
+#include "services/common/secret_hash.h"
 #include "services/config/parameter_json.h"
 #include "services/manager/experiment_manager.h"
 
@@ -185,8 +186,9 @@ TrialLaunch ExperimentManager::LaunchFor(const TrialRuntime& runtime) {
 
 void ExperimentManager::KeepSecret(TrialRuntime& runtime) {
   runtime.secret = RandomHex(16);
+  runtime.secret_hash = SecretHash(runtime.secret);
   StoreChanges changes;
-  changes.secrets.emplace_back(runtime.trial.id(), runtime.secret);
+  changes.secrets.emplace_back(runtime.trial.id(), runtime.secret_hash);
   QueueChanges(std::move(changes));
 }
 

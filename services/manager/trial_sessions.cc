@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/proto_util.h"
+#include "services/common/secret_hash.h"
 #include "services/manager/experiment_manager.h"
 
 namespace dlkit {
@@ -24,7 +25,7 @@ absl::StatusOr<v1::ParameterSet> ExperimentManager::AttachSession(const v1::Tria
         absl::StrCat("trial ", hello.trial_id(), " is not part of experiment ", id_));
   }
   TrialRuntime& runtime = it->second;
-  if (runtime.secret.empty() || hello.secret() != runtime.secret) {
+  if (!SecretMatches(hello.secret(), runtime.secret_hash)) {
     return absl::PermissionDeniedError(absl::StrCat("wrong secret for trial ", hello.trial_id()));
   }
   if (IsTerminal(runtime.trial.state())) {

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <thread>
 
+#include "services/common/secret_hash.h"
+#include "services/common/sqlite_db.h"
 #include "services/manager/experiment_manager.h"
 #include "services/manager/manager_test_support.h"
 
@@ -80,6 +82,24 @@ TEST_CASE("A trial whose Reporter vanishes is FAILED as lost", "[manager]") {
   REQUIRE(trial.ok());
   CHECK(trial->state() == v1::FAILED);
   CHECK(trial->reason().find("signal 9") != std::string::npos);
+}
+
+TEST_CASE("The store keeps only a hash of each session secret", "[manager]") {
+  Fixture f;
+  f.Create(BasicSpec(1, 1));
+  const TrialLaunch launch = f.Launched(1);
+  REQUIRE(launch.secret.size() == 32);
+  f.manager->Shutdown();  // everything queued is on disk
+  absl::StatusOr<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(f.directory + "/exp/experiment.db");
+  REQUIRE(db.ok());
+  absl::StatusOr<SqliteStatement> select =
+      (*db)->Prepare("SELECT secret FROM trial_secrets WHERE trial_id = ?1");
+  REQUIRE(select.ok());
+  REQUIRE(select->BindText(1, launch.trial_id).ok());
+  REQUIRE(*select->Step());
+  const std::string stored = select->ColumnText(0);
+  CHECK(stored != launch.secret);
+  CHECK(stored == SecretHash(launch.secret));
 }
 
 }  // namespace
