@@ -62,3 +62,39 @@ def test_bad_study_arguments_are_named() -> None:
     with pytest.raises(ValueError, match="direction"):
         dlkit.Study.create({"x": {"_type": "uniform", "_value": [0, 1]}}, direction="up",
                            address="127.0.0.1:1")
+    with pytest.raises(ValueError, match="lease"):
+        dlkit.Study.create({"x": {"_type": "uniform", "_value": [0, 1]}}, lease=0,
+                           address="127.0.0.1:1")
+
+
+def test_an_ask_retried_with_its_request_id_gets_the_same_trial(daemon: e2e.Daemon) -> None:
+    from dlkit.v1 import manager_pb2
+    study = dlkit.Study.create({"x": {"_type": "uniform", "_value": [0.0, 1.0]}},
+                               tuner="Random", address=daemon.address)
+    request = manager_pb2.AskTrialsRequest(experiment_id=study.id, count=1, request_id="ask-1")
+    first = study._manager.AskTrials(request, timeout=30).trials  # pylint: disable=protected-access
+    again = study._manager.AskTrials(request, timeout=30).trials  # pylint: disable=protected-access
+    assert [t.id for t in again] == [t.id for t in first] and len(first) == 1
+    assert len(daemon.trials(study.id)) == 1
+    assert study.ask().id != first[0].id  # the Study's own asks each get a new id
+    assert len(daemon.trials(study.id)) == 2
+    study.close()
+
+
+def test_a_silent_worker_loses_its_trial_and_a_beating_one_keeps_it(daemon: e2e.Daemon) -> None:
+    import time
+    study = dlkit.Study.create({"x": {"_type": "uniform", "_value": [0.0, 1.0]}},
+                               tuner="Random", lease=1.0, address=daemon.address)
+    alive, silent = study.ask(), study.ask()
+    deadline = time.monotonic() + 3.0  # three leases
+    while time.monotonic() < deadline:
+        assert alive.heartbeat() is False
+        time.sleep(0.25)
+    trials = {t["id"]: t for t in daemon.trials(study.id)}
+    assert trials[silent.id]["status"] == "FAILED", trials
+    assert "worker lost: no report or heartbeat for 1s" in trials[silent.id]["reason"], trials
+    assert trials[alive.id]["status"] == "RUNNING", trials
+    with pytest.raises(dlkit.StudyError, match="FAILED_PRECONDITION.*worker lost"):
+        silent.heartbeat()
+    assert study.tell(alive, 0.5) == "SUCCEEDED"
+    study.close()

@@ -127,5 +127,69 @@ TEST_CASE("Ask/tell calls are refused on experiments that run their own trials",
   CHECK(f.manager->AskTrials(1).status().code() == absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_CASE("An ask retried with its request id gets the same trials, not new ones",
+          "[manager][asktell]") {
+  Fixture f;
+  f.Create(AskTellSpec(10));
+  auto first = f.manager->AskTrials(2, "req-1");
+  REQUIRE(first.ok());
+  REQUIRE(first->size() == 2);
+  auto again = f.manager->AskTrials(2, "req-1");  // the answer was lost: the client retries
+  REQUIRE(again.ok());
+  REQUIRE(again->size() == 2);
+  CHECK((*again)[0].id() == (*first)[0].id());
+  CHECK((*again)[1].id() == (*first)[1].id());
+  CHECK(f.Experiment().counts().running() == 2);
+  auto other = f.manager->AskTrials(1, "req-2");
+  REQUIRE(other.ok());
+  REQUIRE(other->size() == 1);
+  CHECK((*other)[0].id() != (*first)[0].id());
+  CHECK((*other)[0].id() != (*first)[1].id());
+  CHECK(f.Experiment().counts().running() == 3);
+  // Without an id every ask is a new one.
+  REQUIRE(f.manager->AskTrials(1).ok());
+  REQUIRE(f.manager->AskTrials(1).ok());
+  CHECK(f.Experiment().counts().running() == 5);
+}
+
+TEST_CASE("An asked trial whose worker falls silent past its lease ends FAILED, worker lost",
+          "[manager][asktell]") {
+  Fixture f;
+  v1::ExperimentSpec spec = AskTellSpec(10);
+  spec.mutable_ask_lease()->set_nanos(300 * 1000 * 1000);  // 300 ms
+  f.Create(spec);
+  auto asked = f.manager->AskTrials(3);
+  REQUIRE(asked.ok());
+  REQUIRE(asked->size() == 3);
+  const std::string beating = (*asked)[0].id();
+  const std::string reporting = (*asked)[1].id();
+  const std::string silent = (*asked)[2].id();
+  // Twice the lease: one worker sends heartbeats, one reports, one says nothing.
+  for (int i = 1; i <= 8; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto stop = f.manager->HeartbeatTrial(beating);
+    REQUIRE(stop.ok());
+    CHECK_FALSE(*stop);
+    REQUIRE(f.manager->ReportTrialMetric(reporting, v1::INTERMEDIATE, 0.1 * i, i).ok());
+  }
+  REQUIRE(WaitFor([&] { return f.manager->TrialEnded(silent); }));
+  auto lost = f.manager->GetTrial(silent);
+  REQUIRE(lost.ok());
+  CHECK(lost->state() == v1::FAILED);
+  CHECK_THAT(lost->reason(), Catch::Contains("worker lost: no report or heartbeat for 300ms"));
+  CHECK_FALSE(f.manager->TrialEnded(beating));
+  CHECK_FALSE(f.manager->TrialEnded(reporting));
+  // The lost worker hears why when it comes back.
+  auto late = f.manager->HeartbeatTrial(silent);
+  CHECK(late.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK_THAT(std::string(late.status().message()), Catch::Contains("worker lost"));
+  v1::TellTrialRequest tell;
+  tell.set_trial_id(beating);
+  tell.set_value(0.5);
+  auto told = f.manager->TellTrial(tell);
+  REQUIRE(told.ok());
+  CHECK(told->state() == v1::SUCCEEDED);
+}
+
 }  // namespace
 }  // namespace dlkit::testing

@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -102,7 +103,11 @@ class ExperimentManager {
 
   // --- Ask/tell mode (spec.ask_tell) ------------------------------------------------------
   // New RUNNING trials with the tuner's parameters; nothing is launched.
-  absl::StatusOr<std::vector<v1::Trial>> AskTrials(int count);
+  // A `request_id` asked again gets the trials its first ask created.
+  absl::StatusOr<std::vector<v1::Trial>> AskTrials(int count, const std::string& request_id = "");
+  // The worker of an asked trial is alive: its lease starts again. Returns whether the trial
+  // should stop; FAILED_PRECONDITION with the reason once it has ended (a lost lease).
+  absl::StatusOr<bool> HeartbeatTrial(const std::string& trial_id);
   // Stores a measurement of an asked trial; returns whether the trial should stop.
   absl::StatusOr<bool> ReportTrialMetric(const std::string& trial_id, v1::MetricKind kind,
                                          double value, int64_t seq);
@@ -181,6 +186,14 @@ class ExperimentManager {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<TrialRuntime*> AskedTrial(const std::string& trial_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ask/tell leases: how long a worker may stay silent, and what happens after.
+  absl::Duration LeaseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::optional<std::vector<v1::Trial>> AskedBefore(const std::string& request_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RenewLease(const std::string& trial_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends FAILED ("worker lost") every asked trial whose lease has run out.
+  void ExpireLeases() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Time NextLeaseEnd() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishTrial(TrialRuntime& runtime, v1::TrialState state, const std::string& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RequestKill(TrialRuntime& runtime, v1::TrialState reason_state, const std::string& why,
@@ -235,6 +248,9 @@ class ExperimentManager {
   TrialTally tally_ ABSL_GUARDED_BY(mu_);
   std::string best_trial_id_ ABSL_GUARDED_BY(mu_);
   std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);  // WAITING trials, run these first
+  // Ask/tell: running asked trials -> when their lease ends; request id -> the trials it got.
+  std::map<std::string, absl::Time> leases_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::vector<std::string>> asked_by_request_ ABSL_GUARDED_BY(mu_);
   bool exhausted_ ABSL_GUARDED_BY(mu_) = false;
   std::string tuner_error_ ABSL_GUARDED_BY(mu_);
   TunerClient tuner_ ABSL_GUARDED_BY(mu_);  // sends the Tuner only what changed

@@ -45,6 +45,9 @@ absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Open(Optio
       if (secret.ok()) runtime.secret_hash = secret->size() == 32 ? SecretHash(*secret) : *secret;
     }
     if (runtime.trial.state() == v1::WAITING) manager->queue_.push_back(runtime.trial.id());
+    if (!runtime.trial.ask_request_id().empty()) {
+      manager->asked_by_request_[runtime.trial.ask_request_id()].push_back(runtime.trial.id());
+    }
     if (runtime.trial.state() == v1::RUNNING) {
       if (!adopt) {
         runtime.interrupt = true;

@@ -547,7 +547,8 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::AskTrials(grpc::CallbackServerCont
   // Asking waits on the Tuner: off gRPC's callback threads (see FinishUnaryLater).
   return FinishUnaryLater(context, [this, request, response] {
     return OnManager(directory_, request->experiment_id(), [&](auto& m) {
-      absl::StatusOr<std::vector<v1::Trial>> trials = m.AskTrials(request->count());
+      absl::StatusOr<std::vector<v1::Trial>> trials =
+          m.AskTrials(request->count(), request->request_id());
       if (!trials.ok()) return trials.status();
       for (v1::Trial& t : *trials) *response->add_trials() = std::move(t);
       return absl::OkStatus();
@@ -561,6 +562,17 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::ReportTrialMetric(
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
                        absl::StatusOr<bool> stop = m.ReportTrialMetric(
                            request->trial_id(), request->kind(), request->value(), request->seq());
+                       if (!stop.ok()) return stop.status();
+                       response->set_should_stop(*stop);
+                       return absl::OkStatus();
+                     }));
+}
+
+grpc::ServerUnaryReactor* ManagerServiceImpl::HeartbeatTrial(
+    grpc::CallbackServerContext* context, const v1::HeartbeatTrialRequest* request,
+    v1::HeartbeatTrialResponse* response) {
+  return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
+                       absl::StatusOr<bool> stop = m.HeartbeatTrial(request->trial_id());
                        if (!stop.ok()) return stop.status();
                        response->set_should_stop(*stop);
                        return absl::OkStatus();

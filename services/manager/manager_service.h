@@ -52,6 +52,9 @@ class ManagerServiceImpl final : public v1::ManagerService::CallbackService {
   grpc::ServerUnaryReactor* ReportTrialMetric(grpc::CallbackServerContext* context,
                                               const v1::ReportTrialMetricRequest* request,
                                               v1::ReportTrialMetricResponse* response) override;
+  grpc::ServerUnaryReactor* HeartbeatTrial(grpc::CallbackServerContext* context,
+                                           const v1::HeartbeatTrialRequest* request,
+                                           v1::HeartbeatTrialResponse* response) override;
   grpc::ServerUnaryReactor* TellTrial(grpc::CallbackServerContext* context,
                                       const v1::TellTrialRequest* request,
                                       v1::TellTrialResponse* response) override;

@@ -43,6 +43,7 @@ void ExperimentManager::SchedulerLoop() {
     if (experiment_.state() == v1::EXPERIMENT_RUNNING && max_duration > absl::ZeroDuration()) {
       deadline = absl::Now() + (max_duration - ElapsedLocked());
     }
+    deadline = std::min(deadline, NextLeaseEnd());
     auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return wake_ || shutdown_; };
     mu_.AwaitWithDeadline(absl::Condition(&woken), deadline);
   }
@@ -61,6 +62,7 @@ bool ExperimentManager::ScheduleOnce() {
   RunAssessments();
   if (experiment_.state() != v1::EXPERIMENT_RUNNING || shutdown_) return false;
   if (spec.ask_tell()) {
+    ExpireLeases();
     // The user's workers ask for trials; the experiment is done when its last one is told.
     if (spec.max_trial_number() > 0 && CountedTrials() >= spec.max_trial_number() &&
         ActiveTrials() == 0) {
@@ -256,6 +258,7 @@ void ExperimentManager::RequestKill(TrialRuntime& runtime, v1::TrialState reason
 void ExperimentManager::FinishTrial(TrialRuntime& runtime, v1::TrialState state,
                                     const std::string& reason) {
   v1::Trial& t = runtime.trial;
+  leases_.erase(t.id());
   t.set_reason(reason);
   SetTrialState(runtime, state, runtime.interrupt);
   *t.mutable_ended() = ToTimestamp(absl::Now());

@@ -16,6 +16,7 @@ else ``$DLKIT_ADDRESS``, else 127.0.0.1:9870.
 """
 
 import os
+import time
 import uuid
 from typing import Any, Dict, Mapping, Optional
 
@@ -80,6 +81,16 @@ class AskedTrial:
         self.should_stop = self.should_stop or response.should_stop
         return self.should_stop
 
+    def heartbeat(self) -> bool:
+        """Tells the daemon this trial's worker is alive (a report does too): a trial silent
+        for longer than the study's lease ends FAILED as "worker lost". Returns whether the
+        assessor asks it to stop."""
+        from dlkit.v1 import manager_pb2
+        response = self._study._call("HeartbeatTrial", manager_pb2.HeartbeatTrialRequest(
+            experiment_id=self._study.id, trial_id=self.id))
+        self.should_stop = self.should_stop or response.should_stop
+        return self.should_stop
+
     def __repr__(self) -> str:
         return "AskedTrial(id=%r, number=%d, params=%r)" % (self.id, self.number, self.params)
 
@@ -101,8 +112,10 @@ class Study:
                tuner_args: Optional[Mapping[str, Any]] = None, direction: str = "maximize",
                assessor: str = "", assessor_args: Optional[Mapping[str, Any]] = None,
                max_trials: int = 0, name: str = "", seed: int = 0,
-               address: Optional[str] = None) -> "Study":
-        """Creates the study on the daemon (``max_trials`` 0: no limit)."""
+               lease: float = 300.0, address: Optional[str] = None) -> "Study":
+        """Creates the study on the daemon (``max_trials`` 0: no limit). An asked trial
+        whose worker neither reports nor sends a heartbeat for ``lease`` seconds ends FAILED
+        ("worker lost")."""
         from dlkit.v1 import launcher_pb2, types_pb2
         if direction not in ("maximize", "minimize"):
             raise ValueError("direction: expected \"maximize\" or \"minimize\", got %r"
@@ -113,6 +126,9 @@ class Study:
             search_space=_search_space(search_space),
             objective=types_pb2.Objective(metric="default", direction=types_pb2.Direction.Value(
                 direction.upper())))
+        if lease <= 0:
+            raise ValueError("lease: expected a number of seconds above 0, got %r" % (lease,))
+        spec.ask_lease.FromNanoseconds(int(lease * 1e9))
         spec.tuner.name = tuner
         for key, value in (tuner_args or {}).items():
             _params.fill_value(spec.tuner.class_args[key], value, "tuner_args.%s" % key)
@@ -134,12 +150,26 @@ class Study:
             raise StudyError("dlkit: %s on the daemon at %s failed: %s: %s"
                              % (method, self.address, err.code().name, err.details())) from None
 
-    def ask(self) -> AskedTrial:
-        """A new trial with the tuner's next parameters."""
+    def ask(self, attempts: int = 3) -> AskedTrial:
+        """A new trial with the tuner's next parameters. An ask whose answer was lost (the
+        daemon restarting, a network blip) is retried with the same request id, so it
+        never hands out a second trial."""
+        import grpc
         from dlkit.v1 import manager_pb2
-        response = self._call("AskTrials", manager_pb2.AskTrialsRequest(experiment_id=self.id,
-                                                                        count=1))
-        return AskedTrial(self, response.trials[0])
+        request = manager_pb2.AskTrialsRequest(experiment_id=self.id, count=1,
+                                               request_id=uuid.uuid4().hex)
+        for attempt in range(attempts):
+            try:
+                response = self._manager.AskTrials(request, timeout=_DEADLINE)
+                return AskedTrial(self, response.trials[0])
+            except grpc.RpcError as err:
+                transient = err.code() in (grpc.StatusCode.UNAVAILABLE,
+                                           grpc.StatusCode.DEADLINE_EXCEEDED)
+                if not transient or attempt == attempts - 1:
+                    raise StudyError("dlkit: AskTrials on the daemon at %s failed: %s: %s"
+                                     % (self.address, err.code().name, err.details())) from None
+                time.sleep(0.5 * 2 ** attempt)
+        raise AssertionError("unreachable")
 
     def tell(self, trial: AskedTrial, value: Optional[float] = None, *, failed: bool = False,
              reason: str = "") -> str:
