@@ -7,6 +7,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -38,6 +40,17 @@ absl::StatusOr<std::string> MakePrivateDirectory(const std::string& path) {
       "%s was open to other users (mode %04o); it is 0700 now, as dlkit keeps its databases, "
       "logs and credentials there",
       path, mode);
+}
+
+absl::Status CheckPathSafeId(absl::string_view what, absl::string_view id) {
+  bool safe = !id.empty() && id.size() <= 64;
+  for (char c : id) {
+    safe = safe && (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+  }
+  if (safe) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " id \"", absl::CEscape(id.substr(0, 80)), id.size() > 80 ? "..." : "",
+                   "\" is not one dlkit gives (1 to 64 letters, digits, '-' and '_')"));
 }
 
 void UsePrivateUmask() {

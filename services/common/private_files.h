@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace dlkit {
 
@@ -17,6 +18,11 @@ namespace dlkit {
 // or read is tightened to 0700; the returned text then says so, for a warning ("" when
 // nothing needed tightening).
 absl::StatusOr<std::string> MakePrivateDirectory(const std::string& path);
+
+// OK when `id` (an experiment's or a trial's, from a request) can name a folder under
+// DLKIT_HOME: 1 to 64 letters, digits, '-' or '_'. INVALID_ARGUMENT naming `what` otherwise,
+// so that "../.." or "a/b" never reaches a path.
+absl::Status CheckPathSafeId(absl::string_view what, absl::string_view id);
 
 // Sets this process's umask to 077, so that every file and folder it creates is private, and
 // exports the previous one as DLKIT_USER_UMASK for the trials it starts.

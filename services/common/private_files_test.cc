@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 
@@ -77,6 +78,18 @@ TEST_CASE("The private umask hides new files; trials get the user's umask back")
   CHECK(TrialUmask() == 077);  // falls back to the current one
   unsetenv("DLKIT_USER_UMASK");
   umask(user);
+}
+
+TEST_CASE("Only ids that name a plain folder pass") {
+  CHECK(CheckPathSafeId("experiment", "aB3-x_9").ok());
+  CHECK(CheckPathSafeId("trial", std::string(64, 'a')).ok());
+  for (const std::string& bad : std::vector<std::string>{"", "..", "../../etc", "a/b", "/etc",
+                                                         "a b", "id\n2", std::string(65, 'a')}) {
+    INFO(bad);
+    absl::Status status = CheckPathSafeId("experiment", bad);
+    CHECK(status.code() == absl::StatusCode::kInvalidArgument);
+    CHECK(absl::StrContains(status.message(), "experiment id"));
+  }
 }
 
 }  // namespace

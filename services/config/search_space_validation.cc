@@ -16,6 +16,8 @@ namespace {
 
 using Problems = SpecProblems;
 
+constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
+
 bool IsQuantized(v1::Distribution d) {
   return d == v1::QUNIFORM || d == v1::QLOGUNIFORM || d == v1::QNORMAL || d == v1::QLOGNORMAL;
 }
@@ -118,6 +120,10 @@ void CheckNumeric(const v1::ParameterSpec& param, const std::string& path, Probl
       AddProblem(problems, value_path,
                  absl::StrCat("lower (", FormatSpecNumber(a0), ") must be below upper (",
                               FormatSpecNumber(a1), "); upper is exclusive"));
+    } else if (std::fabs(a0) > kMaxExactInteger || std::fabs(a1) > kMaxExactInteger) {
+      // Beyond 2^53 a double no longer holds every integer: the values could not be drawn.
+      AddProblem(problems, value_path,
+                 absl::StrCat("randint bounds must lie within +/-2^53, got ", ArgsText(param)));
     }
     return;
   }

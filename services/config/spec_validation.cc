@@ -73,6 +73,11 @@ void CheckTrainingService(const v1::TrainingService& ts, Problems* problems) {
 
 std::vector<SpecProblem> FindExperimentSpecProblems(const v1::ExperimentSpec& spec) {
   Problems problems = FindSearchSpaceProblems(spec.search_space(), "searchSpace");
+  constexpr size_t kMaxName = 256;  // it is shown in every list and page
+  if (spec.name().size() > kMaxName) {
+    AddProblem(&problems, "experimentName",
+               absl::StrCat("at most ", kMaxName, " characters, got ", spec.name().size()));
+  }
   if (spec.trial_command().empty() && !spec.ask_tell()) {
     AddProblem(&problems, "trialCommand", "required (the command that runs one trial)");
   }

@@ -265,6 +265,7 @@ absl::StatusOr<v1::SubmitExperimentResponse> Launcher::SubmitToCluster(
 
 absl::StatusOr<std::shared_ptr<ExperimentManager>> Launcher::FindManager(
     const std::string& experiment_id) {
+  DLKIT_RETURN_IF_ERROR(CheckPathSafeId("experiment", experiment_id));
   absl::MutexLock lock(&mu_);
   auto it = managers_.find(experiment_id);
   if (it == managers_.end()) {
@@ -363,6 +364,7 @@ absl::StatusOr<v1::Experiment> Launcher::Resume(const std::string& id) {
 }
 
 absl::Status Launcher::Delete(const std::string& id) {
+  DLKIT_RETURN_IF_ERROR(CheckPathSafeId("experiment", id));
   if (absl::StatusOr<RegistryEntry> cluster = ClusterEntry(id); cluster.ok()) {
     // The ConfigMap is the root: its dependents (pod, Service, PVC, trials) follow.
     DLKIT_RETURN_IF_ERROR(options_.cluster->Delete(ClusterNamespace(*cluster), id));

@@ -1,7 +1,6 @@
 // The Launcher, Manager and Tuner services in-process, over a real gRPC server, with real
 // dlkit-reporter processes running small shell trials.
 
-#include "services/manager/manager_test_support.h"
 #include "services/launcher/launcher.h"
 
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include "services/common/server_runner.h"
 #include "services/launcher/launcher_service.h"
 #include "services/manager/manager_service.h"
+#include "services/manager/manager_test_support.h"
 #include "services/tuner/tuner_service.h"
 
 namespace dlkit {

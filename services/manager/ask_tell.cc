@@ -2,6 +2,7 @@
 // report on them and tell their results; nothing is launched.
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <vector>
 
@@ -116,6 +117,9 @@ absl::StatusOr<bool> ExperimentManager::ReportTrialMetric(const std::string& tri
         "kind must be INTERMEDIATE or LOSS (TellTrial gives the final)");
   }
   if (seq <= 0) return absl::InvalidArgumentError("seq must count from 1 for each trial");
+  if (!std::isfinite(value)) {
+    return absl::InvalidArgumentError(absl::StrCat("value must be a finite number, got ", value));
+  }
   if (IsTerminal(runtime->trial.state())) {
     return absl::FailedPreconditionError(absl::StrCat(
         "trial ", trial_id, " has ended (", v1::TrialState_Name(runtime->trial.state()), ")"));
@@ -174,6 +178,10 @@ absl::StatusOr<v1::Trial> ExperimentManager::TellTrial(const v1::TellTrialReques
   if (IsTerminal(runtime->trial.state())) {  // a retried tell
     WaitCommitted();
     return runtime->trial;
+  }
+  if (!request.failed() && !std::isfinite(request.value())) {
+    return absl::InvalidArgumentError(absl::StrCat("value must be a finite number, got ",
+                                                   request.value(), " (tell failed=True instead)"));
   }
   if (!request.failed()) {
     v1::MetricReport metric;
