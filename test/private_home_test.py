@@ -31,9 +31,7 @@ def test_a_new_home_and_all_it_holds_are_private(tmp_path) -> None:
             "searchSpace": {"x": {"_type": "uniform", "_value": [0, 1]}},
             "trialCommand": "echo made > made_by_trial.txt; echo '[dlkit] final_result: 1'",
             "trialCodeDirectory": work,
-            "trialConcurrency": 2,
             "maxTrialNumber": 2,
-            "tuner": {"name": "Random"},
         })
         experiment_id = daemon.submit(config)
         status = daemon.wait_status(experiment_id, ["DONE", "FAILED", "STOPPED"], 60)

@@ -9,3 +9,13 @@ def cc_unit(name, deps = [], header_only = False, **kwargs):
         deps = deps,
         **kwargs
     )
+
+def cc_unit_tests(names, deps = [], size = "small"):
+    """NAME_test.cc for each name, testing the cc_unit NAME with Catch2."""
+    for name in names:
+        native.cc_test(
+            name = name + "_test",
+            size = size,
+            srcs = [name + "_test.cc"],
+            deps = [":" + name, "//third_party/system:catch2_main"] + deps,
+        )

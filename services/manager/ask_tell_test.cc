@@ -183,10 +183,7 @@ TEST_CASE("An asked trial whose worker falls silent past its lease ends FAILED, 
   auto late = f.manager->HeartbeatTrial(silent);
   CHECK(late.status().code() == absl::StatusCode::kFailedPrecondition);
   CHECK_THAT(std::string(late.status().message()), Catch::Contains("worker lost"));
-  v1::TellTrialRequest tell;
-  tell.set_trial_id(beating);
-  tell.set_value(0.5);
-  auto told = f.manager->TellTrial(tell);
+  auto told = f.Tell(beating, 0.5);
   REQUIRE(told.ok());
   CHECK(told->state() == v1::SUCCEEDED);
 }

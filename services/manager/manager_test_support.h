@@ -159,6 +159,13 @@ struct Fixture {
     manager->Start();
   }
   v1::Experiment Experiment() { return manager->GetExperiment(); }
+  // Tells an asked trial its final value.
+  absl::StatusOr<v1::Trial> Tell(const std::string& trial_id, double value) {
+    v1::TellTrialRequest tell;
+    tell.set_trial_id(trial_id);
+    tell.set_value(value);
+    return manager->TellTrial(tell);
+  }
   // Waits until the backend was asked to launch `n` trials; returns the n-th launch.
   TrialLaunch Launched(size_t n) {
     REQUIRE(WaitFor([&] { return backend->launches().size() >= n; }));
