@@ -147,7 +147,14 @@ const std::vector<CommandSpec>& Commands() {
        1,
        {{"format", "csv|json", "file format (default csv)"},
         {"file", "F", "write to F instead of stdout"}}},
-      {"daemon", {}, "start|stop|status", "control the local daemon (dlkitd)", 1, 1, {}},
+      {"daemon",
+       {},
+       "start|stop|status",
+       "control the local daemon (dlkitd); running trials outlive a stop and are taken back "
+       "by the next start",
+       1,
+       1,
+       {{"kill-trials", "", "stop: kill the running trials too (resume reruns them)"}}},
       {"help", {}, "[COMMAND]", "show help for dlctl or one command", 0, 1, {}},
   };
   return *commands;

@@ -313,10 +313,11 @@ absl::Status RunDaemon(LauncherStub* launcher, DaemonAction action, const Daemon
         out << "no daemon answers at " << options.address << "; nothing to stop\n";
         return absl::OkStatus();
       }
+      v1::ShutdownDaemonRequest request;
+      request.set_kill_trials(options.kill_trials);
       v1::ShutdownDaemonResponse response;
       auto context = NewContext(ctx.rpc_timeout);
-      grpc::Status shutdown =
-          launcher->ShutdownDaemon(context.get(), v1::ShutdownDaemonRequest(), &response);
+      grpc::Status shutdown = launcher->ShutdownDaemon(context.get(), request, &response);
       if (!shutdown.ok()) return RpcError(shutdown, "cannot stop the daemon", options.address);
       // Wait until it is gone, so `daemon stop && daemon start` works.
       absl::Time deadline = absl::Now() + kStopTimeout;

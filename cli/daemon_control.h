@@ -23,6 +23,7 @@ struct DaemonOptions {
   std::function<std::optional<std::string>(const std::string&)> env;
   absl::Duration start_timeout = absl::Seconds(20);
   absl::Duration probe_timeout = absl::Seconds(2);
+  bool kill_trials = false;  // stop: end the running trials too
 };
 
 // $DLKIT_DAEMON_BIN, else `dlkitd` beside self_exe, else

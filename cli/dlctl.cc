@@ -102,6 +102,7 @@ absl::Status Dispatch(const ParsedArgs& args, const GlobalOptions& globals,
   if (name == "daemon") {
     absl::StatusOr<DaemonAction> action = DaemonActionFrom(args);
     if (!action.ok()) return AsUsage(action);
+    daemon.kill_trials = args.Bool("kill-trials");
     return RunDaemon(launcher.get(), *action, daemon, ctx, out);
   }
   return UsageStatus(absl::StrCat("command ", name, " is not implemented"));

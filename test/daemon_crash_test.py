@@ -1,5 +1,6 @@
 """The daemon process itself: SIGKILLed mid-run and started again; one daemon per address."""
 
+import json
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ def by_index(trials: List[Dict[str, Any]]) -> Dict[int, Dict[str, Any]]:
     return {t["index"]: t for t in trials}
 
 
-def test_sigkilled_daemon_restarts_stopped_and_resume_finishes(
+def test_sigkilled_daemon_comes_back_and_takes_its_running_trials_back(
         daemon: e2e.Daemon, workdir: str) -> None:
     records = daemon.record_dir(workdir, "crash_records")
     config = e2e.write_config(workdir, "crash.json", {
@@ -40,55 +41,87 @@ def test_sigkilled_daemon_restarts_stopped_and_resume_finishes(
                               "trial %d's record" % i) for i in (3, 4)]
     processes = [r["pid"] for r in running] + [r["reporter_pid"] for r in running]
     assert all(processes), running
-    assert all(e2e.process_alive(pid) for pid in processes), running
 
     old_pid = daemon.json("daemon", "status")["pid"]
     assert old_pid == daemon.pid
     os.kill(old_pid, signal.SIGKILL)
     e2e.wait_until(lambda: not e2e.process_alive(old_pid), 10, "dlkitd to die")
+    # The trials run on without their daemon, and finish while it is away: their Reporters
+    # keep the final results until the next daemon takes them.
+    assert all(e2e.process_alive(pid) for pid in processes), running
+    open(os.path.join(records, "release"), "w").close()
+    for i in (3, 4):
+        e2e.wait_until(lambda i=i: e2e.read_records(records)[before[i]["id"]].get("end"), 30,
+                       "trial %d to finish while no daemon runs" % i)
 
     daemon.start()
     assert daemon.pid != old_pid
-    status = daemon.status(experiment_id)
-    assert status["status"] == "STOPPED", status
-    assert "daemon" in status["reason"], status
-
-    after = by_index(daemon.trials(experiment_id))
-    assert sorted(after) == [1, 2, 3, 4], after
-    for i in (1, 2):  # finished before the kill: kept with every metric
-        assert after[i] == before[i], (before[i], after[i])
-        p = after[i]["parameters"]
-        assert after[i]["status"] == "SUCCEEDED"
-        assert after[i]["intermediate"] == [objective.intermediate(p, 0)], after[i]
-        assert after[i]["final"] == objective.final(p), after[i]
-    for i in (3, 4):  # running at the kill: ended, with their acknowledged metric kept
-        assert after[i]["status"] == "KILLED", after[i]
-        assert "daemon" in after[i]["reason"], after[i]
-        assert after[i]["intermediate"] == [objective.intermediate(after[i]["parameters"], 0)]
-    # Their processes do not outlive the daemon for long: the restarted daemon refuses
-    # their Reporters, which then kill their trials.
-    for pid in processes:
-        e2e.wait_until(lambda pid=pid: not e2e.process_alive(pid), 40,
-                       "orphaned process %d to exit" % pid, interval=0.5)
-
-    open(os.path.join(records, "release"), "w").close()
-    resumed = daemon.json("resume", experiment_id)
-    assert resumed["status"] == "RUNNING", resumed
+    # No resume: the experiment goes on by itself, and ends with exactly 5 trials.
     status = daemon.wait_status(experiment_id, ["DONE", "FAILED", "STOPPED"], 60)
     assert status["status"] == "DONE", status
-    assert "maxTrialNumber" in status["reason"], status
     assert status["trials"]["succeeded"] == 5, status
-    final = by_index(daemon.trials(experiment_id))
-    assert sorted(final) == list(range(1, 8)), final  # 2 reruns + 1 new
-    for i in (1, 2):
-        assert final[i] == before[i]
-    new = [final[i] for i in (5, 6, 7)]
-    for trial in new:
+    after = by_index(daemon.trials(experiment_id))
+    assert sorted(after) == [1, 2, 3, 4, 5], after  # nothing ran twice
+    for i in (1, 2):  # finished before the kill: kept as they were
+        assert after[i] == before[i], (before[i], after[i])
+    for i in (3, 4, 5):
+        trial = after[i]
+        p = trial["parameters"]
         assert trial["status"] == "SUCCEEDED", trial
-        assert trial["final"] == objective.final(trial["parameters"]), trial
-    rerun = [t["parameters"] for t in new]
-    for i in (3, 4):
-        assert before[i]["parameters"] in rerun, (before[i], rerun)
+        assert trial["intermediate"] == [objective.intermediate(p, 0)], trial
+        assert trial["final"] == objective.final(p), trial
+    for i in (3, 4):  # the same processes, not reruns
+        assert after[i]["id"] == before[i]["id"]
+        assert e2e.read_records(records)[after[i]["id"]]["pid"] == running[i - 3]["pid"]
+    history = daemon.json("status", experiment_id)
+    assert history["status"] == "DONE", history
+
+
+def test_clean_stop_leaves_trials_running_unless_kill_trials(daemon: e2e.Daemon,
+                                                             workdir: str) -> None:
+    records = daemon.record_dir(workdir, "stop_records")
+    config = e2e.write_config(workdir, "stop.json", {
+        "searchSpace": SPACE,
+        "trialCommand": "%s gated_trial.py --dir %s" % (e2e.PYTHON, records),
+        "trialConcurrency": 2,
+        "maxTrialNumber": 2,
+        "tuner": {"name": "Random"},
+    })
+    experiment_id = daemon.submit(config)
+    trials = daemon.wait_trials(
+        experiment_id, lambda ts: len(ts) == 2 and all(t["status"] == "RUNNING" for t in ts),
+        60, "two running trials")
+    pids = [e2e.wait_until(lambda t=t: e2e.read_records(records).get(t["id"]), 30,
+                           "a record")["pid"] for t in trials]
+
+    daemon.dlctl("daemon", "stop")  # SIGTERM-like: the trials stay
+    assert all(e2e.process_alive(pid) for pid in pids)
+    daemon.start()
+    status = daemon.status(experiment_id)
+    assert status["status"] == "RUNNING", status
+    assert status["trials"]["running"] == 2, status
+
+    stopped = daemon.dlctl("daemon", "stop", "--kill-trials")
+    assert "stopped" in stopped.stdout, stopped.stdout
+    for pid in pids:
+        e2e.wait_until(lambda pid=pid: not e2e.process_alive(pid), 20, "trial %d to die" % pid)
+    daemon.start()
+    status = daemon.status(experiment_id)
+    assert status["status"] == "STOPPED", status
+    assert "--kill-trials" in status["reason"], status
+    assert status["trials"]["killed"] == 2, status
+    # resume runs them again, with the same parameters.
+    open(os.path.join(records, "release"), "w").close()
+    assert daemon.json("resume", experiment_id)["status"] == "RUNNING"
+    status = daemon.wait_status(experiment_id, ["DONE", "FAILED", "STOPPED"], 60)
+    assert status["status"] == "DONE", status
+    rerun = sorted(json_key(t["parameters"]) for t in daemon.trials(experiment_id)
+                   if t["status"] == "SUCCEEDED")
+    assert rerun == sorted(json_key(t["parameters"]) for t in trials)
+
+
+def json_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 def test_second_daemon_on_the_same_address_refuses_to_start(daemon: e2e.Daemon,

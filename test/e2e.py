@@ -185,7 +185,7 @@ class Daemon:
     def stop(self) -> None:
         """`dlctl daemon stop`, then SIGKILL if it is still alive; kills leftover trials."""
         try:
-            self.dlctl("daemon", "stop", check=False, timeout=30)
+            self.dlctl("daemon", "stop", "--kill-trials", check=False, timeout=30)
         except subprocess.TimeoutExpired:
             pass
         pid = getattr(self, "pid", None)

@@ -34,6 +34,9 @@ ABSL_FLAG(std::string, address, "", "listen address (default $DLKIT_ADDRESS, els
 ABSL_FLAG(std::string, reporter_binary, "", "dlkit-reporter (default: found beside dlkitd)");
 ABSL_FLAG(std::string, python_path, "", "folder holding the dlkit and nni Python packages");
 ABSL_FLAG(int32_t, grace_seconds, 10, "SIGTERM to SIGKILL delay when a trial is stopped");
+ABSL_FLAG(std::string, trial_reconnect_window, "",
+          "how long a local trial runs on while no daemon answers, e.g. 30m (default "
+          "$DLKIT_TRIAL_RECONNECT_WINDOW, else 30m); then its Reporter kills it");
 ABSL_FLAG(bool, allow_unauthenticated_remote, false,
           "listen on a non-loopback address although no token or TLS protects it yet");
 ABSL_FLAG(std::string, tuner_address, "",
@@ -137,6 +140,14 @@ int main(int argc, char** argv) {
   options.reporter_binary = dlkit::ReporterBinary(absl::GetFlag(FLAGS_reporter_binary));
   options.python_path = dlkit::PythonPath(absl::GetFlag(FLAGS_python_path));
   options.grace_seconds = absl::GetFlag(FLAGS_grace_seconds);
+  const std::string window =
+      FlagOrEnv(absl::GetFlag(FLAGS_trial_reconnect_window), "DLKIT_TRIAL_RECONNECT_WINDOW", "30m");
+  if (!absl::ParseDuration(window, &options.trial_reconnect_window) ||
+      options.trial_reconnect_window <= absl::ZeroDuration()) {
+    dlkit::Log() << "--trial_reconnect_window: \"" << window
+                 << "\" is not a positive duration such as 30m";
+    return 2;
+  }
   if (options.reporter_binary.empty()) {
     dlkit::Log() << "cannot find dlkit-reporter beside " << dlkit::ExecutableDirectory()
                  << "; pass --reporter_binary";

@@ -50,6 +50,7 @@ void Launcher::Start(std::shared_ptr<v1::TunerService::StubInterface> tuner,
   absl::StatusOr<std::vector<RegistryEntry>> entries = registry_->List();
   if (!entries.ok()) {
     dlkit::Log() << "cannot list experiments: " << entries.status();
+    started_ = true;
     return;
   }
   for (const RegistryEntry& entry : *entries) {
@@ -64,6 +65,7 @@ void Launcher::Start(std::shared_ptr<v1::TunerService::StubInterface> tuner,
     (*manager)->Start();
     managers_[entry.id] = std::move(manager).value();
   }
+  started_ = true;
 }
 
 ExperimentManager::Options Launcher::ManagerOptions(const std::string& directory) {
@@ -76,6 +78,7 @@ ExperimentManager::Options Launcher::ManagerOptions(const std::string& directory
   backend.manager_address = options_.address;
   backend.python_path = options_.python_path;
   backend.grace_seconds = options_.grace_seconds;
+  backend.reconnect_window = options_.trial_reconnect_window;
   options.backend = std::make_shared<LocalTrialBackend>(backend);
   return options;
 }
@@ -268,6 +271,10 @@ absl::StatusOr<std::shared_ptr<ExperimentManager>> Launcher::FindManager(
   DLKIT_RETURN_IF_ERROR(CheckPathSafeId("experiment", experiment_id));
   absl::MutexLock lock(&mu_);
   auto it = managers_.find(experiment_id);
+  // A Reporter that comes back before the experiments are open must try again, not give up.
+  if (it == managers_.end() && !started_) {
+    return absl::UnavailableError("the daemon is starting; try again");
+  }
   if (it == managers_.end()) {
     return absl::NotFoundError(absl::StrCat("no experiment \"", experiment_id,
                                             "\" here (`dlctl list` shows the experiments)"));
@@ -425,15 +432,16 @@ int Launcher::RunningCount() {
   return running;
 }
 
-void Launcher::Shutdown() {
+void Launcher::Shutdown(bool kill_trials) {
   std::map<std::string, std::shared_ptr<ExperimentManager>> managers;
   {
     absl::MutexLock lock(&mu_);
+    kill_trials = kill_trials || kill_trials_at_shutdown_;
     closing_ = true;
     managers.swap(managers_);
   }
   if (cluster_poller_.joinable()) cluster_poller_.join();
-  for (auto& [id, manager] : managers) manager->Shutdown();
+  for (auto& [id, manager] : managers) manager->Shutdown(kill_trials);
 }
 
 }  // namespace dlkit

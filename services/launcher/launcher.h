@@ -44,6 +44,8 @@ class Launcher final : public ManagerDirectory {
     std::string reporter_binary;  // dlkit-reporter, for local trials
     std::string python_path;      // the dlkit/nni packages, for local trials
     int grace_seconds = 10;
+    // How long a local trial runs on while the daemon is away (zero: the Reporter's default).
+    absl::Duration trial_reconnect_window = absl::ZeroDuration();
     // Cluster mode: experiments with trainingService.platform kubernetes are created
     // there (null: this daemon has no cluster and refuses them).
     std::shared_ptr<ClusterExperiments> cluster;
@@ -54,9 +56,9 @@ class Launcher final : public ManagerDirectory {
   // Opens the registry under options.home (creating the folder).
   static absl::StatusOr<std::unique_ptr<Launcher>> Open(Options options);
   // Connects the Tuner and opens every registered experiment. Experiments that were running
-  // when the previous daemon went away come back STOPPED. (Two steps, because in the daemon
-  // the Tuner's channel exists only once the server that hosts this Launcher has started.)
-  // `address` is where this Launcher's server answers (known once it has bound its port);
+  // when the previous daemon went away go on, with the trials that survived it. (Two steps, because
+  // in the daemon the Tuner's channel exists only once the server that hosts this Launcher has
+  // started.) `address` is where this Launcher's server answers (known once it has bound its port);
   // local trials' Reporters call the Managers there.
   void Start(std::shared_ptr<v1::TunerService::StubInterface> tuner, const std::string& address);
   ~Launcher() override;
@@ -75,8 +77,14 @@ class Launcher final : public ManagerDirectory {
   // deleted, until UnwatchList (after which it is never called).
   void WatchList(ExperimentListWatcher* watcher);
   void UnwatchList(ExperimentListWatcher* watcher);
-  // Ends every manager (and its trials); experiments stay as they are on disk.
-  void Shutdown();
+  // Ends every manager; running trials go on for the next daemon unless `kill_trials`
+  // (then they end KILLED and their experiments STOPPED).
+  void Shutdown(bool kill_trials = false);
+  // Makes the coming Shutdown kill the running trials (`dlctl daemon stop --kill-trials`).
+  void KillTrialsAtShutdown() {
+    absl::MutexLock lock(&mu_);
+    kill_trials_at_shutdown_ = true;
+  }
 
   absl::StatusOr<std::shared_ptr<ExperimentManager>> FindManager(
       const std::string& experiment_id) override;
@@ -118,6 +126,8 @@ class Launcher final : public ManagerDirectory {
   // PollClusterLoop's: what each cluster experiment last looked like (serialised).
   std::map<std::string, std::string> cluster_seen_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;  // Start has opened the experiments
+  bool kill_trials_at_shutdown_ ABSL_GUARDED_BY(mu_) = false;
   std::thread cluster_poller_;
 };
 

@@ -223,8 +223,9 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::GetDaemonStatus(
 }
 
 grpc::ServerUnaryReactor* LauncherServiceImpl::ShutdownDaemon(
-    grpc::CallbackServerContext* context, const v1::ShutdownDaemonRequest* /*request*/,
+    grpc::CallbackServerContext* context, const v1::ShutdownDaemonRequest* request,
     v1::ShutdownDaemonResponse* /*response*/) {
+  if (request->kill_trials()) launcher_->KillTrialsAtShutdown();
   RequestShutdown();  // the daemon's main thread does the rest after this call returns
   return FinishUnary(context, absl::OkStatus());
 }

@@ -40,7 +40,9 @@ std::unique_ptr<grpc::ClientContext> Context() {
 
 // A daemon in the test process: the three services on 127.0.0.1:0.
 struct Daemon {
-  explicit Daemon(const std::string& home) {
+  // port 0: any free one. A restart takes the port of the daemon before it, where that
+  // one's trials come back.
+  explicit Daemon(const std::string& home, int port = 0) {
     Launcher::Options options;
     options.home = home;
     options.reporter_binary = Runfile("services/reporter/dlkit-reporter");
@@ -51,10 +53,11 @@ struct Daemon {
     launcher = std::move(opened).value();
     manager_service = std::make_unique<ManagerServiceImpl>(launcher.get());
     launcher_service = std::make_unique<LauncherServiceImpl>(launcher.get(), "test");
-    auto started =
-        StartServer("127.0.0.1:0", {launcher_service.get(), manager_service.get(), &tuner_service});
+    auto started = StartServer("127.0.0.1:" + std::to_string(port),
+                               {launcher_service.get(), manager_service.get(), &tuner_service});
     REQUIRE(started.ok());
     server = std::move(started->server);
+    this->port = started->port;
     const std::string address = "127.0.0.1:" + std::to_string(started->port);
     launcher->Start(v1::TunerService::NewStub(server->InProcessChannel(grpc::ChannelArguments())),
                     address);
@@ -63,7 +66,7 @@ struct Daemon {
     manager = v1::ManagerService::NewStub(channel);
   }
   ~Daemon() {
-    launcher->Shutdown();
+    launcher->Shutdown(kill_trials);
     server->Shutdown(std::chrono::system_clock::now());
   }
 
@@ -76,6 +79,8 @@ struct Daemon {
     return response.experiment();
   }
 
+  int port = 0;
+  bool kill_trials = false;  // at the end, as `dlctl daemon stop --kill-trials`
   TunerServiceImpl tuner_service;
   std::unique_ptr<Launcher> launcher;
   std::unique_ptr<ManagerServiceImpl> manager_service;
@@ -215,11 +220,14 @@ TEST_CASE("A config's text (the dashboard's form) is loaded as dlctl loads the f
   std::filesystem::remove_all(home);
 }
 
-TEST_CASE("Experiments survive the daemon and can be resumed and deleted", "[launcher]") {
+TEST_CASE("Running trials outlive the daemon; --kill-trials ends them; resume, delete",
+          "[launcher]") {
   const std::string home = TempHome();
   std::string id;
+  int port = 0;
   {
     Daemon daemon(home);
+    port = daemon.port;
     v1::SubmitExperimentRequest request;
     *request.mutable_spec() = ShellSpec("sleep 30", 4);
     v1::SubmitExperimentResponse response;
@@ -227,13 +235,23 @@ TEST_CASE("Experiments survive the daemon and can be resumed and deleted", "[lau
     REQUIRE(daemon.stub->SubmitExperiment(context.get(), request, &response).ok());
     id = response.experiment().id();
     REQUIRE(WaitFor([&] { return daemon.Get(id).counts().running() == 2; }));
-  }  // the daemon goes away with two trials running
+  }  // the daemon goes away with two trials running, and they run on
   {
-    Daemon daemon(home);
+    Daemon daemon(home, port);
+    v1::Experiment e = daemon.Get(id);
+    CHECK(e.state() == v1::EXPERIMENT_RUNNING);
+    CHECK(e.reason().find("took back 2 running trials") != std::string::npos);
+    CHECK(e.counts().running() == 2);
+    CHECK(e.counts().killed() + e.counts().failed() == 0);
+    daemon.kill_trials = true;
+  }
+  {
+    Daemon daemon(home, port);
     v1::Experiment e = daemon.Get(id);
     CHECK(e.state() == v1::EXPERIMENT_STOPPED);
-    CHECK(e.reason().find("daemon exited") != std::string::npos);
+    CHECK(e.reason().find("--kill-trials") != std::string::npos);
     CHECK(e.counts().killed() == 2);
+    CHECK(e.counts().running() == 0);
 
     v1::ResumeExperimentRequest resume;
     resume.set_experiment_id(id);

@@ -77,10 +77,24 @@ void ExperimentManager::Start() {
   scheduler_ = std::thread([this] { SchedulerLoop(); });
 }
 
-void ExperimentManager::Shutdown() {
+void ExperimentManager::Shutdown(bool kill_trials) {
+  const bool end_trials =
+      kill_trials || (options_.backend != nullptr && !options_.backend->TrialsOutliveManager());
   {
     absl::MutexLock lock(&mu_);
     if (shutdown_) return;
+    if (kill_trials && experiment_.state() == v1::EXPERIMENT_RUNNING &&
+        !experiment_.spec().ask_tell()) {
+      for (TrialRuntime* runtime : order_) {
+        if (runtime->trial.state() != v1::RUNNING) continue;
+        runtime->interrupt = true;  // resume runs it again
+        FinishTrial(*runtime, v1::KILLED, "the daemon was stopped with --kill-trials");
+      }
+      SetState(v1::EXPERIMENT_STOPPED,
+               absl::StrCat("the daemon was stopped with --kill-trials; `dlctl resume ", id_,
+                            "` continues it"));
+      WaitCommitted();
+    }
     shutdown_ = true;
     stopping_ = true;
     // The experiment keeps its state on disk: the next daemon shows it STOPPED.
@@ -95,12 +109,10 @@ void ExperimentManager::Shutdown() {
   if (scheduler_.joinable()) scheduler_.join();
   if (writer_.joinable()) writer_.join();
   if (options_.backend == nullptr) return;
-  // The experiment stays RUNNING on disk: the next Manager takes its trials back or, for a
-  // local daemon whose trials end here, shows it STOPPED.
-  if (options_.backend->TrialsOutliveManager()) {
-    options_.backend->Release();
-  } else {
+  if (end_trials) {
     options_.backend->TerminateAll();
+  } else {
+    options_.backend->Release();
   }
 }
 

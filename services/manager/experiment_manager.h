@@ -85,9 +85,11 @@ class ExperimentManager {
 
   // Starts the scheduler (and, for a RUNNING experiment, trials).
   void Start();
-  // Ends the scheduler and this manager's trials (the daemon is going away), or leaves them
-  // running for the next Manager when they outlive it; the experiment stays RUNNING on disk.
-  void Shutdown();
+  // Ends the scheduler (the daemon is going away) and leaves the trials running for the next
+  // Manager when they outlive it; the experiment stays RUNNING on disk. With `kill_trials`
+  // (or trials that die with it) the trials end KILLED, the experiment is STOPPED, and
+  // `resume` runs them again.
+  void Shutdown(bool kill_trials = false);
 
   const std::string& id() const { return id_; }
   v1::Experiment GetExperiment();

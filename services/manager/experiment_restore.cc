@@ -1,8 +1,9 @@
-// ExperimentManager after a restart: Open reads the store back and, where the backend's
-// trials outlive their Manager, takes the running ones back (Adopt).
+// ExperimentManager after a restart: Open reads the store back, takes the running trials
+// back (Adopt) and carries on with an experiment that was running.
 
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -24,13 +25,15 @@ absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Open(Optio
   manager->experiment_ = experiment;
   manager->experiment_.set_manager_address(manager->options_.manager_address);
   manager->elapsed_before_ = ToAbslDuration(experiment.elapsed());
-  // A cluster's trials run on without their Manager: a restarted one takes them back and
-  // carries on. A local daemon's died with it: they are interrupted and the experiment waits
-  // for resume.
+  // Trials run on without their Manager (a cluster's objects, a local trial's Reporter): a
+  // restarted one takes them back and carries on. An asked trial's worker comes back by
+  // itself; its lease starts again.
+  const bool ask_tell = experiment.spec().ask_tell();
   const bool adopt = manager->options_.backend != nullptr &&
-                     manager->options_.backend->TrialsOutliveManager() &&
-                     !experiment.spec().ask_tell();
+                     manager->options_.backend->TrialsOutliveManager() && !ask_tell;
   int adopted = 0;
+  // Ended after the loop: a retry takes the next index, so every stored trial comes first.
+  std::vector<std::pair<TrialRuntime*, std::string>> lost;
   for (v1::Trial& trial : trials) {
     TrialRuntime& runtime = manager->trials_[trial.id()];
     runtime.trial = std::move(trial);
@@ -44,27 +47,42 @@ absl::StatusOr<std::unique_ptr<ExperimentManager>> ExperimentManager::Open(Optio
       // An older dlkit stored the 32-digit secret itself: it is hashed on the way in.
       if (secret.ok()) runtime.secret_hash = secret->size() == 32 ? SecretHash(*secret) : *secret;
     }
-    if (runtime.trial.state() == v1::WAITING) manager->queue_.push_back(runtime.trial.id());
     if (!runtime.trial.ask_request_id().empty()) {
       manager->asked_by_request_[runtime.trial.ask_request_id()].push_back(runtime.trial.id());
     }
-    if (runtime.trial.state() == v1::RUNNING) {
-      if (!adopt) {
+    if (runtime.trial.state() == v1::WAITING) {
+      // Launched just before the daemon died, before "launched" was stored: its Reporter
+      // may run. Then it is followed, not started twice.
+      if (adopt && !runtime.secret_hash.empty() && manager->Adopt(runtime).ok()) {
+        manager->SetTrialState(runtime, v1::RUNNING);
+        *runtime.trial.mutable_started() = ToTimestamp(absl::Now());
+        manager->SaveTrial(runtime, "taken back after a restart");
+        ++adopted;
+      } else {
+        manager->queue_.push_back(runtime.trial.id());
+      }
+    } else if (runtime.trial.state() == v1::RUNNING) {
+      if (ask_tell) {
+        manager->leases_[runtime.trial.id()] = absl::Now() + manager->LeaseLocked();
+      } else if (!adopt) {
         runtime.interrupt = true;
         manager->FinishTrial(runtime, v1::KILLED, "the daemon exited while the trial ran");
       } else if (absl::Status taken = manager->Adopt(runtime); taken.ok()) {
         ++adopted;
       } else {
-        manager->FinishTrial(runtime, v1::FAILED,
-                             absl::StrCat("lost while the Manager restarted: ", taken.message()));
+        // Its work is gone with its Reporter: it counts as failed (and is retried per
+        // trialRetries).
+        lost.emplace_back(&runtime,
+                          absl::StrCat("lost while the Manager restarted: ", taken.message()));
       }
     }
     manager->MarkChanged(runtime.trial.id());
   }
-  if (experiment.state() == v1::EXPERIMENT_RUNNING && adopt) {
+  for (auto& [runtime, why] : lost) manager->FinishTrial(*runtime, v1::FAILED, why);
+  if (experiment.state() == v1::EXPERIMENT_RUNNING && (adopt || ask_tell)) {
     manager->running_since_ = absl::Now();
     manager->SetState(v1::EXPERIMENT_RUNNING,
-                      absl::StrCat("the Manager restarted and took back ", adopted,
+                      absl::StrCat("the daemon restarted and took back ", adopted,
                                    adopted == 1 ? " running trial" : " running trials"));
   } else if (experiment.state() == v1::EXPERIMENT_RUNNING) {
     manager->experiment_.set_state(v1::EXPERIMENT_STOPPED);

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "dlkit/v1/types.pb.h"
 
 namespace dlkit {
@@ -36,6 +37,8 @@ struct ReporterPlaces {
   int grace_seconds = 10;
   bool exit_like_trial = false;  // exit with the trial's code (a pod shows how it ended)
   bool stream_log = false;       // copy the log to the Manager (it cannot read log_path)
+  // How long the trial runs on while its Manager is unreachable (zero: the Reporter's own).
+  absl::Duration reconnect_window = absl::ZeroDuration();
 };
 
 // dlkit-reporter's arguments for `launch` (without the program), ending with the trial
@@ -56,6 +59,9 @@ inline std::vector<std::string> ReporterArgs(const TrialLaunch& launch,
   };
   if (places.exit_like_trial) args.push_back("--exit_like_trial");
   if (places.stream_log) args.push_back("--stream_log");
+  if (places.reconnect_window > absl::ZeroDuration()) {
+    args.push_back("--reconnect_window=" + absl::FormatDuration(places.reconnect_window));
+  }
   args.push_back("--");
   args.push_back(launch.spec.trial_command());
   return args;

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
@@ -31,7 +33,7 @@ std::unique_ptr<ManagerSession> ManagerSession::Start(Options options, StopHandl
       if (s->shutting_down_) return;
       if (absl::Now() - start > s->options_.reconnect_window) {
         s->lost_ = true;
-        s->FailWaiting();
+        s->AnswerWaiting(absl::UnavailableError("the trial's Manager is unreachable"));
         return;
       }
     }
@@ -125,6 +127,7 @@ absl::Status ManagerSession::Connect(absl::Duration wait) {
   absl::MutexLock lock(&mu_);
   context_ = std::move(context);
   stream_ = std::move(stream);
+  connected_ = true;
   v1::TrialSessionRequest hello;
   hello.mutable_hello()->set_trial_id(options_.trial_id);
   hello.mutable_hello()->set_secret(options_.secret);
@@ -140,7 +143,13 @@ absl::Status ManagerSession::Connect(absl::Duration wait) {
     stream_->Write(started);
   }
   for (const v1::TrialSessionRequest& pending : unacked_) stream_->Write(pending);
-  if (exit_sent_) stream_->Write(exit_);
+  if (spilled_ > 0) {
+    for (const v1::TrialSessionRequest& pending : ReadSpill()) stream_->Write(pending);
+  }
+  if (exit_sent_ && options_.stream_log.empty()) stream_->Write(exit_);
+  // A streamed log first goes on to its end from where the Manager says its copy ends
+  // (its log_offset answers this hello); the exit follows it.
+  exit_after_log_ = exit_sent_ && !options_.stream_log.empty();
   return absl::OkStatus();
 }
 
@@ -153,18 +162,84 @@ bool ManagerSession::Write(const v1::TrialSessionRequest& request) {
 void ManagerSession::ReadLoop() {
   ReadStream();
   absl::MutexLock lock(&mu_);
-  FailWaiting();
+  AnswerWaiting(absl::UnavailableError("the trial's Manager is unreachable"));
 }
 
-void ManagerSession::FailWaiting() {
-  // The session is over: nothing waiting will be acked any more.
+void ManagerSession::AnswerWaiting(absl::Status status) {
   std::map<int64_t, DoneCallback> waiting;
   waiting.swap(waiting_);
   mu_.Unlock();
-  for (auto& [seq, callback] : waiting) {
-    callback(absl::UnavailableError("the trial's Manager is unreachable"));
-  }
+  for (auto& [seq, callback] : waiting) callback(status);
   mu_.Lock();
+}
+
+void ManagerSession::Keep(const v1::TrialSessionRequest& request) {
+  if (options_.spill_path.empty() ||
+      (spilled_ == 0 && unacked_.size() < options_.max_unacked_in_memory)) {
+    unacked_.push_back(request);
+    return;
+  }
+  WriteSpill({request}, /*append=*/true);
+  ++spilled_;
+}
+
+void ManagerSession::DropAcked() {
+  while (!unacked_.empty() && unacked_.front().metric().seq() <= acked_seq_) unacked_.pop_front();
+  if (!unacked_.empty() || spilled_ == 0) return;
+  // Memory ran empty: the oldest spilled reports come back, the rest stay in the file.
+  std::vector<v1::TrialSessionRequest> rest;
+  for (v1::TrialSessionRequest& request : ReadSpill()) {
+    if (request.metric().seq() <= acked_seq_) continue;
+    if (unacked_.size() < options_.max_unacked_in_memory) {
+      unacked_.push_back(std::move(request));
+    } else {
+      rest.push_back(std::move(request));
+    }
+  }
+  WriteSpill(rest, /*append=*/false);
+  spilled_ = rest.size();
+}
+
+// The spill file: each report as a 4-byte little-endian length and its bytes. It only has
+// to outlive a Manager, not this process, so it is not synced.
+std::vector<v1::TrialSessionRequest> ManagerSession::ReadSpill() {
+  std::vector<v1::TrialSessionRequest> out;
+  const int fd = open(options_.spill_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  std::string data;
+  char buffer[64 * 1024];
+  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) data.append(buffer, n);
+  close(fd);
+  for (size_t at = 0; at + 4 <= data.size();) {
+    uint32_t size = 0;
+    for (int i = 0; i < 4; ++i) size |= uint32_t(uint8_t(data[at + i])) << (8 * i);
+    at += 4;
+    if (at + size > data.size()) break;
+    v1::TrialSessionRequest request;
+    if (request.ParseFromArray(data.data() + at, static_cast<int>(size))) {
+      out.push_back(std::move(request));
+    }
+    at += size;
+  }
+  return out;
+}
+
+void ManagerSession::WriteSpill(const std::vector<v1::TrialSessionRequest>& requests, bool append) {
+  std::string data;
+  for (const v1::TrialSessionRequest& request : requests) {
+    const std::string bytes = request.SerializeAsString();
+    for (int i = 0; i < 4; ++i) data.push_back(static_cast<char>((bytes.size() >> (8 * i)) & 0xff));
+    data += bytes;
+  }
+  const int fd = open(options_.spill_path.c_str(),
+                      O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0600);
+  if (fd < 0) return;
+  for (size_t at = 0; at < data.size();) {
+    const ssize_t n = write(fd, data.data() + at, data.size() - at);
+    if (n <= 0) break;
+    at += n;
+  }
+  close(fd);
 }
 
 void ManagerSession::ReadStream() {
@@ -178,6 +253,10 @@ void ManagerSession::ReadStream() {
     v1::TrialSessionResponse response;
     while (stream->Read(&response)) {
       broken_since = absl::InfiniteFuture();
+      {
+        absl::MutexLock lock(&mu_);
+        accepted_ = true;  // the Manager answered: it knows this trial
+      }
       switch (response.kind_case()) {
         case v1::TrialSessionResponse::kParameters: {
           absl::MutexLock lock(&mu_);
@@ -190,9 +269,7 @@ void ManagerSession::ReadStream() {
           {
             absl::MutexLock lock(&mu_);
             acked_seq_ = std::max(acked_seq_, response.ack_seq());
-            while (!unacked_.empty() && unacked_.front().metric().seq() <= acked_seq_) {
-              unacked_.pop_front();
-            }
+            DropAcked();
             while (!waiting_.empty() && waiting_.begin()->first <= acked_seq_) {
               done.push_back(std::move(waiting_.begin()->second));
               waiting_.erase(waiting_.begin());
@@ -202,8 +279,18 @@ void ManagerSession::ReadStream() {
           break;
         }
         case v1::TrialSessionResponse::kLogOffset: {
-          absl::MutexLock lock(&mu_);
-          log_sent_ = response.log_offset();
+          bool then_exit;
+          {
+            absl::MutexLock lock(&mu_);
+            log_sent_ = response.log_offset();
+            then_exit = exit_after_log_;
+            exit_after_log_ = false;
+          }
+          if (then_exit) {
+            SendLog(/*to_end=*/true);
+            absl::MutexLock lock(&mu_);
+            if (stream_.get() == stream) stream_->Write(exit_);
+          }
           break;
         }
         case v1::TrialSessionResponse::kStop:
@@ -215,6 +302,7 @@ void ManagerSession::ReadStream() {
     }
     absl::MutexLock lock(&mu_);
     grpc::Status status = stream->Finish();
+    connected_ = false;
     if (shutting_down_) return;
     if (status.ok() && exit_sent_) {
       closed_ = true;
@@ -227,14 +315,19 @@ void ManagerSession::ReadStream() {
       return;
     }
     if (broken_since == absl::InfiniteFuture()) broken_since = absl::Now();
-    // Reconnect until a new stream is in place or the window closes.
+    // The Manager is away (its daemon restarting): the reports waiting for it are kept
+    // here, and the trainer goes on.
+    if (accepted_) AnswerWaiting(absl::OkStatus());
+    // Reconnect, backing off, until a new stream is in place or the window closes.
+    absl::Duration backoff = absl::Milliseconds(100);
     while (true) {
       if (absl::Now() - broken_since > options_.reconnect_window) {
         lost_ = true;
         return;
       }
       mu_.Unlock();
-      absl::SleepFor(absl::Milliseconds(200));
+      absl::SleepFor(backoff);
+      backoff = std::min(backoff * 2, absl::Seconds(2));
       const absl::Status connected = Connect(absl::Seconds(1));
       mu_.Lock();
       if (shutting_down_) return;
@@ -250,13 +343,19 @@ void ManagerSession::ReportAsync(v1::MetricKind kind, double value, const std::s
   metric->set_kind(kind);
   metric->set_value(value);
   metric->set_metric_name(metric_name);
+  bool kept_while_away = false;
   {
     absl::MutexLock lock(&mu_);
     if (!lost_ && !closed_) {
       metric->set_seq(next_seq_++);
-      unacked_.push_back(request);
-      waiting_[metric->seq()] = std::move(done);
+      Keep(request);
+      kept_while_away = accepted_ && !connected_;
+      if (!kept_while_away) waiting_[metric->seq()] = std::move(done);
     }
+  }
+  if (kept_while_away) {  // sent when the Manager is back
+    if (done) done(absl::OkStatus());
+    return;
   }
   if (done) {  // not taken: the session is over
     done(absl::UnavailableError("the trial's Manager is unreachable"));

@@ -5,6 +5,11 @@
 // hello and parameters, metrics with per-trial sequence numbers and acks, stop commands,
 // and the exit status. A broken stream is reopened and everything not yet acked is sent
 // again; the Manager ignores what it already stored.
+//
+// The Reporter is the trial's supervisor: once the Manager has taken the session, a report
+// made while the Manager is away (its daemon restarting) is kept here and the trainer goes
+// on; it reaches the Manager when the stream is back. What is kept is bounded in memory;
+// beyond that it is spilled to a file in the trial's folder.
 
 #include <cstdint>
 #include <deque>
@@ -13,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -30,7 +36,10 @@ class ManagerSession {
     std::string trial_id;
     std::string secret;
     // How long a broken stream may take to come back before the trial gives up.
-    absl::Duration reconnect_window = absl::Seconds(30);
+    absl::Duration reconnect_window = absl::Minutes(30);
+    // Reports not yet acknowledged beyond this many go to `spill_path` (empty: no bound).
+    size_t max_unacked_in_memory = 10000;
+    std::string spill_path;
     // A file copied to the Manager as it grows (LogChunk), from where the Manager's copy
     // ends; empty: none. For trials whose log the Manager cannot read (cluster trials).
     std::string stream_log;
@@ -46,7 +55,8 @@ class ManagerSession {
   absl::StatusOr<v1::ParameterSet> WaitForParameters(absl::Duration timeout);
 
   // Sends the measurement; `done` runs (on another thread) once the Manager has stored it,
-  // or with UNAVAILABLE when the Manager is gone for good.
+  // or, while a Manager that took the session is away, once it is kept here; UNAVAILABLE
+  // when the Manager is gone for good.
   using DoneCallback = std::function<void(absl::Status)>;
   void ReportAsync(v1::MetricKind kind, double value, const std::string& metric_name,
                    DoneCallback done);
@@ -68,8 +78,17 @@ class ManagerSession {
   bool Write(const v1::TrialSessionRequest& request);
   void ReadLoop();
   void ReadStream();
-  // Fails every report still waiting for an ack (temporarily releases mu_ for the callbacks).
-  void FailWaiting() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Answers every report still waiting for an ack with `status` (temporarily releases mu_
+  // for the callbacks).
+  void AnswerWaiting(absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Keeps `request` until it is acked: in memory, or in the spill file once memory is full.
+  void Keep(const v1::TrialSessionRequest& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops what is acked; refills memory from the spill file when memory ran empty.
+  void DropAcked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The spilled reports, in order.
+  std::vector<v1::TrialSessionRequest> ReadSpill() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WriteSpill(const std::vector<v1::TrialSessionRequest>& requests, bool append)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends options_.stream_log's new bytes: a few chunks, or `to_end` all there are.
   void SendLog(bool to_end) ABSL_LOCKS_EXCLUDED(mu_);
   void StopLogThread() ABSL_LOCKS_EXCLUDED(mu_);
@@ -88,10 +107,14 @@ class ManagerSession {
   v1::ParameterSet parameters_ ABSL_GUARDED_BY(mu_);
   int64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t acked_seq_ ABSL_GUARDED_BY(mu_) = 0;
-  std::deque<v1::TrialSessionRequest> unacked_ ABSL_GUARDED_BY(mu_);
+  std::deque<v1::TrialSessionRequest> unacked_ ABSL_GUARDED_BY(mu_);  // oldest first
+  size_t spilled_ ABSL_GUARDED_BY(mu_) = 0;      // reports in the spill file, after unacked_
+  bool accepted_ ABSL_GUARDED_BY(mu_) = false;   // the Manager took the session once
+  bool connected_ ABSL_GUARDED_BY(mu_) = false;  // a stream is open now
   std::map<int64_t, DoneCallback> waiting_ ABSL_GUARDED_BY(mu_);  // seq -> its callback
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool exit_sent_ ABSL_GUARDED_BY(mu_) = false;
+  bool exit_after_log_ ABSL_GUARDED_BY(mu_) = false;  // replay the exit once the log is sent
   v1::TrialSessionRequest exit_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;  // the Manager ended the session after exit
   bool lost_ ABSL_GUARDED_BY(mu_) = false;

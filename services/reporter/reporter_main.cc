@@ -44,6 +44,9 @@ ABSL_FLAG(int32_t, grace_seconds, 10, "SIGTERM to SIGKILL delay on a stop");
 ABSL_FLAG(bool, exit_like_trial, false,
           "once the trial's end is reported, exit with the trial's own code (128 + signal if it "
           "was killed) instead of 0, so that a pod and its Job show how the trial ended");
+ABSL_FLAG(absl::Duration, reconnect_window, absl::Minutes(30),
+          "how long the trial runs on (and its results are kept) while its Manager is "
+          "unreachable; then the trial is killed");
 ABSL_FLAG(bool, stream_log, false,
           "copy the trial's log to the Manager as it grows (for a Manager that cannot read "
           "--log, as a cluster trial's)");
@@ -127,6 +130,10 @@ int Run(const std::string& command) {
   session_options.experiment_id = absl::GetFlag(FLAGS_experiment);
   session_options.trial_id = absl::GetFlag(FLAGS_trial);
   session_options.secret = secret;
+  session_options.reconnect_window = absl::GetFlag(FLAGS_reconnect_window);
+  if (!absl::GetFlag(FLAGS_output_dir).empty()) {
+    session_options.spill_path = absl::GetFlag(FLAGS_output_dir) + "/.dlkit-unacked-reports";
+  }
   if (absl::GetFlag(FLAGS_stream_log)) session_options.stream_log = absl::GetFlag(FLAGS_log);
   // The session opens in the background while the trial starts: the trial's parameters are
   // already in its environment (DLKIT_TRIAL_PARAMETERS, from the Manager).
@@ -217,10 +224,14 @@ int Run(const std::string& command) {
   exit.set_log_tail(start_error.empty()
                         ? ReadLogTail(absl::GetFlag(FLAGS_log), kLogTailLines, kLogTailBytes)
                         : start_error);
-  absl::Status finished = session->Finish(exit, absl::Seconds(60));
+  // A Manager that is away when the trial ends gets the whole window to come back for it.
+  absl::Status finished = session->Finish(exit, session_options.reconnect_window);
   server->server->Shutdown();
   session.reset();  // joins the session's thread while `service` still exists
   std::filesystem::remove_all(socket_dir);
+  std::error_code ignored;
+  if (!session_options.spill_path.empty())
+    std::filesystem::remove(session_options.spill_path, ignored);
   if (!finished.ok()) {
     dlkit::Log() << finished.message();
     return 1;
