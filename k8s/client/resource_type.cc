@@ -5,6 +5,7 @@
 namespace dlkit::k8s {
 
 const ResourceType kConfigMap{"v1", "ConfigMap", "configmaps"};
+const ResourceType kSecret{"v1", "Secret", "secrets"};
 const ResourceType kService{"v1", "Service", "services"};
 const ResourceType kPod{"v1", "Pod", "pods"};
 const ResourceType kPersistentVolumeClaim{"v1", "PersistentVolumeClaim", "persistentvolumeclaims"};

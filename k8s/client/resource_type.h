@@ -27,6 +27,7 @@ struct ResourceType {
 
 // The kinds dlkit creates and follows.
 extern const ResourceType kConfigMap;
+extern const ResourceType kSecret;
 extern const ResourceType kService;
 extern const ResourceType kPod;
 extern const ResourceType kPersistentVolumeClaim;

@@ -8,8 +8,10 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
+#include "base/status_macros.h"
 #include "services/kubernetes/kubernetes_config.h"
 
 namespace dlkit {
@@ -117,8 +119,13 @@ Json PodTemplate(const TrialLaunch& launch, const KubernetesTrialBackend::Option
   add_env("DLKIT_TRIAL_SEQUENCE", std::to_string(launch.index));
   Json container = {{"name", container_name}, {"image", k8s.image()}};
   if (reporter) {
-    // The secret lets this Reporter, and only it, report for the trial.
-    add_env("DLKIT_TRIAL_SECRET", launch.secret);
+    // The secret lets this Reporter, and only it, report for the trial. It comes from the
+    // trial's Secret object: whoever may read Jobs and pods does not see it.
+    env.push_back({{"name", "DLKIT_TRIAL_SECRET"},
+                   {"valueFrom",
+                    {{"secretKeyRef",
+                      {{"name", KubernetesTrialBackend::SecretName(launch)},
+                       {"key", KubernetesTrialBackend::kSecretKey}}}}}});
     container["command"] = Json::array({options.reporter_command});
     // A failed trial fails its pod and Job, as `kubectl get jobs` readers expect (the Jobs
     // have backoffLimit 0: Kubernetes does not run it again). The log is in the container:
@@ -260,6 +267,47 @@ std::string ShortDuration(absl::Duration d) {
 
 }  // namespace
 
+std::string KubernetesTrialBackend::BaseName(const TrialLaunch& launch) {
+  return absl::StrCat("dlkit-", DnsPart(launch.experiment_id, 20), "-t", launch.index);
+}
+
+std::string KubernetesTrialBackend::SecretName(const TrialLaunch& launch) {
+  return BaseName(launch) + "-secret";
+}
+
+void KubernetesTrialBackend::Doom(
+    const Tracked& tracked, std::vector<std::pair<const k8s::ResourceType*, std::string>>* doomed) {
+  doomed->emplace_back(tracked.type, tracked.name);
+  if (!tracked.secret.empty()) doomed->emplace_back(&k8s::kSecret, tracked.secret);
+}
+
+absl::Status KubernetesTrialBackend::CreateSecret(const TrialLaunch& launch) {
+  Json metadata = {{"name", SecretName(launch)},
+                   {"namespace", options_.ns},
+                   {"labels", DlkitLabels(launch.experiment_id, "trial", launch.trial_id)}};
+  // Owned like the trial's object, so that deleting the experiment takes it too.
+  if (!options_.owner.is_null()) metadata["ownerReferences"] = Json::array({options_.owner});
+  const Json secret = {{"apiVersion", "v1"},
+                       {"kind", "Secret"},
+                       {"metadata", metadata},
+                       {"type", "Opaque"},
+                       {"data", {{kSecretKey, absl::Base64Escape(launch.secret)}}}};
+  absl::StatusOr<Json> created = client_->Create(k8s::kSecret, options_.ns, secret);
+  if (absl::IsAlreadyExists(created.status())) {
+    // A launch again after a restart (a new secret), or a first POST whose answer was lost.
+    const absl::Status deleted = client_->Delete(k8s::kSecret, options_.ns, SecretName(launch));
+    created = deleted.ok() || absl::IsNotFound(deleted)
+                  ? client_->Create(k8s::kSecret, options_.ns, secret)
+                  : absl::StatusOr<Json>(deleted);
+  }
+  if (!created.ok()) {
+    return absl::Status(created.status().code(),
+                        absl::StrCat("cannot create Secret ", SecretName(launch), " in namespace ",
+                                     options_.ns, ": ", created.status().message()));
+  }
+  return absl::OkStatus();
+}
+
 const k8s::ResourceType& KubernetesTrialBackend::TypeOf(v1::JobKind kind) {
   switch (kind) {
     case v1::PYTORCH_JOB:
@@ -365,9 +413,9 @@ absl::Status KubernetesTrialBackend::Launch(const TrialLaunch& launch, GoneCallb
     if (closing_) return absl::CancelledError("the Manager is shutting down");
     StartWatching(k8s.job_kind());
   }
+  DLKIT_RETURN_IF_ERROR(CreateSecret(launch));
   // Stable across a retried POST; the index keeps it unique within the experiment.
-  const std::string base =
-      absl::StrCat("dlkit-", DnsPart(launch.experiment_id, 20), "-t", launch.index);
+  const std::string base = BaseName(launch);
   std::string name = base;
   // Tracked before it exists: its pods' and its own first events may come before Create's
   // answer does.
@@ -377,6 +425,7 @@ absl::Status KubernetesTrialBackend::Launch(const TrialLaunch& launch, GoneCallb
     tracked.trial_id = launch.trial_id;
     tracked.name = name;
     tracked.type = &type;
+    tracked.secret = SecretName(launch);
     tracked.on_gone = on_gone;
     tracked.memory = k8s.resources().memory();
   };
@@ -423,7 +472,7 @@ void KubernetesTrialBackend::TerminateAll() {
     for (auto& [id, tracked] : trials_) {
       if (tracked.deleted) continue;
       tracked.deleted = tracked.delete_requested = true;
-      doomed.emplace_back(tracked.type, tracked.name);
+      Doom(tracked, &doomed);
     }
   }
   DeleteObjects(doomed);
@@ -442,6 +491,7 @@ absl::Status KubernetesTrialBackend::Adopt(const TrialLaunch& launch, GoneCallba
     Tracked& tracked = trials_[launch.trial_id];
     tracked.trial_id = launch.trial_id;
     tracked.type = &type;
+    tracked.secret = SecretName(launch);
     tracked.on_gone = std::move(on_gone);
     tracked.memory = k8s.resources().memory();
     StartWatching(k8s.job_kind());
@@ -474,7 +524,7 @@ void KubernetesTrialBackend::Release() {
     for (auto& [id, tracked] : trials_) {
       if (tracked.delete_requested && !tracked.deleted && tracked.delete_at <= now) {
         tracked.deleted = true;
-        due.emplace_back(tracked.type, tracked.name);
+        Doom(tracked, &due);
       }
     }
   }
@@ -697,7 +747,7 @@ void KubernetesTrialBackend::HousekeepingLoop() {
       if (tracked.delete_requested && !tracked.deleted) {
         if (tracked.delete_at <= now) {
           tracked.deleted = true;
-          doomed.emplace_back(tracked.type, tracked.name);
+          Doom(tracked, &doomed);
         } else {
           next = std::min(next, tracked.delete_at);
         }

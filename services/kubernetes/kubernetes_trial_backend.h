@@ -80,6 +80,9 @@ class KubernetesTrialBackend final : public TrialBackend {
   static nlohmann::json TrialObject(const TrialLaunch& launch, const Options& options,
                                     const std::string& name);
   static const k8s::ResourceType& TypeOf(v1::JobKind kind);
+  // The trial's Secret object (its session secret under kSecretKey), named after the trial.
+  static std::string SecretName(const TrialLaunch& launch);
+  static constexpr char kSecretKey[] = "session-secret";
 
   // Trials whose objects this backend still follows (for tests).
   int tracked_trials();
@@ -87,7 +90,8 @@ class KubernetesTrialBackend final : public TrialBackend {
  private:
   struct Tracked {
     std::string trial_id;
-    std::string name;  // the object's
+    std::string name;    // the object's
+    std::string secret;  // the trial's Secret object, deleted with it
     const k8s::ResourceType* type = nullptr;
     GoneCallback on_gone;
     std::string memory;  // the memory limit, for the OOM advice
@@ -126,6 +130,12 @@ class KubernetesTrialBackend final : public TrialBackend {
   void FailLater(Tracked& tracked, const std::string& why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Tracked* FindByObject(const nlohmann::json& object) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static void Notify(std::vector<Notice>& notices);
+  static std::string BaseName(const TrialLaunch& launch);  // the trial object's usual name
+  // Adds the trial's object and its Secret to `doomed`.
+  static void Doom(const Tracked& tracked,
+                   std::vector<std::pair<const k8s::ResourceType*, std::string>>* doomed);
+  // Creates (or renews) the trial's Secret object before its Job refers to it.
+  absl::Status CreateSecret(const TrialLaunch& launch);
   // DELETEs each object (a missing one counts as deleted); returns the names it could not.
   std::vector<std::string> DeleteObjects(
       const std::vector<std::pair<const k8s::ResourceType*, std::string>>& doomed);

@@ -12,7 +12,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -346,7 +348,24 @@ void FakeCluster::RunContainer(const std::string& resource, const Json& object, 
   }
   std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + folder};
   for (const Json& e : container.value("env", Json::array())) {
-    env.push_back(absl::StrCat(e.value("name", ""), "=", e.value("value", "")));
+    std::string value = e.value("value", "");
+    // As the kubelet does: a value from a Secret is read when the container starts; a
+    // required one that is missing keeps the container from starting.
+    if (e.contains("valueFrom") && e["valueFrom"].contains("secretKeyRef")) {
+      const Json& ref = e["valueFrom"]["secretKeyRef"];
+      std::optional<Json> secret = server_->GetObject("secrets", ns, ref.value("name", ""));
+      const std::string key = ref.value("key", "");
+      if (secret && secret->contains("data") && (*secret)["data"].contains(key)) {
+        absl::Base64Unescape((*secret)["data"][key].get<std::string>(), &value);
+      } else if (!ref.value("optional", false)) {
+        Error(absl::StrCat("pod ", pod_name, ": CreateContainerConfigError: secret \"",
+                           ref.value("name", ""), "\" (key ", key, ") not found"));
+        return;
+      } else {
+        continue;
+      }
+    }
+    env.push_back(absl::StrCat(e.value("name", ""), "=", value));
   }
   SpawnOptions spawn;
   spawn.argv = argv;

@@ -19,12 +19,12 @@
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
-#include "services/manager/manager_test_support.h"
 #include "services/common/server_runner.h"
 #include "services/kubernetes/kubernetes_trial_backend.h"
 #include "services/manager/experiment_manager.h"
 #include "services/manager/manager_directory.h"
 #include "services/manager/manager_service.h"
+#include "services/manager/manager_test_support.h"
 #include "services/tuner/tuner_service.h"
 #include "test/kubernetes/cluster_fixture.h"
 
@@ -198,9 +198,17 @@ std::string ReadFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// The literal value of env var `name`, or nullptr when it has none (or comes from elsewhere).
 const Json* FindEnv(const Json& container, const std::string& name) {
   for (const Json& e : container["env"]) {
-    if (e["name"] == name) return &e["value"];
+    if (e["name"] == name && e.contains("value")) return &e["value"];
+  }
+  return nullptr;
+}
+
+const Json* FindEnvEntry(const Json& container, const std::string& name) {
+  for (const Json& e : container["env"]) {
+    if (e["name"] == name) return &e;
   }
   return nullptr;
 }
@@ -252,7 +260,14 @@ TEST_CASE("Trials as Jobs: an experiment runs from start to done", "[kubernetes]
   CHECK(container["resources"]["limits"]["nvidia.com/gpu"] == "1");
   CHECK(container["resources"]["requests"]["memory"] == "4Gi");
   CHECK(container["volumeMounts"][0]["mountPath"] == "/data");
-  REQUIRE(FindEnv(container, "DLKIT_TRIAL_SECRET") != nullptr);
+  // The session secret is not in the Job: the pod reads it from the trial's Secret object
+  // (the trials succeeded, so it reached their Reporters), deleted with the Job.
+  CHECK(FindEnv(container, "DLKIT_TRIAL_SECRET") == nullptr);
+  const Json* secret = FindEnvEntry(container, "DLKIT_TRIAL_SECRET");
+  REQUIRE(secret != nullptr);
+  CHECK((*secret)["valueFrom"]["secretKeyRef"]["name"] == f.TrialName(1) + "-secret");
+  CHECK((*secret)["valueFrom"]["secretKeyRef"]["key"] == "session-secret");
+  CHECK(WaitFor([&] { return f.Objects("secrets").empty(); }));
   REQUIRE(FindEnv(container, "DLKIT_TRIAL_PARAMETERS") != nullptr);
   CHECK(
       Json::parse(FindEnv(container, "DLKIT_TRIAL_PARAMETERS")->get<std::string>()).contains("x"));
@@ -295,7 +310,7 @@ TEST_CASE("Trials as PyTorchJobs: the master reports, the workers are silent", "
   CHECK(worker_container["command"][0] == "/bin/sh");
   REQUIRE(FindEnv(worker_container, "DLKIT_REPORT") != nullptr);
   CHECK(*FindEnv(worker_container, "DLKIT_REPORT") == "0");
-  CHECK(FindEnv(worker_container, "DLKIT_TRIAL_SECRET") == nullptr);
+  CHECK(FindEnvEntry(worker_container, "DLKIT_TRIAL_SECRET") == nullptr);
   CHECK(WaitFor([&] { return f.Objects("pytorchjobs").empty() && f.Objects("pods").empty(); }));
 }
 
@@ -624,6 +639,7 @@ TEST_CASE("A restarted Experiment pod takes back the trials still running as Job
 
   f.manager->Shutdown();  // the old pod's Manager leaves its trials running...
   CHECK(f.Objects("jobs").size() == 3);
+  CHECK(f.Objects("secrets").size() == 3);  // one per trial, read by its pod
   // ...and while no Manager runs, trial 3's Job is deleted by hand.
   REQUIRE(
       f.client->Delete(k8s::kJob, kNamespace, f.TrialName(3), k8s::PropagationPolicy::kForeground)
