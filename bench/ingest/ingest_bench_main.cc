@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -164,7 +165,13 @@ class SessionClient {
     hello.mutable_hello()->set_pid(getpid());
     hello.mutable_hello()->set_hostname("ingest-bench");
     v1::TrialSessionResponse response;
-    if (!stream->Write(hello) || !stream->Read(&response) || !response.has_parameters()) {
+    // As a Reporter does: the parameters may come after the Manager's log offset.
+    bool open = stream->Write(hello);
+    while (open && (open = stream->Read(&response)) && !response.has_parameters()) {
+      if (response.kind_case() != v1::TrialSessionResponse::kLogOffset) open = false;
+    }
+    if (!open) {
+      context.TryCancel();  // Finish must not wait for a Manager that keeps the stream
       stream->WritesDone();
       return absl::InternalError(absl::StrCat("trial ", launch_.trial_id, ": no parameters: ",
                                               FromGrpcStatus(stream->Finish()).ToString()));
@@ -301,8 +308,19 @@ absl::Duration ProcessCpu() {
   return of(usage.ru_utime) + of(usage.ru_stime);
 }
 
+// The process's resident memory (VmRSS), in bytes.
+int64_t ResidentBytes() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) * 1024;  // in kB
+  }
+  return 0;
+}
+
 struct IngestResult {
   int64_t reports = 0;
+  int64_t resident_before_sessions = 0;  // the Manager ready, no session open
+  int64_t resident_sessions_open = 0;    // every session open (hello answered), none streaming
   absl::Duration wall;
   absl::Duration cpu;  // of the process during the wall time
   double mean_acks_per_session = 0;
@@ -369,6 +387,7 @@ absl::StatusOr<IngestResult> RunIngest(const BenchOptions& options, const std::s
     return launches.status();
   }
 
+  const int64_t resident_before = ResidentBytes();
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < options.sessions; ++i) {
     if (i == 0 || !options.shared_channel) channels.push_back(NewChannel(target, i));
@@ -386,6 +405,7 @@ absl::StatusOr<IngestResult> RunIngest(const BenchOptions& options, const std::s
     threads.emplace_back([&, i] { results[i] = clients[i]->Run(&ready, &go); });
   }
   ready.Wait();
+  const int64_t resident_open = ResidentBytes();
   const absl::Duration cpu_before = ProcessCpu();
   const absl::Time start = absl::Now();
   go.Notify();
@@ -393,6 +413,8 @@ absl::StatusOr<IngestResult> RunIngest(const BenchOptions& options, const std::s
   const absl::Duration cpu_used = ProcessCpu() - cpu_before;
 
   IngestResult out;
+  out.resident_before_sessions = resident_before;
+  out.resident_sessions_open = resident_open;
   absl::Time end = start;
   for (const SessionResult& r : results) {
     if (!r.status.ok()) {
@@ -555,6 +577,14 @@ int Main(const BenchOptions& options) {
       std::thread::hardware_concurrency(), options.sessions,
       absl::ToDoubleSeconds(ingest->get_trials_time),
       absl::ToDoubleSeconds(ingest->list_trials_time), ingest->list_bytes / 1e6, options.reports);
+  // One process holds both ends of every session, so this is an upper bound for the Manager.
+  std::cout << absl::StreamFormat(
+      "memory: %.1f MB resident before the sessions, %.1f MB with all %d open: %.1f KB per "
+      "session (Manager and load generator together)\n",
+      ingest->resident_before_sessions / 1e6, ingest->resident_sessions_open / 1e6,
+      options.sessions,
+      (ingest->resident_sessions_open - ingest->resident_before_sessions) / 1e3 /
+          options.sessions);
   return 0;
 }
 
