@@ -79,7 +79,7 @@ def test_twenty_kills_lose_and_double_nothing(daemon: e2e.Daemon, workdir: str) 
     summary.update(trials=len(trials), reports_checked=sum(len(t["intermediate"]) + 1
                                                            for t in trials))
     out = os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR")
-    if out:  # bazel-testlogs/test/torture_test/test.outputs
+    if out:  # bazel-testlogs/test/torture_test/test.outputs/outputs.zip
         with open(os.path.join(out, "torture-summary.json"), "w") as f:
             json.dump(summary, f)
     # A Reporter the next daemon did not know (started just before a kill, before its trial
