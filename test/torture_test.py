@@ -57,6 +57,10 @@ def test_twenty_kills_lose_and_double_nothing(daemon: e2e.Daemon, workdir: str) 
         daemon.start()
     summary = {"seed": seed, "kills": len(kills), "kill_span_s": round(kills[-1] - kills[0], 1)}
 
+    # Each restart got its ports back: no trial holds a socket it inherited from a daemon.
+    with open(os.path.join(daemon.home, "daemon.log")) as f:
+        assert "Address already in use" not in f.read()
+
     status = daemon.wait_status(experiment_id, ["DONE", "FAILED", "STOPPED"], 180)
     assert status["status"] == "DONE", status
     assert "maxTrialNumber" in status["reason"], status

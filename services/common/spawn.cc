@@ -30,6 +30,10 @@ absl::StatusOr<pid_t> Spawn(const SpawnOptions& options) {
                                      O_WRONLY | O_CREAT | O_APPEND, 0644);
   }
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  // Nothing else is inherited. A listening socket of the daemon that leaked into a trial
+  // (one without FD_CLOEXEC, or one opened while this spawn ran) would keep the daemon's port
+  // taken after a crash, and the next daemon could not start while that trial ran.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   if (!options.working_directory.empty()) {
     posix_spawn_file_actions_addchdir_np(&actions, options.working_directory.c_str());
   }
