@@ -97,7 +97,7 @@ void ExperimentManager::Shutdown(bool kill_trials) {
     }
     shutdown_ = true;
     stopping_ = true;
-    // The experiment keeps its state on disk: the next daemon shows it STOPPED.
+    // The experiment keeps its state on disk: the next daemon carries it on.
     if (experiment_.state() == v1::EXPERIMENT_RUNNING) {
       elapsed_before_ = ElapsedLocked();
       running_since_ = absl::Now();

@@ -253,15 +253,12 @@ void ManagerSession::ReadStream() {
     v1::TrialSessionResponse response;
     while (stream->Read(&response)) {
       broken_since = absl::InfiniteFuture();
-      {
-        absl::MutexLock lock(&mu_);
-        accepted_ = true;  // the Manager answered: it knows this trial
-      }
       switch (response.kind_case()) {
         case v1::TrialSessionResponse::kParameters: {
           absl::MutexLock lock(&mu_);
           if (!have_parameters_) parameters_ = response.parameters();
           have_parameters_ = true;
+          accepted_ = true;  // the answer to hello: the Manager knows this trial
           break;
         }
         case v1::TrialSessionResponse::kAckSeq: {
