@@ -76,6 +76,8 @@ class Daemon:
         shutil.copytree(args.pythonpath, os.path.join(self.root, "install", "python"),
                         symlinks=False)
         self.address = f"127.0.0.1:{free_port()}"
+        # The Studies this process (and its workers) opens find the daemon's token here.
+        os.environ["DLKIT_HOME"] = self.home
         self.env = dict(os.environ, DLKIT_HOME=self.home, DLKIT_ADDRESS=self.address,
                         DLKIT_DAEMON_BIN=self.dlkitd_bin)
         self.pid = None  # known once started

@@ -155,6 +155,14 @@ const std::vector<CommandSpec>& Commands() {
        1,
        1,
        {{"kill-trials", "", "stop: kill the running trials too (resume reruns them)"}}},
+      {"token",
+       {},
+       "create NAME | list | revoke NAME",
+       "manage the daemon's tokens (admin only): a new token is printed once; give it to "
+       "another client as DLKIT_TOKEN",
+       1,
+       2,
+       {{"role", "admin|write|read", "create: what the token may do (default read)"}}},
       {"help", {}, "[COMMAND]", "show help for dlctl or one command", 0, 1, {}},
   };
   return *commands;
@@ -447,6 +455,35 @@ absl::StatusOr<DaemonAction> DaemonActionFrom(const ParsedArgs& args) {
   if (action == "status") return DaemonAction::kStatus;
   return absl::InvalidArgumentError(
       absl::StrCat("daemon: unknown action \"", action, "\" (start, stop or status)"));
+}
+
+absl::StatusOr<TokenOptions> TokenOptionsFrom(const ParsedArgs& args) {
+  TokenOptions options;
+  options.action = args.positional.at(0);
+  const bool named = options.action == "create" || options.action == "revoke";
+  if (!named && options.action != "list") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("token: unknown action \"", options.action, "\" (create, list or revoke)"));
+  }
+  if (named != (args.positional.size() == 2)) {
+    return absl::InvalidArgumentError(
+        named ? absl::StrCat("token ", options.action, ": give the token's NAME")
+              : "token list takes no NAME");
+  }
+  if (named) options.name = args.positional[1];
+  const std::string role = args.Value("role", "read");
+  if (!role.empty()) {
+    if (role == "read") {
+      options.role = v1::TOKEN_ROLE_READ;
+    } else if (role == "write") {
+      options.role = v1::TOKEN_ROLE_WRITE;
+    } else if (role == "admin") {
+      options.role = v1::TOKEN_ROLE_ADMIN;
+    } else {
+      return BadValue("role", role, "one of admin, write, read");
+    }
+  }
+  return options;
 }
 
 }  // namespace dlkit::cli

@@ -91,6 +91,8 @@ absl::StatusOr<UpdateOptions> UpdateOptionsFrom(const ParsedArgs& args);
 absl::StatusOr<ExportOptions> ExportOptionsFrom(const ParsedArgs& args);
 absl::StatusOr<DaemonAction> DaemonActionFrom(const ParsedArgs& args);
 
+absl::StatusOr<TokenOptions> TokenOptionsFrom(const ParsedArgs& args);
+
 }  // namespace dlkit::cli
 
 #endif  // DLKIT_CLI_ARGS_H_

@@ -103,6 +103,10 @@ absl::Status RunKillTrial(LauncherStub* launcher, ManagerStub* manager,
 absl::Status RunExport(LauncherStub* launcher, ManagerStub* manager, const ExportOptions& options,
                        const CommandContext& ctx, std::ostream& out);
 
+// token create NAME --role R | list | revoke NAME.
+absl::Status RunToken(LauncherStub* launcher, const TokenOptions& options,
+                      const CommandContext& ctx, std::ostream& out);
+
 // ---- shared by the commands ---------------------------------------------------------------
 
 absl::StatusOr<v1::Experiment> GetExperiment(LauncherStub* launcher,

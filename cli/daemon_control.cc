@@ -80,17 +80,23 @@ void PrintDaemonStatus(const v1::GetDaemonStatusResponse& status, const CommandC
                         {"pid", status.pid()},
                         {"version", status.version()},
                         {"home", status.home()},
-                        {"experiments_running", status.experiments_running()}};
+                        {"experiments_running", status.experiments_running()},
+                        {"dashboard", status.dashboard_url().empty()
+                                          ? nlohmann::json()
+                                          : nlohmann::json(status.dashboard_url())}};
     out << j.dump(2) << "\n";
     return;
   }
-  out << RenderKeyValues({
+  std::vector<std::pair<std::string, std::string>> items = {
       {"address", status.address().empty() ? ctx.address : status.address()},
       {"pid", absl::StrCat(status.pid())},
       {"version", status.version()},
       {"home", status.home()},
       {"running experiments", absl::StrCat(status.experiments_running())},
-  });
+  };
+  // A one-time login link (see docs/security.md): open it to log the browser in.
+  if (!status.dashboard_url().empty()) items.push_back({"dashboard", status.dashboard_url()});
+  out << RenderKeyValues(items);
 }
 
 }  // namespace
@@ -228,6 +234,7 @@ absl::StatusOr<v1::GetDaemonStatusResponse> WaitForDaemon(LauncherStub* launcher
                                                           const DaemonOptions& options,
                                                           std::ostream& err) {
   absl::Time deadline = absl::Now() + options.start_timeout;
+  bool asked_with_token = false;
   while (true) {
     absl::Duration probe = std::min(absl::Seconds(1), options.probe_timeout);
     // wait_for_ready: the channel connects as soon as the port opens, instead of failing
@@ -235,6 +242,12 @@ absl::StatusOr<v1::GetDaemonStatusResponse> WaitForDaemon(LauncherStub* launcher
     absl::StatusOr<v1::GetDaemonStatusResponse> status =
         ProbeDaemon(launcher, probe, options.address, /*wait_for_ready=*/true);
     if (status.ok()) return status;
+    // The first probe may have left before the new daemon wrote its token (a waiting call
+    // sends what it had when it started); the token file exists once the daemon answers.
+    if (status.status().code() == absl::StatusCode::kUnauthenticated && !asked_with_token) {
+      asked_with_token = true;
+      continue;
+    }
     if (!NoDaemon(status.status())) return status.status();
     std::string how;
     if (ChildExited(pid, &how)) {

@@ -11,19 +11,27 @@
 #include "dlkit/v1/launcher.grpc.pb.h"
 #include "dlkit/v1/manager.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "services/auth/client_token.h"
 
 namespace dlkit::cli {
 namespace {
 
 // A channel that retries connecting quickly: dlctl polls a daemon that is starting, and
 // gRPC's default backoff (up to 2 minutes) would leave it waiting long after it is up.
-std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
+// Every call sends the daemon's token: $DLKIT_TOKEN, else the one in DLKIT_HOME.
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& address, const std::string& home,
+                                          const CliEnvironment& environment) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetMaxReceiveMessageSize(256 << 20);  // trials with their series can be large
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  auto env = environment.env;
+  return auth::CreateChannelWithToken(
+      address, grpc::InsecureChannelCredentials(), args, [home, env] {
+        std::optional<std::string> from_env = env ? env("DLKIT_TOKEN") : std::nullopt;
+        return auth::FindToken(home, from_env.value_or(""));
+      });
 }
 
 int Fail(const absl::Status& status, const CommandSpec* command, std::ostream& err) {
@@ -54,7 +62,7 @@ absl::Status Dispatch(const ParsedArgs& args, const GlobalOptions& globals,
     return RunInit(*options, ctx, out);
   }
 
-  std::shared_ptr<grpc::Channel> channel = NewChannel(globals.address);
+  std::shared_ptr<grpc::Channel> channel = NewChannel(globals.address, globals.home, environment);
   std::unique_ptr<LauncherStub> launcher = v1::LauncherService::NewStub(channel);
   std::unique_ptr<ManagerStub> daemon_manager = v1::ManagerService::NewStub(channel);
   // ManagerService calls go to the daemon too: it serves local experiments and passes a
@@ -98,6 +106,11 @@ absl::Status Dispatch(const ParsedArgs& args, const GlobalOptions& globals,
     absl::StatusOr<ExportOptions> options = ExportOptionsFrom(args);
     if (!options.ok()) return AsUsage(options);
     return RunExport(launcher.get(), daemon_manager.get(), *options, ctx, out);
+  }
+  if (name == "token") {
+    absl::StatusOr<TokenOptions> options = TokenOptionsFrom(args);
+    if (!options.ok()) return AsUsage(options);
+    return RunToken(launcher.get(), *options, ctx, out);
   }
   if (name == "daemon") {
     absl::StatusOr<DaemonAction> action = DaemonActionFrom(args);

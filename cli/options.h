@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "dlkit/v1/launcher.pb.h"
 #include "dlkit/v1/types.pb.h"
 
 namespace dlkit::cli {
@@ -20,6 +21,12 @@ struct GlobalOptions {
   std::string address;  // --address, $DLKIT_ADDRESS, 127.0.0.1:9870
   std::string home;     // --home, $DLKIT_HOME, ~/.dlkit
   OutputFormat output = OutputFormat::kTable;
+};
+
+struct TokenOptions {
+  std::string action;  // create, list, revoke
+  std::string name;
+  v1::TokenRole role = v1::TOKEN_ROLE_READ;
 };
 
 struct InitOptions {

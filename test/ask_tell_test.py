@@ -13,7 +13,7 @@ def test_study_asks_and_tells_until_max_trials(daemon: e2e.Daemon) -> None:
                                               {"_name": "adam", "beta": {"_type": "uniform",
                                                                          "_value": [0.5, 0.9]}}]}},
         tuner="TPE", tuner_args={"seed": 3, "n_startup_jobs": 5}, direction="minimize",
-        max_trials=12, name="asktell", address=daemon.address)
+        max_trials=12, name="asktell", address=daemon.address, token=daemon.token)
     told = {}
     for _ in range(12):
         trial = study.ask()
@@ -41,7 +41,7 @@ def test_an_assessor_stops_a_bad_asked_trial(daemon: e2e.Daemon) -> None:
     study = dlkit.Study.create({"x": {"_type": "uniform", "_value": [0.0, 1.0]}},
                                tuner="Random", assessor="Medianstop",
                                assessor_args={"optimize_mode": "maximize", "start_step": 2},
-                               address=daemon.address)
+                               address=daemon.address, token=daemon.token)
     good = study.ask()
     for _ in range(5):
         good.report(0.9)
@@ -70,7 +70,7 @@ def test_bad_study_arguments_are_named() -> None:
 def test_an_ask_retried_with_its_request_id_gets_the_same_trial(daemon: e2e.Daemon) -> None:
     from dlkit.v1 import manager_pb2
     study = dlkit.Study.create({"x": {"_type": "uniform", "_value": [0.0, 1.0]}},
-                               tuner="Random", address=daemon.address)
+                               tuner="Random", address=daemon.address, token=daemon.token)
     request = manager_pb2.AskTrialsRequest(experiment_id=study.id, count=1, request_id="ask-1")
     first = study._manager.AskTrials(request, timeout=30).trials  # pylint: disable=protected-access
     again = study._manager.AskTrials(request, timeout=30).trials  # pylint: disable=protected-access
@@ -84,7 +84,7 @@ def test_an_ask_retried_with_its_request_id_gets_the_same_trial(daemon: e2e.Daem
 def test_a_silent_worker_loses_its_trial_and_a_beating_one_keeps_it(daemon: e2e.Daemon) -> None:
     import time
     study = dlkit.Study.create({"x": {"_type": "uniform", "_value": [0.0, 1.0]}},
-                               tuner="Random", lease=1.0, address=daemon.address)
+                               tuner="Random", lease=1.0, address=daemon.address, token=daemon.token)
     alive, silent = study.ask(), study.ask()
     deadline = time.monotonic() + 3.0  # three leases
     while time.monotonic() < deadline:

@@ -104,9 +104,9 @@ def _bad_configs():
     yield "search space file traversal", _with(searchSpaceFile="../../../../etc/shadow")
 
 
-def _stubs(address: str):
+def _stubs(daemon: e2e.Daemon):
     from dlkit.v1 import launcher_pb2_grpc, manager_pb2_grpc
-    channel = grpc.insecure_channel(address)
+    channel = daemon.channel()
     return (channel, launcher_pb2_grpc.LauncherServiceStub(channel),
             manager_pb2_grpc.ManagerServiceStub(channel))
 
@@ -118,7 +118,7 @@ def _experiment_dirs(daemon: e2e.Daemon) -> set:
 
 def test_malformed_configs_get_a_clear_error_and_leave_nothing(daemon: e2e.Daemon) -> None:
     from dlkit.v1 import launcher_pb2
-    channel, launcher, _ = _stubs(daemon.address)
+    channel, launcher, _ = _stubs(daemon)
     before = _experiment_dirs(daemon)
     configs = list(_bad_configs())
     assert len(configs) >= 100, len(configs)
@@ -153,7 +153,7 @@ def test_raw_rpcs_that_make_no_sense_are_refused_and_the_daemon_lives_on(
         daemon: e2e.Daemon) -> None:
     import dlkit
     from dlkit.v1 import launcher_pb2, manager_pb2, types_pb2
-    channel, launcher, manager = _stubs(daemon.address)
+    channel, launcher, manager = _stubs(daemon)
     refused = 0
 
     def refuse(call, request):
@@ -192,7 +192,7 @@ def test_raw_rpcs_that_make_no_sense_are_refused_and_the_daemon_lives_on(
            launcher_pb2.SubmitExperimentRequest(config_json="x" * (5 << 20)))
     # Metrics that are not numbers, and negative counts, on a real ask/tell trial.
     study = dlkit.Study.create({"x": {"_type": "uniform", "_value": [0, 1]}}, tuner="Random",
-                               address=daemon.address)
+                               address=daemon.address, token=daemon.token)
     trial = study.ask()
     for kind, seq in ((types_pb2.FINAL, 1), (types_pb2.INTERMEDIATE, 0),
                       (types_pb2.INTERMEDIATE, -7)):

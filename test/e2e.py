@@ -140,8 +140,11 @@ class Daemon:
     # dlctl ---------------------------------------------------------------------------------
 
     def dlctl(self, *args: str, check: bool = True, timeout: float = 60,
-              cwd: Optional[str] = None) -> subprocess.CompletedProcess:
-        proc = subprocess.run([DLCTL, *args], env=self.env, cwd=cwd, capture_output=True,
+              cwd: Optional[str] = None,
+              env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
+        """Runs dlctl against this daemon (`env`: variables to add, e.g. DLKIT_TOKEN)."""
+        proc = subprocess.run([DLCTL, *args], env=dict(self.env, **(env or {})), cwd=cwd,
+                              capture_output=True,
                               text=True, timeout=timeout)
         if check and proc.returncode != 0:
             raise DlctlError("dlctl %s exited %d\nstdout: %s\nstderr: %s" %
@@ -254,11 +257,26 @@ class Daemon:
 
     # gRPC, for what dlctl does not print -----------------------------------------------------
 
+    @property
+    def token(self) -> str:
+        """The daemon's admin token, from its home (written at its first start)."""
+        from dlkit.daemon_channel import find_token  # pylint: disable=import-outside-toplevel
+        saved = os.environ.pop("DLKIT_TOKEN", None)
+        try:
+            return find_token(self.home)
+        finally:
+            if saved is not None:
+                os.environ["DLKIT_TOKEN"] = saved
+
+    def channel(self, token: Optional[str] = None) -> Any:
+        """A channel to the daemon sending ``token`` (default: its admin token)."""
+        from dlkit.daemon_channel import daemon_channel  # pylint: disable=import-outside-toplevel
+        return daemon_channel(self.address, self.token if token is None else token)
+
     def rpc_trials(self, experiment_id: str) -> List[Any]:
         """ManagerService.ListTrials with series and histories: full-precision timestamps."""
-        import grpc  # pylint: disable=import-outside-toplevel
         from dlkit.v1 import manager_pb2, manager_pb2_grpc  # pylint: disable=import-outside-toplevel
-        with grpc.insecure_channel(self.address) as channel:
+        with self.channel() as channel:
             stub = manager_pb2_grpc.ManagerServiceStub(channel)
             response = stub.ListTrials(
                 manager_pb2.ListTrialsRequest(experiment_id=experiment_id,
@@ -266,9 +284,8 @@ class Daemon:
         return list(response.trials)
 
     def rpc_trial(self, experiment_id: str, trial_id: str) -> Any:
-        import grpc  # pylint: disable=import-outside-toplevel
         from dlkit.v1 import manager_pb2, manager_pb2_grpc  # pylint: disable=import-outside-toplevel
-        with grpc.insecure_channel(self.address) as channel:
+        with self.channel() as channel:
             stub = manager_pb2_grpc.ManagerServiceStub(channel)
             return stub.GetTrial(manager_pb2.GetTrialRequest(experiment_id=experiment_id,
                                                              trial_id=trial_id),

@@ -146,7 +146,7 @@ def test_watch_experiments_streams_the_list_as_it_changes(
     import grpc  # pylint: disable=import-outside-toplevel
     from dlkit.v1 import launcher_pb2, launcher_pb2_grpc, types_pb2  # pylint: disable=import-outside-toplevel
 
-    channel = grpc.insecure_channel(daemon.address)
+    channel = daemon.channel()
     launcher = launcher_pb2_grpc.LauncherServiceStub(channel)
     stream = launcher.WatchExperiments(launcher_pb2.WatchExperimentsRequest(), timeout=180)
     messages: "queue.Queue[Any]" = queue.Queue()

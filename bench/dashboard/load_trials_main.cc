@@ -4,6 +4,7 @@
 //
 //   load_trials --address=127.0.0.1:9870 --trials=100000 --points=20 --threads=16
 
+#include <cstdlib>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "services/auth/client_token.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "dlkit/v1/launcher.grpc.pb.h"
@@ -66,8 +68,13 @@ double Number(const dlkit::v1::ParameterSet& p, const std::string& name) {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const int total = absl::GetFlag(FLAGS_trials), points = absl::GetFlag(FLAGS_points);
-  auto channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_address), grpc::InsecureChannelCredentials());
+  // The daemon's token: $DLKIT_TOKEN, else $DLKIT_HOME/token.
+  const char* home = std::getenv("DLKIT_HOME");
+  const char* token = std::getenv("DLKIT_TOKEN");
+  const std::string found = dlkit::auth::FindToken(home != nullptr ? home : "", token != nullptr ? token : "");
+  auto channel = dlkit::auth::CreateChannelWithToken(absl::GetFlag(FLAGS_address),
+                                                     grpc::InsecureChannelCredentials(),
+                                                     grpc::ChannelArguments(), [found] { return found; });
   auto launcher = LauncherService::NewStub(channel);
   dlkit::v1::SubmitExperimentRequest submit;
   *submit.mutable_spec() = BenchSpec(total);

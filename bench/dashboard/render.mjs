@@ -32,7 +32,7 @@ const daemon = spawn(path.join(bin, "services/daemon/dlkitd"), [`--home=${home}`
   `--gateway_address=127.0.0.1:${webPort}`, `--ui_dir=${path.join(repo, "ui/dist")}`], { stdio: ["ignore", "ignore", "inherit"] });
 const base = `http://127.0.0.1:${webPort}`;
 for (let i = 0; i < 200; i++) {
-  try { if ((await fetch(base + "/")).ok) break; } catch { /* starting */ }
+  try { await fetch(base + "/"); break; } catch { /* starting */ }
   await new Promise((r) => setTimeout(r, 100));
 }
 const env = { ...process.env, DLKIT_ADDRESS: `127.0.0.1:${rpcPort}`, DLKIT_HOME: home };
@@ -42,7 +42,7 @@ if (!experiment) {
   console.error(`loading ${trials} trials x ${points} points through the Manager's API…`);
   const t0 = Date.now();
   experiment = execFileSync(path.join(bin, "bench/load_trials"), [`--address=127.0.0.1:${rpcPort}`, `--trials=${trials}`, `--points=${points}`],
-    { stdio: ["ignore", "pipe", "inherit"] }).toString().trim();
+    { env, stdio: ["ignore", "pipe", "inherit"] }).toString().trim();
   console.error(`loaded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
@@ -61,6 +61,9 @@ const context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync"],
 });
+// Logged in once, with the one-time link the daemon's status carries (docs/security.md).
+const login = JSON.parse(execFileSync(path.join(bin, "cli/dlctl"), ["daemon", "status", "--output", "json"], { env }).toString()).dashboard;
+{ const page = await context.newPage(); await page.goto(login); await page.close(); }
 const timings = { overview: [], table: [], resort: [] };
 const url = `${base}/#/experiments/${experiment}`;
 for (let r = 0; r < repeats; r++) {

@@ -224,6 +224,8 @@ class Daemon:
         self.args = args
         self.home = tempfile.mkdtemp(prefix="dlkit-bench-tuners-")
         self.address = "127.0.0.1:%d" % free_port()
+        # The Studies this process (and its workers) opens find the daemon's token here.
+        os.environ["DLKIT_HOME"] = self.home
         self.env = dict(os.environ, DLKIT_HOME=self.home, DLKIT_ADDRESS=self.address,
                         DLKIT_DAEMON_BIN=args.dlkitd)
 

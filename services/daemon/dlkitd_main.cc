@@ -18,6 +18,10 @@
 #include "base/logging.h"
 #include "k8s/client/kube_client.h"
 #include "k8s/client/kube_config.h"
+#include "services/auth/call_authorizer.h"
+#include "services/auth/client_token.h"
+#include "services/auth/dashboard_sessions.h"
+#include "services/auth/token_store.h"
 #include "services/common/address.h"
 #include "services/common/install_paths.h"
 #include "services/common/private_files.h"
@@ -38,7 +42,8 @@ ABSL_FLAG(std::string, trial_reconnect_window, "",
           "how long a local trial runs on while no daemon answers, e.g. 30m (default "
           "$DLKIT_TRIAL_RECONNECT_WINDOW, else 30m); then its Reporter kills it");
 ABSL_FLAG(bool, allow_unauthenticated_remote, false,
-          "listen on a non-loopback address although no token or TLS protects it yet");
+          "listen on a non-loopback address without TLS (tokens then cross the network in "
+          "clear)");
 ABSL_FLAG(std::string, tuner_address, "",
           "a separate dlkit-tuner to use; by default the Tuner runs in this process");
 ABSL_FLAG(std::string, gateway_address, "",
@@ -132,8 +137,8 @@ int main(int argc, char** argv) {
       !absl::GetFlag(FLAGS_allow_unauthenticated_remote)) {
     // Anyone who reaches the port could run commands as this user (trialCommand).
     dlkit::Log() << "refusing to listen on " << options.address
-                 << ": other machines could reach it, and dlkitd has no token or TLS yet. Use a "
-                    "loopback address (the default 127.0.0.1:9870), or pass "
+                 << ": other machines could reach it and, without TLS, read the tokens calls "
+                    "carry. Use a loopback address (the default 127.0.0.1:9870), or pass "
                     "--allow_unauthenticated_remote on a network you trust.";
     return 2;
   }
@@ -170,9 +175,23 @@ int main(int argc, char** argv) {
     dlkit::Log() << launcher.status().message();
     return 1;
   }
+  // Every call needs a token (on loopback too): the admin one is made at first start in
+  // DLKIT_HOME, where dlctl and the SDKs find it.
+  absl::StatusOr<std::unique_ptr<dlkit::auth::TokenStore>> tokens =
+      dlkit::auth::TokenStore::Open(options.home);
+  if (!tokens.ok()) {
+    dlkit::Log() << tokens.status().message();
+    return 1;
+  }
+  const dlkit::auth::CallAuthorizer authorizer(tokens->get());
+  dlkit::auth::DashboardSessions dashboard_sessions;
+  const std::string own_token = (*tokens)->admin_token();
   dlkit::TunerServiceImpl tuner_service;
+  tuner_service.set_authorizer(&authorizer);
   dlkit::ManagerServiceImpl manager_service(launcher->get());
+  manager_service.set_authorizer(&authorizer);
   dlkit::LauncherServiceImpl launcher_service(launcher->get(), kVersion);
+  launcher_service.set_auth(&authorizer, tokens->get(), &dashboard_sessions);
   const std::string tuner_address = absl::GetFlag(FLAGS_tuner_address);
   std::vector<grpc::Service*> services = {&launcher_service, &manager_service};
   if (tuner_address.empty()) services.push_back(&tuner_service);
@@ -181,11 +200,18 @@ int main(int argc, char** argv) {
     dlkit::Log() << server.status().message();
     return 1;
   }
-  // Either way the Managers reach the Tuner only through its gRPC stub.
+  // Either way the Managers reach the Tuner only through its gRPC stub, with the daemon's
+  // token; so does the gateway, which holds each browser to its session's role itself.
+  auto with_own_token = [&server, &own_token] {
+    return server->server->experimental().InProcessChannelWithInterceptors(
+        grpc::ChannelArguments(),
+        dlkit::auth::BearerInterceptors([own_token] { return own_token; }));
+  };
   std::shared_ptr<grpc::Channel> tuner_channel =
-      tuner_address.empty()
-          ? server->server->InProcessChannel(grpc::ChannelArguments())
-          : grpc::CreateChannel(tuner_address, grpc::InsecureChannelCredentials());
+      tuner_address.empty() ? with_own_token()
+                            : dlkit::auth::CreateChannelWithToken(
+                                  tuner_address, grpc::InsecureChannelCredentials(),
+                                  grpc::ChannelArguments(), [own_token] { return own_token; });
   (*launcher)->Start(dlkit::v1::TunerService::NewStub(tuner_channel), options.address);
 
   // The dashboard is a convenience: a busy port costs the dashboard, not the daemon.
@@ -199,13 +225,14 @@ int main(int argc, char** argv) {
                                            dlkit::FindInstalledFile({"../ui"}, "dlkit/ui/dist"));
     gateway_options.allowed_methods = kDashboardMethods;
     gateway_options.cors_origins = absl::GetFlag(FLAGS_gateway_cors_origins);
+    gateway_options.sessions = &dashboard_sessions;
     absl::StatusOr<std::unique_ptr<dlkit::gateway::GrpcWebGateway>> started =
-        dlkit::gateway::GrpcWebGateway::Start(
-            gateway_options, server->server->InProcessChannel(grpc::ChannelArguments()));
+        dlkit::gateway::GrpcWebGateway::Start(gateway_options, with_own_token());
     if (started.ok()) {
       gateway = std::move(*started);
       launcher_service.set_dashboard_url(gateway->url());
-      dlkit::Log() << "dashboard at " << gateway->url();
+      dlkit::Log() << "dashboard at " << gateway->url()
+                   << " (`dlctl daemon status` prints a link that logs you in)";
     } else {
       dlkit::Log() << "warning: no dashboard: " << started.status().message()
                    << " (choose another with --gateway_address)";

@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "base/logging.h"
 #include "google/protobuf/descriptor.h"
+#include "services/auth/call_authorizer.h"
 #include "services/gateway/grpc_web_framing.h"
 
 namespace dlkit::gateway {
@@ -25,6 +26,11 @@ namespace http = web::http;
 using http::experimental::listener::http_listener;
 
 namespace {
+
+constexpr char kNotLoggedInPage[] =
+    "<!doctype html><title>dlkit</title><p>Not logged in to this dlkit dashboard. Open the "
+    "link that <code>dlctl daemon status</code> (or <code>dlctl submit</code>) prints: it "
+    "carries a one-time login code.</p>";
 
 constexpr char kAllowedHeaders[] =
     "content-type, x-grpc-web, x-user-agent, grpc-timeout, connect-protocol-version";
@@ -312,6 +318,32 @@ void GrpcWebGateway::Handle(http::http_request request) {
     return;
   }
   const http::method& method = request.method();
+  if (options_.sessions != nullptr && method != http::methods::OPTIONS) {
+    // Preflights carry no cookies; the call they precede does.
+    const std::map<std::string, std::string> query =
+        http::uri::split_query(request.relative_uri().query());
+    if (auto login = query.find(auth::kLoginQueryKey);
+        login != query.end() && (method == http::methods::GET || method == http::methods::HEAD)) {
+      LogIn(std::move(request), login->second);
+      return;
+    }
+    if (absl::StatusOr<auth::Role> role = SessionRole(request); !role.ok()) {
+      if (method == http::methods::POST) {
+        http::http_response response(http::status_codes::OK);
+        const std::string frame = EncodeTrailers(
+            grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(role.status().message())));
+        response.set_body(std::vector<unsigned char>(frame.begin(), frame.end()));
+        response.headers().set_content_type("application/grpc-web+proto");
+        AddCorsHeaders(response.headers(), origin);
+        Send(request, response);
+      } else {
+        http::http_response response(http::status_codes::Unauthorized);
+        response.set_body(absl::StrCat(kNotLoggedInPage, "\n"), "text/html; charset=utf-8");
+        Send(request, response);
+      }
+      return;
+    }
+  }
   if (method == http::methods::OPTIONS) {
     http::http_response response(http::status_codes::NoContent);
     AddCorsHeaders(response.headers(), origin);
@@ -379,6 +411,25 @@ void GrpcWebGateway::Forward(http::http_request request, const std::string& orig
          absl::StrCat(service, "/", method_name, " is not open to the browser"));
     return;
   }
+  if (options_.sessions != nullptr) {
+    const std::string full_method = absl::StrCat(service, "/", method_name);
+    absl::StatusOr<auth::Role> role = SessionRole(request);
+    absl::Status allowed = role.ok() ? auth::RoleAllows(*role, full_method) : role.status();
+    if (!allowed.ok()) {
+      fail(static_cast<grpc::StatusCode>(allowed.code()), std::string(allowed.message()));
+      return;
+    }
+    // SameSite=Strict keeps the cookie off other sites' requests; checking Origin as well
+    // stops a state change from anywhere but this dashboard's own pages.
+    absl::StatusOr<auth::MethodAccess> access = auth::AccessFor(full_method);
+    if (access.ok() && access->role >= auth::Role::kWrite && Header(request, "Origin").empty()) {
+      fail(grpc::StatusCode::PERMISSION_DENIED,
+           absl::StrCat(method_name,
+                        " changes state and must come from the dashboard's own "
+                        "page (the request has no Origin header)"));
+      return;
+    }
+  }
   if (method_descriptor->client_streaming()) {
     fail(grpc::StatusCode::UNIMPLEMENTED,
          absl::StrCat(service, "/", method_name,
@@ -441,6 +492,39 @@ void GrpcWebGateway::Forward(http::http_request request, const std::string& orig
     });
     call->Start(full_method, *message, timeout);
   });
+}
+
+void GrpcWebGateway::LogIn(http::http_request request, const std::string& code) {
+  absl::StatusOr<auth::Role> role = options_.sessions->RedeemLoginCode(code);
+  if (!role.ok()) {
+    http::http_response response(http::status_codes::Unauthorized);
+    response.set_body(
+        absl::StrCat("<!doctype html><title>dlkit</title><p>", role.status().message(), "</p>\n"),
+        "text/html; charset=utf-8");
+    Send(request, response);
+    return;
+  }
+  // 303 to the same path without the code: it leaves the address bar and the history. The
+  // browser keeps the URL's #fragment (the page to show) across the redirect.
+  http::http_response response(http::status_codes::SeeOther);
+  const std::string path = request.relative_uri().path();
+  response.headers().add("Location", path.empty() ? "/" : path);
+  response.headers().add("Set-Cookie", absl::StrCat(auth::kSessionCookieName, "=",
+                                                    options_.sessions->OpenSession(*role),
+                                                    "; Path=/; HttpOnly; SameSite=Strict"));
+  response.headers().add("Cache-Control", "no-store");
+  Send(request, response);
+}
+
+absl::StatusOr<auth::Role> GrpcWebGateway::SessionRole(const http::http_request& request) const {
+  const std::string prefix = absl::StrCat(auth::kSessionCookieName, "=");
+  for (absl::string_view cookie : absl::StrSplit(Header(request, "Cookie"), ';')) {
+    cookie = absl::StripAsciiWhitespace(cookie);
+    if (absl::ConsumePrefix(&cookie, prefix)) {
+      return options_.sessions->SessionRole(std::string(cookie));
+    }
+  }
+  return options_.sessions->SessionRole("");
 }
 
 void GrpcWebGateway::ServeStatic(http::http_request request) {

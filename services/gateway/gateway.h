@@ -5,6 +5,9 @@
 // the browser) to gRPC services, for any method, unary or server-streaming, with no code
 // per method: each call is driven through grpc::GenericStub as raw bytes.
 //
+// With `sessions` set, every request but a login needs the session cookie (see
+// dashboard_sessions.h), each call is held to the session's role, and a call that changes
+// state must come with an Origin header of the gateway's own (or a configured) origin.
 // The browser may call only the methods on the allowlist. A page from another origin is
 // refused unless that origin is configured, and requests must carry a gRPC-web content
 // type, so a web page the user happens to visit cannot steer their experiments.
@@ -21,6 +24,8 @@
 #include "absl/time/time.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
+#include "services/auth/access.h"
+#include "services/auth/dashboard_sessions.h"
 
 namespace web::http {
 class http_request;
@@ -40,6 +45,8 @@ struct GatewayOptions {
   // Origins other than the gateway's own that may call it (e.g. "http://localhost:5173",
   // Vite's dev server). Exact matches only.
   std::vector<std::string> cors_origins;
+  // Login codes and session cookies; null: no login (the gateway's own unit tests).
+  auth::DashboardSessions* sessions = nullptr;
   // A server-streaming call that sent nothing for this long gets an empty message, so
   // proxies keep it open and a vanished browser is noticed (the write fails).
   absl::Duration heartbeat_interval = absl::Seconds(15);
@@ -68,6 +75,10 @@ class GrpcWebGateway {
   void Handle(web::http::http_request request);
   void Forward(web::http::http_request request, const std::string& origin);
   void ServeStatic(web::http::http_request request);
+  // Swaps the `login` query's code for a session cookie and sends the browser on.
+  void LogIn(web::http::http_request request, const std::string& code);
+  // The request's session role; UNAUTHENTICATED without a valid session cookie.
+  absl::StatusOr<auth::Role> SessionRole(const web::http::http_request& request) const;
   bool MethodAllowed(const std::string& service, const std::string& method) const;
   bool OriginAllowed(const std::string& origin) const;
   bool HostAllowed(const std::string& host) const;

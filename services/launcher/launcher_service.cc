@@ -10,11 +10,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/auth/call_authorizer.h"
 #include "services/common/server_runner.h"
 #include "services/common/unary_reactor.h"
 
 namespace dlkit {
 namespace {
+
+constexpr char kServiceName[] = "dlkit.v1.LauncherService";
 
 // WatchExperiments: a snapshot from the Launcher, then every experiment change its local
 // managers publish and every deletion. Changes wait in a map while a message is on the wire,
@@ -124,7 +127,10 @@ class ExperimentsWatchReactor final : public grpc::ServerWriteReactor<v1::WatchE
 }  // namespace
 
 grpc::ServerWriteReactor<v1::WatchExperimentsResponse>* LauncherServiceImpl::WatchExperiments(
-    grpc::CallbackServerContext* /*context*/, const v1::WatchExperimentsRequest* /*request*/) {
+    grpc::CallbackServerContext* context, const v1::WatchExperimentsRequest* /*request*/) {
+  if (auto* refused = RefusedStream<v1::WatchExperimentsResponse>(context, "WatchExperiments")) {
+    return refused;
+  }
   return new ExperimentsWatchReactor(launcher_, [this](v1::Experiment& e) { AddDashboardUrl(e); });
 }
 
@@ -147,13 +153,15 @@ absl::StatusOr<Response> LauncherServiceImpl::WithExperiment(
 grpc::ServerUnaryReactor* LauncherServiceImpl::SubmitExperiment(
     grpc::CallbackServerContext* context, const v1::SubmitExperimentRequest* request,
     v1::SubmitExperimentResponse* response) {
+  if (auto* refused = Refused(context, "SubmitExperiment")) return refused;
   // Submitting waits on the Tuner (ValidateAlgorithm): off gRPC's callback threads.
-  return FinishUnaryLater(context, [this, request, response] {
+  return FinishUnaryLater(context, [this, context, request, response] {
     absl::StatusOr<v1::SubmitExperimentResponse> submitted = launcher_->Submit(*request);
     if (!submitted.ok()) return submitted.status();
     *response = *std::move(submitted);
     AddDashboardUrl(*response->mutable_experiment());
-    response->set_dashboard_url(response->experiment().dashboard_url());
+    response->set_dashboard_url(
+        LoginUrl(context, absl::StrCat("#/experiments/", response->experiment().id())));
     return absl::OkStatus();
   });
 }
@@ -161,6 +169,7 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::SubmitExperiment(
 grpc::ServerUnaryReactor* LauncherServiceImpl::ValidateExperiment(
     grpc::CallbackServerContext* context, const v1::ValidateExperimentRequest* request,
     v1::ValidateExperimentResponse* response) {
+  if (auto* refused = Refused(context, "ValidateExperiment")) return refused;
   return FinishUnaryLater(context, [this, request, response] {
     absl::StatusOr<v1::ValidateExperimentResponse> validated = launcher_->Validate(*request);
     if (validated.ok()) *response = *std::move(validated);
@@ -171,6 +180,7 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::ValidateExperiment(
 grpc::ServerUnaryReactor* LauncherServiceImpl::ListExperiments(
     grpc::CallbackServerContext* context, const v1::ListExperimentsRequest* /*request*/,
     v1::ListExperimentsResponse* response) {
+  if (auto* refused = Refused(context, "ListExperiments")) return refused;
   for (v1::Experiment& e : launcher_->List()) {
     AddDashboardUrl(e);
     *response->add_experiments() = std::move(e);
@@ -181,6 +191,7 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::ListExperiments(
 grpc::ServerUnaryReactor* LauncherServiceImpl::GetExperiment(
     grpc::CallbackServerContext* context, const v1::GetExperimentRequest* request,
     v1::GetExperimentResponse* response) {
+  if (auto* refused = Refused(context, "GetExperiment")) return refused;
   return FinishUnary(
       context, WithExperiment<v1::GetExperimentResponse>(launcher_->Get(request->experiment_id())),
       response);
@@ -189,6 +200,7 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::GetExperiment(
 grpc::ServerUnaryReactor* LauncherServiceImpl::StopExperiment(
     grpc::CallbackServerContext* context, const v1::StopExperimentRequest* request,
     v1::StopExperimentResponse* response) {
+  if (auto* refused = Refused(context, "StopExperiment")) return refused;
   return FinishUnary(
       context,
       WithExperiment<v1::StopExperimentResponse>(launcher_->Stop(request->experiment_id())),
@@ -198,6 +210,7 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::StopExperiment(
 grpc::ServerUnaryReactor* LauncherServiceImpl::ResumeExperiment(
     grpc::CallbackServerContext* context, const v1::ResumeExperimentRequest* request,
     v1::ResumeExperimentResponse* response) {
+  if (auto* refused = Refused(context, "ResumeExperiment")) return refused;
   return FinishUnary(
       context,
       WithExperiment<v1::ResumeExperimentResponse>(launcher_->Resume(request->experiment_id())),
@@ -207,27 +220,92 @@ grpc::ServerUnaryReactor* LauncherServiceImpl::ResumeExperiment(
 grpc::ServerUnaryReactor* LauncherServiceImpl::DeleteExperiment(
     grpc::CallbackServerContext* context, const v1::DeleteExperimentRequest* request,
     v1::DeleteExperimentResponse* /*response*/) {
+  if (auto* refused = Refused(context, "DeleteExperiment")) return refused;
   return FinishUnary(context, launcher_->Delete(request->experiment_id()));
 }
 
 grpc::ServerUnaryReactor* LauncherServiceImpl::GetDaemonStatus(
     grpc::CallbackServerContext* context, const v1::GetDaemonStatusRequest* /*request*/,
     v1::GetDaemonStatusResponse* response) {
+  if (auto* refused = Refused(context, "GetDaemonStatus")) return refused;
   response->set_version(version_);
   response->set_pid(getpid());
   response->set_home(launcher_->home());
   response->set_address(launcher_->address());
   response->set_experiments_running(launcher_->RunningCount());
-  response->set_dashboard_url(dashboard_url());
+  response->set_dashboard_url(LoginUrl(context, ""));
   return FinishUnary(context, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* LauncherServiceImpl::ShutdownDaemon(
     grpc::CallbackServerContext* context, const v1::ShutdownDaemonRequest* request,
     v1::ShutdownDaemonResponse* /*response*/) {
+  if (auto* refused = Refused(context, "ShutdownDaemon")) return refused;
   if (request->kill_trials()) launcher_->KillTrialsAtShutdown();
   RequestShutdown();  // the daemon's main thread does the rest after this call returns
   return FinishUnary(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* LauncherServiceImpl::CreateToken(grpc::CallbackServerContext* context,
+                                                           const v1::CreateTokenRequest* request,
+                                                           v1::CreateTokenResponse* response) {
+  if (auto* refused = Refused(context, "CreateToken")) return refused;
+  if (tokens_ == nullptr) return FinishUnary(context, absl::UnimplementedError("no token store"));
+  if (request->role() == v1::TOKEN_ROLE_UNSPECIFIED || !v1::TokenRole_IsValid(request->role())) {
+    return FinishUnary(context, absl::InvalidArgumentError("role: give one of admin, write, read"));
+  }
+  absl::StatusOr<std::string> token =
+      tokens_->Create(request->name(), static_cast<auth::Role>(request->role()));
+  if (token.ok()) response->set_token(*token);
+  return FinishUnary(context, token.status());
+}
+
+grpc::ServerUnaryReactor* LauncherServiceImpl::ListTokens(grpc::CallbackServerContext* context,
+                                                          const v1::ListTokensRequest* /*request*/,
+                                                          v1::ListTokensResponse* response) {
+  if (auto* refused = Refused(context, "ListTokens")) return refused;
+  if (tokens_ != nullptr) {
+    for (const auth::TokenInfo& info : tokens_->List()) {
+      v1::TokenSummary* summary = response->add_tokens();
+      summary->set_name(info.name);
+      summary->set_role(static_cast<v1::TokenRole>(info.role));
+    }
+  }
+  return FinishUnary(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* LauncherServiceImpl::RevokeToken(grpc::CallbackServerContext* context,
+                                                           const v1::RevokeTokenRequest* request,
+                                                           v1::RevokeTokenResponse* /*response*/) {
+  if (auto* refused = Refused(context, "RevokeToken")) return refused;
+  if (tokens_ == nullptr) return FinishUnary(context, absl::UnimplementedError("no token store"));
+  return FinishUnary(context, tokens_->Revoke(request->name()));
+}
+
+grpc::ServerUnaryReactor* LauncherServiceImpl::Refused(grpc::CallbackServerContext* context,
+                                                       absl::string_view method) const {
+  return auth::RefuseUnary(authorizer_, context, absl::StrCat(kServiceName, "/", method));
+}
+
+template <typename Response>
+grpc::ServerWriteReactor<Response>* LauncherServiceImpl::RefusedStream(
+    grpc::CallbackServerContext* context, absl::string_view method) const {
+  return auth::RefuseStream<Response>(authorizer_, context,
+                                      absl::StrCat(kServiceName, "/", method));
+}
+
+std::string LauncherServiceImpl::LoginUrl(grpc::CallbackServerContext* context,
+                                          absl::string_view fragment) const {
+  const std::string url = dashboard_url();
+  if (url.empty()) return "";
+  std::string query;
+  if (authorizer_ != nullptr && sessions_ != nullptr) {
+    absl::StatusOr<auth::Role> role = authorizer_->CallerRole(*context);
+    if (role.ok()) {
+      query = absl::StrCat("?", auth::kLoginQueryKey, "=", sessions_->MintLoginCode(*role));
+    }
+  }
+  return absl::StrCat(url, "/", query, fragment);
 }
 
 }  // namespace dlkit

@@ -467,6 +467,10 @@ class LogReactor final : public grpc::ServerWriteReactor<v1::ReadTrialLogRespons
 grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperiment(
     grpc::CallbackServerContext* context, const v1::ManagerGetExperimentRequest* request,
     v1::ManagerGetExperimentResponse* response) {
+  if (auto* refused =
+          auth::RefuseUnary(authorizer_, context, "dlkit.v1.ManagerService/GetExperiment")) {
+    return refused;
+  }
   return ServeUnary(directory_, context, request, response, &AsyncStub::GetExperiment,
                     [&](auto& m) {
                       *response->mutable_experiment() = m.GetExperiment();
@@ -477,6 +481,10 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperiment(
 grpc::ServerUnaryReactor* ManagerServiceImpl::StopExperiment(
     grpc::CallbackServerContext* context, const v1::ManagerStopExperimentRequest* request,
     v1::ManagerStopExperimentResponse* response) {
+  if (auto* refused =
+          auth::RefuseUnary(authorizer_, context, "dlkit.v1.ManagerService/StopExperiment")) {
+    return refused;
+  }
   return ServeUnary(directory_, context, request, response, &AsyncStub::StopExperiment,
                     [&](auto& m) { return Into(m.Stop(), response->mutable_experiment()); });
 }
@@ -484,6 +492,10 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::StopExperiment(
 grpc::ServerUnaryReactor* ManagerServiceImpl::ResumeExperiment(
     grpc::CallbackServerContext* context, const v1::ManagerResumeExperimentRequest* request,
     v1::ManagerResumeExperimentResponse* response) {
+  if (auto* refused =
+          auth::RefuseUnary(authorizer_, context, "dlkit.v1.ManagerService/ResumeExperiment")) {
+    return refused;
+  }
   return ServeUnary(directory_, context, request, response, &AsyncStub::ResumeExperiment,
                     [&](auto& m) { return Into(m.Resume(), response->mutable_experiment()); });
 }
@@ -491,6 +503,10 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::ResumeExperiment(
 grpc::ServerUnaryReactor* ManagerServiceImpl::UpdateExperiment(
     grpc::CallbackServerContext* context, const v1::UpdateExperimentRequest* request,
     v1::UpdateExperimentResponse* response) {
+  if (auto* refused =
+          auth::RefuseUnary(authorizer_, context, "dlkit.v1.ManagerService/UpdateExperiment")) {
+    return refused;
+  }
   return ServeUnary(
       directory_, context, request, response, &AsyncStub::UpdateExperiment,
       [&](auto& m) { return Into(m.Update(*request), response->mutable_experiment()); });
@@ -499,6 +515,10 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::UpdateExperiment(
 grpc::ServerUnaryReactor* ManagerServiceImpl::ListTrials(grpc::CallbackServerContext* context,
                                                          const v1::ListTrialsRequest* request,
                                                          v1::ListTrialsResponse* response) {
+  if (auto* refused =
+          auth::RefuseUnary(authorizer_, context, "dlkit.v1.ManagerService/ListTrials")) {
+    return refused;
+  }
   return ServeUnary(directory_, context, request, response, &AsyncStub::ListTrials,
                     [&](auto& m) { return Into(m.ListTrials(*request), response); });
 }
@@ -506,6 +526,10 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::ListTrials(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperimentCharts(
     grpc::CallbackServerContext* context, const v1::GetExperimentChartsRequest* request,
     v1::GetExperimentChartsResponse* response) {
+  if (auto* refused =
+          auth::RefuseUnary(authorizer_, context, "dlkit.v1.ManagerService/GetExperimentCharts")) {
+    return refused;
+  }
   return ServeUnary(directory_, context, request, response, &AsyncStub::GetExperimentCharts,
                     [&](auto& m) {
                       *response = m.GetCharts(request->max_points(), !request->omit_sample());
@@ -516,6 +540,9 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::GetExperimentCharts(
 grpc::ServerUnaryReactor* ManagerServiceImpl::GetTrial(grpc::CallbackServerContext* context,
                                                        const v1::GetTrialRequest* request,
                                                        v1::GetTrialResponse* response) {
+  if (auto* refused = auth::RefuseUnary(authorizer_, context, "dlkit.v1.ManagerService/GetTrial")) {
+    return refused;
+  }
   return ServeUnary(directory_, context, request, response, &AsyncStub::GetTrial, [&](auto& m) {
     return Into(m.GetTrial(request->trial_id()), response->mutable_trial());
   });
@@ -524,6 +551,10 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::GetTrial(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ManagerServiceImpl::KillTrial(grpc::CallbackServerContext* context,
                                                         const v1::KillTrialRequest* request,
                                                         v1::KillTrialResponse* response) {
+  if (auto* refused =
+          auth::RefuseUnary(authorizer_, context, "dlkit.v1.ManagerService/KillTrial")) {
+    return refused;
+  }
   return ServeUnary(directory_, context, request, response, &AsyncStub::KillTrial, [&](auto& m) {
     return Into(m.KillTrial(request->trial_id()), response->mutable_trial());
   });
@@ -532,6 +563,10 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::KillTrial(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* ManagerServiceImpl::AddTrials(grpc::CallbackServerContext* context,
                                                         const v1::AddTrialsRequest* request,
                                                         v1::AddTrialsResponse* response) {
+  if (auto* refused =
+          auth::RefuseUnary(authorizer_, context, "dlkit.v1.ManagerService/AddTrials")) {
+    return refused;
+  }
   return ServeUnary(directory_, context, request, response, &AsyncStub::AddTrials, [&](auto& m) {
     std::vector<v1::ParameterSet> sets(request->parameters().begin(), request->parameters().end());
     absl::StatusOr<std::vector<v1::Trial>> trials = m.AddTrials(sets);
@@ -544,6 +579,10 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::AddTrials(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* ManagerServiceImpl::AskTrials(grpc::CallbackServerContext* context,
                                                         const v1::AskTrialsRequest* request,
                                                         v1::AskTrialsResponse* response) {
+  if (auto* refused =
+          auth::RefuseUnary(authorizer_, context, "dlkit.v1.ManagerService/AskTrials")) {
+    return refused;
+  }
   // Asking waits on the Tuner: off gRPC's callback threads (see FinishUnaryLater).
   return FinishUnaryLater(context, [this, request, response] {
     return OnManager(directory_, request->experiment_id(), [&](auto& m) {
@@ -559,6 +598,10 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::AskTrials(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* ManagerServiceImpl::ReportTrialMetric(
     grpc::CallbackServerContext* context, const v1::ReportTrialMetricRequest* request,
     v1::ReportTrialMetricResponse* response) {
+  if (auto* refused =
+          auth::RefuseUnary(authorizer_, context, "dlkit.v1.ManagerService/ReportTrialMetric")) {
+    return refused;
+  }
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
                        absl::StatusOr<bool> stop = m.ReportTrialMetric(
                            request->trial_id(), request->kind(), request->value(), request->seq());
@@ -571,6 +614,10 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::ReportTrialMetric(
 grpc::ServerUnaryReactor* ManagerServiceImpl::HeartbeatTrial(
     grpc::CallbackServerContext* context, const v1::HeartbeatTrialRequest* request,
     v1::HeartbeatTrialResponse* response) {
+  if (auto* refused =
+          auth::RefuseUnary(authorizer_, context, "dlkit.v1.ManagerService/HeartbeatTrial")) {
+    return refused;
+  }
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
                        absl::StatusOr<bool> stop = m.HeartbeatTrial(request->trial_id());
                        if (!stop.ok()) return stop.status();
@@ -582,6 +629,10 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::HeartbeatTrial(
 grpc::ServerUnaryReactor* ManagerServiceImpl::TellTrial(grpc::CallbackServerContext* context,
                                                         const v1::TellTrialRequest* request,
                                                         v1::TellTrialResponse* response) {
+  if (auto* refused =
+          auth::RefuseUnary(authorizer_, context, "dlkit.v1.ManagerService/TellTrial")) {
+    return refused;
+  }
   return FinishUnary(context, OnManager(directory_, request->experiment_id(), [&](auto& m) {
                        return Into(m.TellTrial(*request), response->mutable_trial());
                      }));
@@ -589,6 +640,10 @@ grpc::ServerUnaryReactor* ManagerServiceImpl::TellTrial(grpc::CallbackServerCont
 
 grpc::ServerWriteReactor<v1::WatchExperimentResponse>* ManagerServiceImpl::WatchExperiment(
     grpc::CallbackServerContext* context, const v1::WatchExperimentRequest* request) {
+  if (auto* refused = auth::RefuseStream<v1::WatchExperimentResponse>(
+          authorizer_, context, "dlkit.v1.ManagerService/WatchExperiment")) {
+    return refused;
+  }
   if (auto* forwarded = ForwardStream(directory_, context, request, &AsyncStub::WatchExperiment)) {
     return forwarded;
   }
@@ -597,6 +652,10 @@ grpc::ServerWriteReactor<v1::WatchExperimentResponse>* ManagerServiceImpl::Watch
 
 grpc::ServerWriteReactor<v1::ReadTrialLogResponse>* ManagerServiceImpl::ReadTrialLog(
     grpc::CallbackServerContext* context, const v1::ReadTrialLogRequest* request) {
+  if (auto* refused = auth::RefuseStream<v1::ReadTrialLogResponse>(
+          authorizer_, context, "dlkit.v1.ManagerService/ReadTrialLog")) {
+    return refused;
+  }
   if (auto* forwarded = ForwardStream(directory_, context, request, &AsyncStub::ReadTrialLog)) {
     return forwarded;
   }

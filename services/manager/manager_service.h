@@ -5,12 +5,17 @@
 // (TrialSession, WatchExperiment, ReadTrialLog) are reactors that own themselves.
 
 #include "dlkit/v1/manager.grpc.pb.h"
+#include "services/auth/call_authorizer.h"
 #include "services/manager/manager_directory.h"
 
 namespace dlkit {
 
 class ManagerServiceImpl final : public v1::ManagerService::CallbackService {
  public:
+  // Every call but TrialSession (which checks the trial's own secret) is checked by
+  // `authorizer`; without one (unit tests) calls go unchecked.
+  void set_authorizer(const auth::CallAuthorizer* authorizer) { authorizer_ = authorizer; }
+
   explicit ManagerServiceImpl(ManagerDirectory* directory) : directory_(directory) {}
 
   grpc::ServerUnaryReactor* GetExperiment(grpc::CallbackServerContext* context,
@@ -60,6 +65,7 @@ class ManagerServiceImpl final : public v1::ManagerService::CallbackService {
                                       v1::TellTrialResponse* response) override;
 
  private:
+  const auth::CallAuthorizer* authorizer_ = nullptr;
   ManagerDirectory* const directory_;
 };
 

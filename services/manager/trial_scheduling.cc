@@ -15,22 +15,6 @@
 
 namespace dlkit {
 
-namespace {
-
-std::string RandomHex(size_t bytes) {
-  std::random_device device;  // /dev/urandom on Linux: fine for secrets
-  std::string out;
-  static const char kHex[] = "0123456789abcdef";
-  for (size_t i = 0; i < bytes; ++i) {
-    unsigned v = device() & 0xff;
-    out.push_back(kHex[v >> 4]);
-    out.push_back(kHex[v & 15]);
-  }
-  return out;
-}
-
-}  // namespace
-
 void ExperimentManager::SchedulerLoop() {
   absl::MutexLock lock(&mu_);
   while (!shutdown_) {
@@ -187,7 +171,7 @@ TrialLaunch ExperimentManager::LaunchFor(const TrialRuntime& runtime) {
 }
 
 void ExperimentManager::KeepSecret(TrialRuntime& runtime) {
-  runtime.secret = RandomHex(16);
+  runtime.secret = RandomSecret(16);
   runtime.secret_hash = SecretHash(runtime.secret);
   StoreChanges changes;
   changes.secrets.emplace_back(runtime.trial.id(), runtime.secret_hash);

@@ -55,7 +55,7 @@ const daemon = spawn(dlkitd, [`--home=${home}`, `--address=127.0.0.1:${rpcPort}`
   `--ui_dir=${path.join(repo, "ui/dist")}`, "--grace_seconds=2"], { env, stdio: ["ignore", "ignore", fs.openSync(path.join(outDir, "dlkitd.log"), "w")] });
 const base = `http://127.0.0.1:${webPort}`;
 for (let i = 0; i < 100; i++) {
-  try { if ((await fetch(base + "/")).ok) break; } catch { /* not up yet */ }
+  try { await fetch(base + "/"); break; } catch { /* not up yet */ }
   await new Promise((r) => setTimeout(r, 100));
 }
 
@@ -72,6 +72,28 @@ const shot = (name) => page.screenshot({ path: path.join(outDir, `${name}.png`),
 const num = (text) => Number(String(text).split("/")[0].trim());
 
 let experimentId = "";
+
+await step("the dashboard lets in only a browser that opened the daemon's one-time login link", async () => {
+  const anonymous = await fetch(`${base}/`);
+  assert(anonymous.status === 401, `a request without the session cookie is refused (got ${anonymous.status})`);
+  const status = JSON.parse(execFileSync(dlctl, ["daemon", "status", "--output", "json"], { env }).toString());
+  assert(/\?login=[0-9a-f]{32}$/.test(status.dashboard), `dlctl daemon status prints a login link (${status.dashboard})`);
+  const login = await fetch(status.dashboard, { redirect: "manual" });
+  assert(login.status === 303, `the link logs in (${login.status})`);
+  const cookie = login.headers.get("set-cookie");
+  assert(/HttpOnly/.test(cookie) && /SameSite=Strict/.test(cookie), `the cookie is HttpOnly, SameSite=Strict: ${cookie}`);
+  assert((await fetch(status.dashboard, { redirect: "manual" })).status === 401, "the link works once");
+  // A state change carrying the cookie but no Origin (not the dashboard's page) is refused.
+  const session = cookie.split(";")[0];
+  const call = await fetch(`${base}/dlkit.v1.LauncherService/StopExperiment`, {
+    method: "POST", headers: { "Content-Type": "application/grpc-web+proto", Cookie: session },
+    body: new Uint8Array([0, 0, 0, 0, 0]) });
+  const body = Buffer.from(await call.arrayBuffer()).toString("latin1");
+  assert(/grpc-status:\s*7/.test(body), `PERMISSION_DENIED without Origin: ${body}`);
+  const fresh = JSON.parse(execFileSync(dlctl, ["daemon", "status", "--output", "json"], { env }).toString());
+  await page.goto(fresh.dashboard);
+  assert(new URL(page.url()).search === "", `the code leaves the address bar (${page.url()})`);
+});
 
 await step("the form validates as you type and shows the problem beside its field", async () => {
   await page.goto(`${base}/#/new`);

@@ -98,12 +98,14 @@ class AskedTrial:
 class Study:
     """An ask/tell experiment of the daemon."""
 
-    def __init__(self, experiment_id: str, address: Optional[str] = None) -> None:
-        import grpc
+    def __init__(self, experiment_id: str, address: Optional[str] = None,
+                 token: Optional[str] = None) -> None:
+        from dlkit.daemon_channel import daemon_channel
         from dlkit.v1 import launcher_pb2_grpc, manager_pb2_grpc
         self.id = experiment_id
         self.address = address or os.environ.get("DLKIT_ADDRESS") or "127.0.0.1:9870"
-        self._channel = grpc.insecure_channel(self.address)
+        # The daemon's token: ``token``, else $DLKIT_TOKEN, else $DLKIT_HOME/token.
+        self._channel = daemon_channel(self.address, token)
         self._launcher = launcher_pb2_grpc.LauncherServiceStub(self._channel)
         self._manager = manager_pb2_grpc.ManagerServiceStub(self._channel)
 
@@ -112,7 +114,8 @@ class Study:
                tuner_args: Optional[Mapping[str, Any]] = None, direction: str = "maximize",
                assessor: str = "", assessor_args: Optional[Mapping[str, Any]] = None,
                max_trials: int = 0, name: str = "", seed: int = 0,
-               lease: float = 300.0, address: Optional[str] = None) -> "Study":
+               lease: float = 300.0, address: Optional[str] = None,
+               token: Optional[str] = None) -> "Study":
         """Creates the study on the daemon (``max_trials`` 0: no limit). An asked trial
         whose worker neither reports nor sends a heartbeat for ``lease`` seconds ends FAILED
         ("worker lost")."""
@@ -136,7 +139,7 @@ class Study:
             spec.assessor.name = assessor
             for key, value in (assessor_args or {}).items():
                 _params.fill_value(spec.assessor.class_args[key], value, "assessor_args.%s" % key)
-        study = cls("", address)
+        study = cls("", address, token)
         response = study._call("SubmitExperiment", launcher_pb2.SubmitExperimentRequest(
             spec=spec, request_id=uuid.uuid4().hex), service=study._launcher)
         study.id = response.experiment.id
