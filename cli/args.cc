@@ -20,6 +20,8 @@ const std::vector<FlagSpec>& GlobalFlags() {
   static const auto* flags = new std::vector<FlagSpec>{
       {"address", "HOST:PORT", "the daemon (default $DLKIT_ADDRESS, else 127.0.0.1:9870)"},
       {"home", "DIR", "dlkit's state folder (default $DLKIT_HOME, else ~/.dlkit)"},
+      {"tls-ca", "PEM",
+       "the daemon speaks TLS: trust these CA certificates (default $DLKIT_TLS_CA)"},
       {"output", "table|json", "how to print data (default table)"},
   };
   return *flags;
@@ -330,6 +332,7 @@ absl::StatusOr<GlobalOptions> ResolveGlobalOptions(const ParsedArgs& args, const
   };
   options.address = args.Value("address", from_env("DLKIT_ADDRESS"));
   if (options.address.empty()) options.address = kDefaultAddress;
+  options.tls_ca = args.Value("tls-ca", from_env("DLKIT_TLS_CA"));
   options.home = args.Value("home", from_env("DLKIT_HOME"));
   if (options.home.empty()) {
     std::string user_home = from_env("HOME");

@@ -1,6 +1,8 @@
 #include "cli/dlctl.h"
 
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <variant>
 
 #include "absl/status/status.h"
@@ -19,19 +21,33 @@ namespace {
 // A channel that retries connecting quickly: dlctl polls a daemon that is starting, and
 // gRPC's default backoff (up to 2 minutes) would leave it waiting long after it is up.
 // Every call sends the daemon's token: $DLKIT_TOKEN, else the one in DLKIT_HOME.
-std::shared_ptr<grpc::Channel> NewChannel(const std::string& address, const std::string& home,
-                                          const CliEnvironment& environment) {
+// With a CA file the channel is TLS, checking the daemon's certificate against it.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> NewChannel(const GlobalOptions& globals,
+                                                          const CliEnvironment& environment) {
+  const std::string& address = globals.address;
+  const std::string& home = globals.home;
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!globals.tls_ca.empty()) {
+    std::ifstream in(globals.tls_ca);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    if (!in || pem.str().empty()) {
+      return UsageStatus(absl::StrCat("--tls-ca: cannot read the PEM file ", globals.tls_ca));
+    }
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = pem.str();
+    credentials = grpc::SslCredentials(ssl);
+  }
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetMaxReceiveMessageSize(256 << 20);  // trials with their series can be large
   auto env = environment.env;
-  return auth::CreateChannelWithToken(
-      address, grpc::InsecureChannelCredentials(), args, [home, env] {
-        std::optional<std::string> from_env = env ? env("DLKIT_TOKEN") : std::nullopt;
-        return auth::FindToken(home, from_env.value_or(""));
-      });
+  return auth::CreateChannelWithToken(address, credentials, args, [home, env] {
+    std::optional<std::string> from_env = env ? env("DLKIT_TOKEN") : std::nullopt;
+    return auth::FindToken(home, from_env.value_or(""));
+  });
 }
 
 int Fail(const absl::Status& status, const CommandSpec* command, std::ostream& err) {
@@ -62,7 +78,9 @@ absl::Status Dispatch(const ParsedArgs& args, const GlobalOptions& globals,
     return RunInit(*options, ctx, out);
   }
 
-  std::shared_ptr<grpc::Channel> channel = NewChannel(globals.address, globals.home, environment);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> made = NewChannel(globals, environment);
+  if (!made.ok()) return made.status();
+  std::shared_ptr<grpc::Channel> channel = *made;
   std::unique_ptr<LauncherStub> launcher = v1::LauncherService::NewStub(channel);
   std::unique_ptr<ManagerStub> daemon_manager = v1::ManagerService::NewStub(channel);
   // ManagerService calls go to the daemon too: it serves local experiments and passes a

@@ -20,6 +20,7 @@ enum class OutputFormat { kTable, kJson };
 struct GlobalOptions {
   std::string address;  // --address, $DLKIT_ADDRESS, 127.0.0.1:9870
   std::string home;     // --home, $DLKIT_HOME, ~/.dlkit
+  std::string tls_ca;   // --tls-ca, $DLKIT_TLS_CA: a PEM file; empty = plain TCP
   OutputFormat output = OutputFormat::kTable;
 };
 

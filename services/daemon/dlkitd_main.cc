@@ -41,6 +41,10 @@ ABSL_FLAG(int32_t, grace_seconds, 10, "SIGTERM to SIGKILL delay when a trial is 
 ABSL_FLAG(std::string, trial_reconnect_window, "",
           "how long a local trial runs on while no daemon answers, e.g. 30m (default "
           "$DLKIT_TRIAL_RECONNECT_WINDOW, else 30m); then its Reporter kills it");
+ABSL_FLAG(std::string, tls_cert, "",
+          "a PEM certificate chain: the gRPC port speaks TLS (with --tls_key); local trials "
+          "then call through a private socket in the home");
+ABSL_FLAG(std::string, tls_key, "", "the PEM private key of --tls_cert");
 ABSL_FLAG(bool, allow_unauthenticated_remote, false,
           "listen on a non-loopback address without TLS (tokens then cross the network in "
           "clear)");
@@ -133,13 +137,15 @@ int main(int argc, char** argv) {
   options.home = FlagOrEnv(absl::GetFlag(FLAGS_home), "DLKIT_HOME", DefaultHome());
   options.address = FlagOrEnv(absl::GetFlag(FLAGS_address), "DLKIT_ADDRESS", "127.0.0.1:9870");
   const std::string host = dlkit::AddressHost(options.address);
-  if (!dlkit::IsUnixAddress(options.address) && !dlkit::IsLoopbackHost(host) &&
+  const bool tls = !absl::GetFlag(FLAGS_tls_cert).empty() || !absl::GetFlag(FLAGS_tls_key).empty();
+  if (!dlkit::IsUnixAddress(options.address) && !dlkit::IsLoopbackHost(host) && !tls &&
       !absl::GetFlag(FLAGS_allow_unauthenticated_remote)) {
     // Anyone who reaches the port could run commands as this user (trialCommand).
     dlkit::Log() << "refusing to listen on " << options.address
                  << ": other machines could reach it and, without TLS, read the tokens calls "
-                    "carry. Use a loopback address (the default 127.0.0.1:9870), or pass "
-                    "--allow_unauthenticated_remote on a network you trust.";
+                    "carry. Give it --tls_cert and --tls_key, use a loopback address (the default "
+                    "127.0.0.1:9870), or pass --allow_unauthenticated_remote on a network you "
+                    "trust.";
     return 2;
   }
   options.reporter_binary = dlkit::ReporterBinary(absl::GetFlag(FLAGS_reporter_binary));
@@ -195,7 +201,24 @@ int main(int argc, char** argv) {
   const std::string tuner_address = absl::GetFlag(FLAGS_tuner_address);
   std::vector<grpc::Service*> services = {&launcher_service, &manager_service};
   if (tuner_address.empty()) services.push_back(&tuner_service);
-  absl::StatusOr<dlkit::StartedServer> server = dlkit::StartServer(options.address, services);
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  std::vector<std::string> trial_socket;
+  if (tls) {
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> loaded =
+        dlkit::TlsServerCredentials(absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key));
+    if (!loaded.ok()) {
+      dlkit::Log() << "--tls_cert/--tls_key: " << loaded.status().message();
+      return 2;
+    }
+    credentials = *loaded;
+    // Reporters speak plain gRPC: they call through a socket only this user can open.
+    const std::string socket = absl::StrCat(options.home, "/dlkitd.sock");
+    unlink(socket.c_str());
+    trial_socket.push_back("unix:" + socket);
+    (*launcher)->set_trial_address(trial_socket.back());
+  }
+  absl::StatusOr<dlkit::StartedServer> server =
+      dlkit::StartServer(options.address, services, credentials, trial_socket);
   if (!server.ok()) {
     dlkit::Log() << server.status().message();
     return 1;
@@ -238,8 +261,8 @@ int main(int argc, char** argv) {
                    << " (choose another with --gateway_address)";
     }
   }
-  dlkit::Log() << "version " << kVersion << ", listening on " << options.address << ", home "
-               << options.home << ", pid " << getpid();
+  dlkit::Log() << "version " << kVersion << ", listening on " << options.address
+               << (tls ? " (TLS)" : "") << ", home " << options.home << ", pid " << getpid();
 
   dlkit::WaitForShutdown();
   dlkit::Log() << "shutting down";

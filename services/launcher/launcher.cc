@@ -72,10 +72,12 @@ ExperimentManager::Options Launcher::ManagerOptions(const std::string& directory
   ExperimentManager::Options options;
   options.directory = directory;
   options.tuner = tuner_.get();
-  options.manager_address = options_.address;
+  const std::string& trial_address =
+      options_.trial_address.empty() ? options_.address : options_.trial_address;
+  options.manager_address = trial_address;
   LocalTrialBackend::Options backend;
   backend.reporter_binary = options_.reporter_binary;
-  backend.manager_address = options_.address;
+  backend.manager_address = trial_address;
   backend.python_path = options_.python_path;
   backend.grace_seconds = options_.grace_seconds;
   backend.reconnect_window = options_.trial_reconnect_window;

@@ -39,8 +39,11 @@ class ExperimentListWatcher {
 class Launcher final : public ManagerDirectory {
  public:
   struct Options {
-    std::string home;             // $DLKIT_HOME
-    std::string address;          // where this daemon's services answer (set by Start)
+    std::string home;     // $DLKIT_HOME
+    std::string address;  // where this daemon's services answer (set by Start)
+    // Where local trials' Reporters call (default: `address`); a private Unix socket when
+    // `address` is TLS, which the Reporters do not speak.
+    std::string trial_address;
     std::string reporter_binary;  // dlkit-reporter, for local trials
     std::string python_path;      // the dlkit/nni packages, for local trials
     int grace_seconds = 10;
@@ -93,6 +96,11 @@ class Launcher final : public ManagerDirectory {
       const std::string& experiment_id) override;
 
   std::string home() const { return options_.home; }
+  // Before Start: see Options::trial_address.
+  void set_trial_address(std::string address) {
+    absl::MutexLock lock(&mu_);
+    options_.trial_address = std::move(address);
+  }
   std::string address() {
     absl::MutexLock lock(&mu_);
     return options_.address;

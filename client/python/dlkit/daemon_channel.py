@@ -4,6 +4,9 @@ Every call to dlkitd needs a token (``authorization: Bearer <token>`` metadata),
 loopback too. It is ``$DLKIT_TOKEN`` when set, else the first line of
 ``$DLKIT_HOME/token`` (``~/.dlkit/token``), which the daemon writes (mode 0600) at its first
 start. Trial processes need none: they talk to their own Reporter.
+
+A daemon started with ``--tls_cert``/``--tls_key`` speaks TLS: give its CA (or its
+self-signed certificate) as ``$DLKIT_TLS_CA``.
 """
 
 import os
@@ -32,7 +35,12 @@ def daemon_channel(address: str, token: Optional[str] = None) -> Any:
     :func:`find_token` when not given)."""
     import grpc
     token = find_token() if token is None else token
-    channel = grpc.insecure_channel(address)
+    ca_file = os.environ.get("DLKIT_TLS_CA", "")
+    if ca_file:
+        with open(ca_file, "rb") as f:
+            channel = grpc.secure_channel(address, grpc.ssl_channel_credentials(f.read()))
+    else:
+        channel = grpc.insecure_channel(address)
     if not token:
         return channel
     metadata = (("authorization", "Bearer " + token),)
