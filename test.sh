@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the C++ unit tests (Catch2), the Python SDK tests (pytest) and the
-# end-to-end tests (real dlkitd, dlctl and Python trials) through Bazel, then the dashboard's
-# end-to-end test in Chromium (ui/e2e). Ends with one line "N passed, N failed" counting
-# Bazel test targets plus the dashboard suite.
+# end-to-end tests (real dlkitd, dlctl and Python trials) through Bazel, the fuzzers briefly,
+# then the dashboard's end-to-end test in Chromium (ui/e2e). Ends with one line "N passed, N failed" counting
+# Bazel test targets plus the fuzzers and the dashboard suite.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -15,6 +15,16 @@ failed=$(grep -cE '^//[^ ]+ +.*(FAILED|TIMEOUT|NO STATUS|INCOMPLETE|FLAKY)' "$lo
 rm -f "$log"
 if [[ $status -ne 0 && $failed -eq 0 ]]; then
   failed=1  # the build itself failed
+fi
+
+# The fuzzers (clang, ASan + UBSan), briefly: test/fuzz/run_fuzzers.sh runs them longer.
+echo
+echo "fuzzers (test/fuzz, 15 s each):"
+if test/fuzz/run_fuzzers.sh 15; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  status=1
 fi
 
 # The dashboard: built, then driven in Chromium against the dlkitd Bazel just built.

@@ -4,6 +4,7 @@
 #   python  - what the Python SDK and the tests use, for /usr/bin/python3
 #   torch   - PyTorch and scikit-learn, for examples/digits-pytorch
 #   ui      - Chromium, for the dashboard's end-to-end tests (Node comes with the machine)
+#   fuzz    - clang with libFuzzer and the sanitizers, for test/fuzz
 # Usage: tools/install_deps.sh [build] [python] [torch]   (default: build python)
 set -euo pipefail
 
@@ -20,7 +21,8 @@ for group in "${groups[@]}"; do
     python) packages+=(python3-grpcio python3-protobuf python3-pytest python3-numpy) ;;
     torch) packages+=(python3-torch python3-sklearn) ;;
     ui) packages+=(chromium) ;;
-    *) echo "install_deps: unknown group '$group' (build, python, torch, ui)" >&2; exit 2 ;;
+    fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    *) echo "install_deps: unknown group '$group' (build, python, torch, ui, fuzz)" >&2; exit 2 ;;
   esac
 done
 
