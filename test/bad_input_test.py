@@ -43,6 +43,7 @@ def _bad_configs():
     yield "huge string", _with(experimentName="n" * 2_000_000)
     yield "duplicate keys", '{"trialCommand": "a", "trialCommand": "b"}'
     yield "trailing garbage", _with() + "garbage"
+    yield "number overflow", _with().replace('[0, 1]', '[0, 1e400]')  # found by test/fuzz
     yield "NaN literal", _with().replace('"maxTrialNumber": 1', '"maxTrialNumber": NaN')
     yield "Infinity literal", _with().replace('[0, 1]', '[0, Infinity]')
     yield "lone surrogate", '{"experimentName": "\\ud800"}'

@@ -1063,5 +1063,19 @@ TEST_CASE("spec -> config JSON -> spec gives the same spec") {
   }
 }
 
+TEST_CASE("a number too large for a double is an error, not a crash (found by test/fuzz)") {
+  for (const bool yaml : {false, true}) {
+    absl::StatusOr<LoadedConfig> loaded = ParseExperimentConfig(
+        R"({"searchSpace": {"x": {"_type": "uniform", "_value": [0, 1e400]}},
+            "trialCommand": "true", "maxTrialNumber": 8e888844})",
+        "/tmp", yaml);
+    REQUIRE_FALSE(loaded.ok());
+    if (!yaml) CHECK(loaded.status().message().find("number overflow") != std::string::npos);
+  }
+  CHECK_FALSE(ParseSearchSpaceJson(R"({"x": {"_type": "choice", "_value": [3E6666666666666]}})",
+                                   "searchSpace")
+                  .ok());
+}
+
 }  // namespace
 }  // namespace dlkit
