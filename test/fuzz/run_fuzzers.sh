@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for SECONDS (default 20)
 # from its committed seed corpus (test/fuzz/corpus/NAME), in parallel on JOBS workers
 # (default 1). A crash fails the run and leaves the input in test/fuzz/crashes/; turn it
-# into a seed and a regression test. Prints the CPU time each target got.
+# into a seed and a regression test. Prints the CPU time each target got (wall x workers).
 #   test/fuzz/run_fuzzers.sh              # the short run ./test.sh does
 #   test/fuzz/run_fuzzers.sh 900 2        # 15 min per target on 2 cores: 1 CPU-hour
 set -uo pipefail
@@ -26,6 +26,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus"
   cp test/fuzz/corpus/"$target"/* "$corpus"/ 2>/dev/null
   log="$work/$target.log"
+  started=$SECONDS
   # -jobs/-workers: libFuzzer's own parallel mode; each worker gets `seconds`.
   if "$bin/$target" "$corpus" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=10 \
        -max_len=65536 -artifact_prefix=test/fuzz/crashes/"$target"- \
@@ -40,7 +41,7 @@ for target in "${targets[@]}"; do
   cat "$log" fuzz-*.log 2>/dev/null > "$log.all"; rm -f fuzz-*.log
   runs=$(grep -ho 'stat::number_of_executed_units: *[0-9]*' "$log.all" | awk '{s+=$2} END {print s+0}')
   units=$(ls "$corpus" | wc -l)
-  cpu=$((seconds * jobs))
+  cpu=$(((SECONDS - started) * jobs))  # wall time x workers: a crash ends a worker early
   total_cpu=$((total_cpu + cpu))
   printf '%-22s %-5s %10s runs  %6s corpus inputs  %6s CPU-s\n' "$target" "$result" "$runs" "$units" "$cpu"
 done
