@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/value_format.h"
+#include "services/auth/access.h"
 
 namespace dlkit::cli {
 namespace {
@@ -476,15 +477,9 @@ absl::StatusOr<TokenOptions> TokenOptionsFrom(const ParsedArgs& args) {
   if (named) options.name = args.positional[1];
   const std::string role = args.Value("role", "read");
   if (!role.empty()) {
-    if (role == "read") {
-      options.role = v1::TOKEN_ROLE_READ;
-    } else if (role == "write") {
-      options.role = v1::TOKEN_ROLE_WRITE;
-    } else if (role == "admin") {
-      options.role = v1::TOKEN_ROLE_ADMIN;
-    } else {
-      return BadValue("role", role, "one of admin, write, read");
-    }
+    absl::StatusOr<auth::Role> parsed = auth::ParseRole(role);
+    if (!parsed.ok()) return BadValue("role", role, "one of admin, write, read");
+    options.role = static_cast<v1::TokenRole>(*parsed);
   }
   return options;
 }

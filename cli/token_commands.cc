@@ -4,21 +4,14 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "nlohmann/json.hpp"
+#include "services/auth/access.h"
 
 namespace dlkit::cli {
 namespace {
 
+// The names are the daemon's own (auth::RoleName); the enum values match auth::Role.
 std::string RoleText(v1::TokenRole role) {
-  switch (role) {
-    case v1::TOKEN_ROLE_READ:
-      return "read";
-    case v1::TOKEN_ROLE_WRITE:
-      return "write";
-    case v1::TOKEN_ROLE_ADMIN:
-      return "admin";
-    default:
-      return "?";
-  }
+  return std::string(auth::RoleName(static_cast<auth::Role>(role)));
 }
 
 }  // namespace
